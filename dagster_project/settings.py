@@ -1,0 +1,144 @@
+"""Configuration from the environment (README: "Configuration").
+
+Every path is resolved to an absolute path once, here, and exported back into the environment
+so that dbt (which reads ``profiles.yml``) and every subprocess see the same locations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+MODELS_DIR = REPO_ROOT / "models"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+DEMO_MANIFEST_NAME = "_demo_manifest.json"
+DEFAULT_HISTORY_WEEKS = 104
+
+
+class ConfigError(ValueError):
+    """A configuration value a person has to fix (message says which and how)."""
+
+
+def last_complete_week(today: dt.date | None = None) -> dt.date:
+    """Monday of the latest ISO week whose Sunday is before ``today``."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    this_monday = today - dt.timedelta(days=today.weekday())
+    return this_monday - dt.timedelta(days=7)
+
+
+def parse_monday(value: str, what: str) -> dt.date:
+    """Parse YYYY-MM-DD and insist on a Monday (weeks are named by their Monday)."""
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{what}: '{value}' is not a date in the form YYYY-MM-DD") from exc
+    if day.weekday() != 0:
+        monday = day - dt.timedelta(days=day.weekday())
+        raise ConfigError(
+            f"{what}: {day.isoformat()} is a {day.strftime('%A')}; weeks are named by their Monday "
+            f"(the week containing it starts on {monday.isoformat()})"
+        )
+    return day
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse_dir: Path
+    first_week: dt.date
+    first_week_source: str
+    target: str
+    duckdb_memory_limit: str
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.warehouse_dir / "partnerpulse.duckdb"
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        return self.warehouse_dir / "duckdb_tmp"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.warehouse_dir / "published"
+
+    @property
+    def published_duckdb(self) -> Path:
+        return self.published_dir / "marts.duckdb"
+
+    @property
+    def published_parquet_dir(self) -> Path:
+        return self.published_dir / "parquet"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.warehouse_dir / "exports"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.warehouse_dir / "reports"
+
+    @property
+    def dagster_home(self) -> Path:
+        env = os.environ.get("DAGSTER_HOME")
+        return Path(env).resolve() if env else self.warehouse_dir / "dagster_home"
+
+    def export_env(self) -> None:
+        """Make the resolved settings visible to dbt and child processes."""
+        os.environ["PARTNERPULSE_LANDING_DIR"] = str(self.landing_dir)
+        os.environ["PARTNERPULSE_WAREHOUSE_DIR"] = str(self.warehouse_dir)
+        os.environ["PARTNERPULSE_FIRST_WEEK"] = self.first_week.isoformat()
+        os.environ["PARTNERPULSE_TARGET"] = self.target
+        os.environ["PARTNERPULSE_DUCKDB_PATH"] = str(self.duckdb_path)
+        os.environ["PARTNERPULSE_DUCKDB_TEMP_DIR"] = str(self.duckdb_temp_dir)
+        os.environ["PARTNERPULSE_DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit
+        os.environ["DAGSTER_HOME"] = str(self.dagster_home)
+
+
+def _first_week_from_landing(landing_dir: Path) -> dt.date | None:
+    manifest = landing_dir / DEMO_MANIFEST_NAME
+    if not manifest.is_file():
+        return None
+    try:
+        value = json.loads(manifest.read_text(encoding="utf-8"))["first_week"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return parse_monday(str(value), f"{manifest}: first_week")
+
+
+def load_settings() -> Settings:
+    """Read PARTNERPULSE_* from the environment, with the documented defaults."""
+    cwd = Path.cwd()
+    landing = Path(os.environ.get("PARTNERPULSE_LANDING_DIR") or cwd / "data" / "landing")
+    warehouse = Path(os.environ.get("PARTNERPULSE_WAREHOUSE_DIR") or cwd / "data" / "warehouse")
+    landing = landing.expanduser().resolve()
+    warehouse = warehouse.expanduser().resolve()
+
+    env_first = os.environ.get("PARTNERPULSE_FIRST_WEEK", "").strip()
+    if env_first:
+        first_week = parse_monday(env_first, "PARTNERPULSE_FIRST_WEEK")
+        source = "PARTNERPULSE_FIRST_WEEK"
+    elif (from_demo := _first_week_from_landing(landing)) is not None:
+        first_week, source = from_demo, f"{landing / DEMO_MANIFEST_NAME}"
+    else:
+        first_week = last_complete_week() - dt.timedelta(weeks=DEFAULT_HISTORY_WEEKS - 1)
+        source = f"default: {DEFAULT_HISTORY_WEEKS} weeks before the latest complete week"
+
+    target = os.environ.get("PARTNERPULSE_TARGET", "duckdb").strip().lower() or "duckdb"
+    if target not in {"duckdb", "postgres"}:
+        raise ConfigError(f"PARTNERPULSE_TARGET: '{target}' is not supported; use duckdb or postgres")
+
+    return Settings(
+        landing_dir=landing,
+        warehouse_dir=warehouse,
+        first_week=first_week,
+        first_week_source=source,
+        target=target,
+        duckdb_memory_limit=os.environ.get("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "8GB"),
+    )

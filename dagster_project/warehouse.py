@@ -1,0 +1,41 @@
+"""Connections to the working DuckDB warehouse (only the pipeline opens it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.settings import Settings
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Same limits as dbt's profile: bounded memory, spill to the warehouse's temp folder, UTC."""
+    settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+    con.execute(f"set memory_limit = {quote_literal(settings.duckdb_memory_limit)}")
+    con.execute(f"set temp_directory = {quote_literal(str(settings.duckdb_temp_dir))}")
+    con.execute("set preserve_insertion_order = false")
+    con.execute("set TimeZone = 'UTC'")
+
+
+@contextmanager
+def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the working warehouse; closed on exit so dbt and the next step can open it."""
+    path: Path = settings.duckdb_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        configure(con, settings)
+        yield con
+    finally:
+        con.close()

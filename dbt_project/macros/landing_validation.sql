@@ -1,0 +1,227 @@
+{#-
+  landing_validation: types one landing table and labels every row with the first reason it must
+  be quarantined (null = the row is staged). The column types, enumerations, ranges and keys come
+  from the table's source definition (models/staging/<source>/_<source>__sources.yml, column meta).
+
+  Checks, in this order (the first that fails is the reason):
+    missing_key             a primary-key column is empty
+    unparseable_value       a date, timestamp, number or boolean that does not parse
+    unknown_enum            a value outside the column's enumeration (case-insensitive)
+    missing_required_value  a non-nullable column is empty
+    negative_amount / out_of_range   below min / above max (min_code chooses the code)
+    row_checks              table rules passed by the model, e.g. end_before_start
+    orphan_foreign_key      a reference to a row that is not staged
+    duplicate_key           a later row with the key of an earlier staged row (first row wins)
+
+  Arguments:
+    foreign_keys       [{'column': ..., 'to': ref(...), 'to_column': ...}]
+    self_foreign_keys  [{'column': ..., 'to_column': ...}] references into this same table
+    row_checks         [{'code': ..., 'when': <sql over typed columns>, 'reason': <sql text expr>}]
+-#}
+{% macro landing_validation(source_name, table_name, foreign_keys=[], self_foreign_keys=[], row_checks=[]) %}
+{%- set relation = source(source_name, table_name) -%}
+{%- if not execute -%}
+select 1 as _not_compiled
+{%- else -%}
+{%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+{%- set table_meta = node.meta if node.meta else node.config.meta -%}
+{%- set pk = table_meta['primary_key'] -%}
+{%- set columns = node.columns.values() | list -%}
+{%- set parsed_types = ['date', 'timestamp', 'integer', 'double', 'boolean'] -%}
+{%- set names = [] -%}
+{%- for c in columns %}{% do names.append(c.name) %}{% endfor -%}
+
+with
+
+source as (
+
+    select * from {{ relation }}
+
+),
+
+typed as (
+
+    select
+        landed._ingest_seq,
+        landed._source_file,
+        landed._source_row,
+        {%- for k in pk %}
+        coalesce(trim(landed.{{ k }}), '') {%- if not loop.last %} || '|' ||{% endif %}
+        {%- endfor %} as _record_key,
+        {%- for c in columns %}
+        landed.{{ c.name }} as _landed_{{ c.name }},
+        {%- if c.meta.get('enum') %}
+        {{ pp_normalize_enum('landed.' ~ c.name, c.meta['enum']) }} as {{ c.name }}{{ ',' if not loop.last }}
+        {%- else %}
+        {{ pp_try_cast('landed.' ~ c.name, c.meta.get('type', 'text')) }} as {{ c.name }}{{ ',' if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
+    from source as landed
+
+),
+
+parse_checked as (
+
+    select
+        *,
+        {%- for part in ['code', 'reason'] %}
+        case
+            {%- for k in pk %}
+            when {{ pp_blank_to_null('_landed_' ~ k) }} is null
+                then {% if part == 'code' %}'missing_key'{% else %}'missing key: {{ k }} is empty'{% endif %}
+            {%- endfor %}
+            {%- for c in columns %}
+            {%- set t = c.meta.get('type', 'text') %}
+            {%- if t in parsed_types or t.startswith('decimal') %}
+            when {{ pp_blank_to_null('_landed_' ~ c.name) }} is not null and {{ c.name }} is null
+                then {% if part == 'code' %}'unparseable_value'{% else %}'unparseable value: {{ c.name }}=''' || {{ pp_blank_to_null('_landed_' ~ c.name) }} || ''' is not a valid {{ t }}'{% endif %}
+            {%- elif c.meta.get('enum') or t == 'currency' %}
+            when {{ pp_blank_to_null('_landed_' ~ c.name) }} is not null and {{ c.name }} is null
+                then {% if part == 'code' %}'unknown_enum'{% else %}'unknown value: {{ c.name }}=''' || {{ pp_blank_to_null('_landed_' ~ c.name) }} || ''' (expected {{ ('one of ' ~ (c.meta['enum'] | join(', '))) if c.meta.get('enum') else 'a three-letter ISO 4217 code' }})'{% endif %}
+            {%- endif %}
+            {%- endfor %}
+            {%- for c in columns if not c.meta.get('nullable', false) and c.name not in pk %}
+            when {{ c.name }} is null
+                then {% if part == 'code' %}'missing_required_value'{% else %}'missing required value: {{ c.name }} is empty'{% endif %}
+            {%- endfor %}
+            {%- for c in columns %}
+            {%- if c.meta.get('min') is not none %}
+            when {{ c.name }} < {{ c.meta['min'] }}
+                then {% if part == 'code' %}'{{ c.meta.get('min_code', 'out_of_range') }}'{% else %}'{{ 'negative amount' if c.meta.get('min_code') == 'negative_amount' else 'out of range' }}: {{ c.name }}=' || cast({{ c.name }} as {{ dbt.type_string() }}) || ' (must be at least {{ c.meta['min'] }})'{% endif %}
+            {%- endif %}
+            {%- if c.meta.get('min_exclusive') is not none %}
+            when {{ c.name }} <= {{ c.meta['min_exclusive'] }}
+                then {% if part == 'code' %}'out_of_range'{% else %}'out of range: {{ c.name }}=' || cast({{ c.name }} as {{ dbt.type_string() }}) || ' (must be above {{ c.meta['min_exclusive'] }})'{% endif %}
+            {%- endif %}
+            {%- if c.meta.get('max') is not none %}
+            when {{ c.name }} > {{ c.meta['max'] }}
+                then {% if part == 'code' %}'out_of_range'{% else %}'out of range: {{ c.name }}=' || cast({{ c.name }} as {{ dbt.type_string() }}) || ' (must be at most {{ c.meta['max'] }})'{% endif %}
+            {%- endif %}
+            {%- endfor %}
+        end as _parse_{{ part }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from typed
+
+),
+
+row_checked as (
+
+    select
+        _ingest_seq,
+        _source_file,
+        _source_row,
+        _record_key,
+        {%- for c in columns %}
+        {{ c.name }},
+        {%- endfor %}
+        {%- for part in ['code', 'reason'] %}
+        {%- if row_checks %}
+        coalesce(
+            _parse_{{ part }},
+            case
+                {%- for check in row_checks %}
+                when {{ check['when'] }} then {% if part == 'code' %}'{{ check['code'] }}'{% else %}{{ check['reason'] }}{% endif %}
+                {%- endfor %}
+            end
+        ) as _check_{{ part }}{{ ',' if not loop.last }}
+        {%- else %}
+        _parse_{{ part }} as _check_{{ part }}{{ ',' if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
+    from parse_checked
+
+),
+{%- for fk in foreign_keys %}
+
+parent_{{ loop.index }} as (
+
+    select distinct {{ fk['to_column'] }} as key_value from {{ fk['to'] }}
+
+),
+{%- endfor %}
+{%- for fk in self_foreign_keys %}
+
+self_parent_{{ loop.index }} as (
+
+    select distinct {{ fk['to_column'] }} as key_value from row_checked where _check_code is null
+
+),
+{%- endfor %}
+
+reference_checked as (
+
+    select
+        checked.*,
+        {%- for part in ['code', 'reason'] %}
+        {%- if foreign_keys or self_foreign_keys %}
+        coalesce(
+            checked._check_{{ part }},
+            case
+                {%- for fk in foreign_keys %}
+                when checked.{{ fk['column'] }} is not null and parent_{{ loop.index }}.key_value is null
+                    then {% if part == 'code' %}'orphan_foreign_key'{% else %}'orphan foreign key: {{ fk['column'] }}=''' || checked.{{ fk['column'] }} || ''' not found in {{ fk['to'].identifier }}'{% endif %}
+                {%- endfor %}
+                {%- for fk in self_foreign_keys %}
+                when checked.{{ fk['column'] }} is not null and self_parent_{{ loop.index }}.key_value is null
+                    then {% if part == 'code' %}'orphan_foreign_key'{% else %}'orphan foreign key: {{ fk['column'] }}=''' || checked.{{ fk['column'] }} || ''' not found in {{ table_name }}'{% endif %}
+                {%- endfor %}
+            end
+        ) as _reference_{{ part }}{{ ',' if not loop.last }}
+        {%- else %}
+        checked._check_{{ part }} as _reference_{{ part }}{{ ',' if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
+    from row_checked as checked
+    {%- for fk in foreign_keys %}
+    left join parent_{{ loop.index }}
+        on checked.{{ fk['column'] }} = parent_{{ loop.index }}.key_value
+    {%- endfor %}
+    {%- for fk in self_foreign_keys %}
+    left join self_parent_{{ loop.index }}
+        on checked.{{ fk['column'] }} = self_parent_{{ loop.index }}.key_value
+    {%- endfor %}
+
+),
+
+duplicate_keys as (
+
+    select
+        {%- for k in pk %}
+        {{ k }},
+        {%- endfor %}
+        min(_ingest_seq) as _first_seq
+    from reference_checked
+    where _reference_code is null
+    group by {% for k in pk %}{{ k }}{{ ', ' if not loop.last }}{% endfor %}
+    having count(*) > 1
+
+),
+
+final as (
+
+    select
+        rows_checked._ingest_seq,
+        rows_checked._source_file,
+        rows_checked._source_row,
+        rows_checked._record_key,
+        {%- for c in columns %}
+        rows_checked.{{ c.name }},
+        {%- endfor %}
+        case
+            when rows_checked._reference_code is not null then rows_checked._reference_code
+            when rows_checked._ingest_seq > duplicate_keys._first_seq then 'duplicate_key'
+        end as _reject_code,
+        case
+            when rows_checked._reference_code is not null then rows_checked._reference_reason
+            when rows_checked._ingest_seq > duplicate_keys._first_seq
+                then 'duplicate key: {{ pk | join(", ") }}=' || rows_checked._record_key || ' was already staged from an earlier row; the first row is kept'
+        end as _reject_reason
+    from reference_checked as rows_checked
+    left join duplicate_keys
+        on {% for k in pk %}rows_checked.{{ k }} = duplicate_keys.{{ k }}{{ ' and ' if not loop.last }}{% endfor %}
+
+)
+
+select * from final
+{%- endif -%}
+{% endmacro %}

@@ -1,0 +1,47 @@
+{#- Every landed row that did not make it into staging, with its reason and the row as landed. -#}
+with
+
+{% for source_name, table_name in landing_table_list() %}
+rejected_{{ table_name }} as (
+
+    select
+        '{{ table_name }}' as table_name,
+        rejected._record_key as record_key,
+        rejected._reject_code as reason_code,
+        rejected._reject_reason as reason,
+        rejected._source_file as source_file,
+        rejected._source_row as source_row,
+        {{ pp_json_object('landed', landing_column_names(source_name, table_name)) }} as raw_record
+    from {{ ref('base_' ~ source_name ~ '__' ~ table_name) }} as rejected
+    inner join {{ source(source_name, table_name) }} as landed
+        on rejected._ingest_seq = landed._ingest_seq
+    where rejected._reject_code is not null
+
+),
+
+{% endfor %}
+malformed as (
+
+    select
+        table_name,
+        '' as record_key,
+        'malformed_row' as reason_code,
+        reason,
+        source_file,
+        source_row,
+        {{ pp_json_object('malformed_rows', ['raw_text']) }} as raw_record
+    from {{ source('ingest', 'ingest_malformed_rows') }} as malformed_rows
+
+),
+
+unioned as (
+
+{% for source_name, table_name in landing_table_list() %}
+    select * from rejected_{{ table_name }}
+    union all
+{% endfor %}
+    select * from malformed
+
+)
+
+select * from unioned

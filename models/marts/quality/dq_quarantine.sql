@@ -1,0 +1,34 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where refresh_week = {{ refresh_week() }}{% endif %}",
+    )
+}}
+
+{#- Appends this refresh's rejected rows; re-running a week replaces that week's rows. -#}
+with
+
+rejected as (
+
+    select * from {{ ref('int_landing_rows_rejected') }}
+
+),
+
+final as (
+
+    select
+        {{ refresh_week() }} as refresh_week,
+        table_name,
+        record_key,
+        reason_code,
+        reason,
+        source_file,
+        source_row,
+        raw_record
+    from rejected
+
+)
+
+select * from final

@@ -1,0 +1,5 @@
+{{
+    landing_validation(
+        'billing', 'products',
+    )
+}}

@@ -1,0 +1,5 @@
+{{
+    landing_validation(
+        'crm', 'partners',
+    )
+}}
