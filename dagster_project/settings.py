@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,9 @@ MODELS_DIR = REPO_ROOT / "models"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 DEMO_MANIFEST_NAME = "_demo_manifest.json"
+# dbt from the same environment as this package (the venv), whatever PATH says.
+_VENV_DBT = Path(sys.executable).with_name("dbt")
+DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else (shutil.which("dbt") or "dbt")
 DEFAULT_HISTORY_WEEKS = 104
 
 
@@ -89,16 +94,22 @@ class Settings:
         env = os.environ.get("DAGSTER_HOME")
         return Path(env).resolve() if env else self.warehouse_dir / "dagster_home"
 
+    def env(self) -> dict[str, str]:
+        """The environment dbt and child processes need to see these settings."""
+        return {
+            "PARTNERPULSE_LANDING_DIR": str(self.landing_dir),
+            "PARTNERPULSE_WAREHOUSE_DIR": str(self.warehouse_dir),
+            "PARTNERPULSE_FIRST_WEEK": self.first_week.isoformat(),
+            "PARTNERPULSE_TARGET": self.target,
+            "PARTNERPULSE_DUCKDB_PATH": str(self.duckdb_path),
+            "PARTNERPULSE_DUCKDB_TEMP_DIR": str(self.duckdb_temp_dir),
+            "PARTNERPULSE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "DAGSTER_HOME": str(self.dagster_home),
+        }
+
     def export_env(self) -> None:
         """Make the resolved settings visible to dbt and child processes."""
-        os.environ["PARTNERPULSE_LANDING_DIR"] = str(self.landing_dir)
-        os.environ["PARTNERPULSE_WAREHOUSE_DIR"] = str(self.warehouse_dir)
-        os.environ["PARTNERPULSE_FIRST_WEEK"] = self.first_week.isoformat()
-        os.environ["PARTNERPULSE_TARGET"] = self.target
-        os.environ["PARTNERPULSE_DUCKDB_PATH"] = str(self.duckdb_path)
-        os.environ["PARTNERPULSE_DUCKDB_TEMP_DIR"] = str(self.duckdb_temp_dir)
-        os.environ["PARTNERPULSE_DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit
-        os.environ["DAGSTER_HOME"] = str(self.dagster_home)
+        os.environ.update(self.env())
 
 
 def _first_week_from_landing(landing_dir: Path) -> dt.date | None:

@@ -80,8 +80,9 @@ def _read_csv_header(path: Path, relative: str) -> tuple[list[str], bool, list[s
     if path.stat().st_size == 0:
         return [], True, []
     try:
-        with path.open("r", encoding="utf-8-sig", newline="") as handle:
-            first = next(csv.reader(handle), None)
+        with path.open("rb") as handle:
+            line = handle.readline()
+        first = next(csv.reader([line.decode("utf-8-sig")]), None)
     except UnicodeDecodeError as exc:
         return [], False, [f"{relative}: unreadable, the header is not valid UTF-8 ({exc.reason})"]
     except (OSError, csv.Error) as exc:

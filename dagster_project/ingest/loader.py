@@ -95,6 +95,11 @@ def _create_raw_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> str:
     return target
 
 
+def _unreadable(landing_file: LandingFile, exc: Exception) -> IngestError:
+    message = str(exc).strip().splitlines()[0]
+    return IngestError([f"{landing_file.relative}: unreadable ({message})"])
+
+
 def _load_csv(
     con: duckdb.DuckDBPyConnection,
     target: str,
@@ -107,20 +112,23 @@ def _load_csv(
     tracker = _CsvLineTracker()
     names = landing_file.header
     wanted = [c for c in spec.column_names if c in names]
-    reader = pacsv.open_csv(
-        landing_file.path,
-        read_options=pacsv.ReadOptions(
-            use_threads=False, column_names=names, skip_rows=1, block_size=CSV_BLOCK_SIZE
-        ),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=tracker.handler),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in names},
-            include_columns=wanted,
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            null_values=[""],
-        ),
-    )
+    try:
+        reader = pacsv.open_csv(
+            landing_file.path,
+            read_options=pacsv.ReadOptions(
+                use_threads=False, column_names=names, skip_rows=1, block_size=CSV_BLOCK_SIZE
+            ),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=tracker.handler),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                include_columns=wanted,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise _unreadable(landing_file, exc) from exc
     loaded = 0
     while True:
         try:
@@ -128,10 +136,7 @@ def _load_csv(
         except StopIteration:
             break
         except pa.ArrowInvalid as exc:
-            message = str(exc).splitlines()[0]
-            raise IngestError(
-                [f"{landing_file.relative}: unreadable after about {loaded:,} rows ({message})"]
-            ) from exc
+            raise _unreadable(landing_file, exc) from exc
         n = batch.num_rows
         lines = tracker.lines_for(n)
         arrays = {c: batch.column(c) for c in wanted}

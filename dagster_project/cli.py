@@ -1,0 +1,233 @@
+"""`partnerpulse` — the command line (SPEC §1). Every command runs through the same Dagster
+definitions the schedule uses; exit code 0 on success, non-zero with a readable reason."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dagster_project.settings import DEMO_MANIFEST_NAME, ConfigError, Settings, last_complete_week, load_settings
+
+
+class CommandError(RuntimeError):
+    """A failure to report to the user in one paragraph (no traceback)."""
+
+
+def _say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------- demo
+
+
+def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.demo import generate_demo_data
+
+    out = Path(args.out).expanduser().resolve() if args.out else settings.landing_dir
+    manifest_path = out / DEMO_MANIFEST_NAME
+    if args.if_missing and manifest_path.is_file():
+        existing = json.loads(manifest_path.read_text(encoding="utf-8"))
+        _say(
+            f"Reusing the demo landing data in {out} ({existing.get('accounts')} accounts, "
+            f"ending {existing.get('end')}); delete it or run without --if-missing to regenerate."
+        )
+        return 0
+    end = None
+    if args.end:
+        try:
+            end = dt.date.fromisoformat(args.end)
+        except ValueError as exc:
+            raise CommandError(f"--end: '{args.end}' is not a date in the form YYYY-MM-DD") from exc
+    started = dt.datetime.now()
+    _say(f"Generating demo landing data: {args.accounts:,} accounts, seed {args.seed} → {out}")
+    try:
+        manifest = generate_demo_data(
+            out, accounts=args.accounts, seed=args.seed, end=end, faults=args.faults, progress=_say
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    seconds = (dt.datetime.now() - started).total_seconds()
+    total = sum(manifest.row_counts.values())
+    _say(
+        f"Done in {seconds:.1f}s: {total:,} rows in {len(manifest.row_counts)} tables, weeks "
+        f"{manifest.first_week} … {manifest.end} (PARTNERPULSE_FIRST_WEEK defaults to {manifest.first_week})."
+    )
+    for table, rows in manifest.row_counts.items():
+        _say(f"  {table:<22} {rows:>14,}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------- refresh
+
+
+def _default_week(settings: Settings) -> dt.date:
+    """The latest complete week, or the last week of the demo data when that ends earlier."""
+    week = last_complete_week()
+    manifest_path = settings.landing_dir / DEMO_MANIFEST_NAME
+    if manifest_path.is_file():
+        try:
+            end = dt.date.fromisoformat(json.loads(manifest_path.read_text(encoding="utf-8"))["end"])
+        except (ValueError, KeyError, TypeError):
+            return week
+        data_week = end - dt.timedelta(days=end.weekday())
+        if data_week < week:
+            _say(f"The demo landing data ends on {end}; refreshing its last week {data_week}.")
+            return data_week
+    return week
+
+
+def _parse_week(value: str, settings: Settings) -> dt.date:
+    from dagster_project.settings import parse_monday
+
+    week = parse_monday(value, "--week")
+    if week < settings.first_week:
+        raise CommandError(
+            f"--week {week} is before the first weekly partition {settings.first_week} "
+            f"(PARTNERPULSE_FIRST_WEEK, from {settings.first_week_source})"
+        )
+    if week > last_complete_week():
+        raise CommandError(
+            f"--week {week} has not ended yet; the latest complete week is {last_complete_week()}"
+        )
+    return week
+
+
+def _run_summary(result, instance) -> tuple[bool, list[str]]:
+    """Readable lines about a finished run: failed steps and failed checks."""
+    import dagster as dg
+
+    from dagster_project.gate import failed_checks
+
+    lines: list[str] = []
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            data = event.step_failure_data
+            message = data.user_failure_data.description if data.user_failure_data else None
+            if not message and data.error:
+                message = data.error.message.strip()
+            lines.append(f"step {event.step_key} failed: {message}")
+    errors, warnings = failed_checks(instance, result.run_id)
+    lines.extend(f"check failed (error): {e}" for e in errors)
+    lines.extend(f"check warning: {w}" for w in warnings)
+    return result.success, lines
+
+
+def _run_weeks(settings: Settings, week: dt.date) -> int:
+    from dagster_project.definitions import build_definitions
+    from dagster_project.instance import get_instance
+    from dagster_project.schedules import REFRESH_JOB
+
+    instance = get_instance(settings)
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(REFRESH_JOB)
+    started = dt.datetime.now()
+    _say(
+        f"Refreshing week {week} (as-of {week + dt.timedelta(days=6)}) from {settings.landing_dir} "
+        f"into {settings.warehouse_dir} …"
+    )
+    result = job.execute_in_process(
+        partition_key=week.isoformat(),
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("PARTNERPULSE_LOG_LEVEL", "INFO")}}}},
+    )
+    seconds = (dt.datetime.now() - started).total_seconds()
+    success, lines = _run_summary(result, instance)
+    if not success:
+        detail = "\n".join(f"  - {line}" for line in lines) or "  - (no step reported an error)"
+        raise CommandError(
+            f"The refresh of week {week} failed after {seconds:.0f}s and nothing was published "
+            f"(the previous published files are unchanged).\n{detail}\n"
+            f"Details: run {result.run_id} in the Dagster UI (make ui) or `partnerpulse status`."
+        )
+    for line in lines:
+        _say(f"warning: {line}")
+    _say(f"Refreshed week {week} in {seconds:.0f}s (run {result.run_id}).")
+    _say("Outputs:")
+    _say(f"  BI serving file (open read-only): {settings.published_duckdb}")
+    _say(f"  Parquet, one file per table:     {settings.published_parquet_dir}/")
+    _say(f"  Working warehouse (pipeline only): {settings.duckdb_path}")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    week = _parse_week(args.week, settings) if args.week else _default_week(settings)
+    return _run_weeks(settings, week)
+
+
+# -------------------------------------------------------------------------------------------- status
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.status import render_status
+
+    _say(render_status(settings, limit=args.limit))
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ ui
+
+
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.instance import ensure_dagster_home
+
+    ensure_dagster_home(settings)
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    argv = [dagster, "dev", "-m", "dagster_project.definitions", "-h", args.host, "-p", str(args.port)]
+    _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home})")
+    os.execv(dagster, argv)
+    return 0  # pragma: no cover - execv does not return
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="partnerpulse",
+        description="PartnerPulse: partner upsell & retention analytics (dbt + Dagster).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo-data", help="write deterministic demo landing files")
+    demo.add_argument("--accounts", type=int, default=2000, help="number of accounts (default 2000)")
+    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    demo.add_argument("--end", help="last day of the data, a Sunday (default: the last complete Sunday)")
+    demo.add_argument("--faults", action="store_true", help="add a known number of bad rows of every kind")
+    demo.add_argument("--out", help="output folder (default: PARTNERPULSE_LANDING_DIR)")
+    demo.add_argument("--if-missing", action="store_true", help="do nothing when demo data is already there")
+    demo.set_defaults(func=cmd_demo_data)
+
+    refresh = sub.add_parser("refresh", help="refresh and publish one weekly partition through Dagster")
+    refresh.add_argument("--week", help="Monday of the week (default: the latest complete week)")
+    refresh.set_defaults(func=cmd_refresh)
+
+    status = sub.add_parser("status", help="last refreshes, check results, quarantine counts, published file")
+    status.add_argument("--limit", type=int, default=5, help="refreshes to list (default 5)")
+    status.set_defaults(func=cmd_status)
+
+    ui = sub.add_parser("ui", help="serve the Dagster web UI")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        settings.export_env()
+        return int(args.func(args, settings))
+    except (CommandError, ConfigError) as exc:
+        print(f"partnerpulse {args.command}: {exc}", file=sys.stderr, flush=True)
+        return 2 if isinstance(exc, ConfigError) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

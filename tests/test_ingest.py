@@ -1,0 +1,212 @@
+"""Ingest: structural errors stop the refresh with a message naming file and column; good input loads."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dagster_project.contract import landing_tables
+from dagster_project.ingest import IngestError, load_landing
+from dagster_project.settings import Settings
+from dagster_project.warehouse import connect
+from tests.landing import MINIMAL, write_minimal_landing, write_table
+
+
+def _ingest(settings: Settings):
+    with connect(settings) as con:
+        return {load.table: load for load in load_landing(con, settings.landing_dir, log=lambda _: None)}
+
+
+def _problems(settings: Settings) -> list[str]:
+    with pytest.raises(IngestError) as info:
+        _ingest(settings)
+    return info.value.problems
+
+
+def test_contract_has_the_21_landing_tables_of_the_spec():
+    names = {spec.name for spec in landing_tables()}
+    assert names == {
+        "partners", "accounts", "partner_assignments", "contacts", "activities", "opportunities",
+        "milestones", "renewal_plans", "business_events", "firmographics", "support_tickets",
+        "nps_responses", "features", "usage_daily", "feature_usage_weekly", "training_enrollments",
+        "products", "subscriptions", "subscription_items", "invoices", "fx_rates",
+    }
+    optional = {spec.name for spec in landing_tables() if spec.optional}
+    assert optional == {"partner_assignments"}
+
+
+def test_missing_required_table_names_the_expected_files(pp_env: Settings):
+    write_minimal_landing(pp_env.landing_dir, skip=["subscriptions"])
+    problems = _problems(pp_env)
+    assert problems == [
+        f"subscriptions: required landing table is missing; expected subscriptions.csv, "
+        f"subscriptions.parquet or a folder subscriptions/ of such files in {pp_env.landing_dir}"
+    ]
+
+
+def test_missing_required_column_names_file_and_column(pp_env: Settings):
+    write_minimal_landing(pp_env.landing_dir)
+    columns = [c for c in MINIMAL_COLUMNS("subscriptions") if c != "end_date"]
+    write_table(pp_env.landing_dir, "subscriptions", [], columns=columns)
+    problems = _problems(pp_env)
+    assert len(problems) == 1
+    assert problems[0].startswith("subscriptions.csv: required column end_date is missing (expected columns: ")
+    assert "found: subscription_id, account_id, currency, start_date, auto_renew" in problems[0]
+
+
+def MINIMAL_COLUMNS(table: str) -> list[str]:  # noqa: N802 - reads like a constant lookup
+    return next(list(spec.column_names) for spec in landing_tables() if spec.name == table)
+
+
+def test_every_problem_is_reported_at_once(pp_env: Settings):
+    write_minimal_landing(pp_env.landing_dir, skip=["fx_rates", "products"])
+    write_table(pp_env.landing_dir, "accounts", [], columns=["account_id", "segment"])
+    problems = _problems(pp_env)
+    tables = sorted(p.split(":")[0] for p in problems)
+    assert tables.count("accounts.csv") == 6  # six missing columns, one line each
+    assert "fx_rates" in tables and "products" in tables
+
+
+def test_unreadable_parquet_file(pp_env: Settings):
+    write_minimal_landing(pp_env.landing_dir, skip=["features"])
+    (pp_env.landing_dir / "features.parquet").write_bytes(b"this is not parquet")
+    problems = _problems(pp_env)
+    assert len(problems) == 1
+    assert problems[0].startswith("features.parquet: unreadable Parquet file (")
+
+
+def test_csv_that_is_not_utf8_is_unreadable(pp_env: Settings):
+    write_minimal_landing(pp_env.landing_dir)
+    path = pp_env.landing_dir / "accounts.csv"
+    path.write_bytes(path.read_bytes() + "A9,Caf\xe9,P1,SMB,Food,EMEA,FR,2023-01-01\n".encode("latin-1"))
+    with pytest.raises(IngestError) as info:
+        _ingest(pp_env)
+    assert info.value.problems == [
+        "accounts.csv: unreadable (In CSV column #1: Row #5: CSV conversion error to string: invalid UTF8 data)"
+    ]
+
+
+def test_two_sources_for_one_table_are_ambiguous(pp_env: Settings):
+    write_minimal_landing(pp_env.landing_dir)
+    pq.write_table(pa.table({"feature_id": ["F9"]}), pp_env.landing_dir / "features.parquet")
+    problems = _problems(pp_env)
+    assert problems == [
+        "features: found more than one landing source (features.csv, features.parquet); keep exactly one"
+    ]
+
+
+def test_missing_landing_folder(pp_env: Settings):
+    pp_env.landing_dir.rmdir()
+    problems = _problems(pp_env)
+    assert problems == [
+        f"landing folder {pp_env.landing_dir} does not exist (set PARTNERPULSE_LANDING_DIR)"
+    ]
+
+
+def test_good_input_loads_with_extras_reported_and_files_untouched(pp_env: Settings):
+    landing = write_minimal_landing(pp_env.landing_dir, skip=["partner_assignments"])
+    # extra column, upper-case header, and an empty (0-byte) optional-looking table file
+    write_table(
+        landing, "features",
+        [("F1", "PR-CORE-1", "Dashboards", "basic", "x")],
+        columns=["FEATURE_ID", "product_id", "feature_name", "feature_tier", "owner_team"],
+    )
+    (landing / "milestones.csv").write_bytes(b"")
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in landing.iterdir()}
+
+    loads = _ingest(pp_env)
+
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in landing.iterdir()}
+    assert before == after
+    assert loads["features"].extra_columns == ["owner_team"]
+    assert loads["features"].rows_read == 1
+    assert loads["partner_assignments"].missing_optional is True
+    assert loads["partner_assignments"].rows_read == 0
+    assert loads["milestones"].rows_read == 0
+    assert "milestones.csv: empty file (no header, no rows); loaded as 0 rows" in loads["milestones"].warnings
+    assert loads["accounts"].rows_read == len(MINIMAL["accounts"])
+    with duckdb.connect(str(pp_env.duckdb_path), read_only=True) as con:
+        assert con.execute("select count(*) from raw.partner_assignments").fetchone()[0] == 0
+        row = con.execute(
+            "select account_id, partner_id, _source_file, _source_row from raw.accounts order by _ingest_seq"
+        ).fetchall()
+        assert row[2] == ("A3", None, "accounts.csv", 3)  # empty CSV field = null
+        report = con.execute(
+            "select extra_columns from raw.ingest_report where table_name = 'features'"
+        ).fetchone()
+        assert report == ('["owner_team"]',)
+
+
+def test_folder_of_mixed_csv_and_parquet_is_appended_in_file_order(pp_env: Settings):
+    landing = write_minimal_landing(pp_env.landing_dir, skip=["usage_daily"])
+    folder = landing / "usage_daily"
+    folder.mkdir()
+    columns = MINIMAL_COLUMNS("usage_daily")
+    write_table(folder, "part-1", [("A1", "PR-CORE-1", "2024-02-02", 1, 2, 3, 4, 5.5, 1)], columns=columns)
+    (folder / "part-1.csv").rename(folder / "2024-02-02.csv")
+    pq.write_table(
+        pa.table({
+            "account_id": ["A1", "A2"], "product_id": ["PR-CORE-1"] * 2,
+            "usage_date": pa.array([__import__("datetime").date(2024, 2, 1)] * 2),
+            "active_users": [1, 2], "weekly_active_users": [2, 3], "monthly_active_users": [3, 4],
+            "api_calls": [0, 10], "storage_gb": [1.0, 2.25], "active_departments": [1, 1],
+        }),
+        folder / "2024-02-01.parquet",
+    )
+    loads = _ingest(pp_env)
+    assert loads["usage_daily"].files == ["usage_daily/2024-02-01.parquet", "usage_daily/2024-02-02.csv"]
+    with duckdb.connect(str(pp_env.duckdb_path), read_only=True) as con:
+        rows = con.execute(
+            "select _ingest_seq, _source_file, _source_row, account_id, usage_date, storage_gb "
+            "from raw.usage_daily order by _ingest_seq"
+        ).fetchall()
+    assert rows == [
+        (1, "usage_daily/2024-02-01.parquet", 1, "A1", "2024-02-01", "1.0"),
+        (2, "usage_daily/2024-02-01.parquet", 2, "A2", "2024-02-01", "2.25"),
+        (3, "usage_daily/2024-02-02.csv", 1, "A1", "2024-02-02", "5.5"),
+    ]
+
+
+def test_malformed_csv_rows_are_kept_for_quarantine_with_their_row_numbers(pp_env: Settings):
+    landing = write_minimal_landing(pp_env.landing_dir)
+    path = landing / "contacts.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(2, "C9,A1,too,many,fields,here")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loads = _ingest(pp_env)
+    assert loads["contacts"].rows_read == 3
+    assert loads["contacts"].rows_malformed == 1
+    with duckdb.connect(str(pp_env.duckdb_path), read_only=True) as con:
+        malformed = con.execute("select * from raw.ingest_malformed_rows").fetchall()
+        rows = con.execute("select contact_id, _source_row from raw.contacts order by _ingest_seq").fetchall()
+    assert malformed == [
+        ("contacts", "contacts.csv", 2, "C9,A1,too,many,fields,here",
+         "malformed CSV row: expected 5 fields, found 6"),
+    ]
+    assert rows == [("C1", 1), ("C2", 3), ("C3", 4)]
+
+
+def test_failed_ingest_leaves_previous_raw_data(pp_env: Settings):
+    write_minimal_landing(pp_env.landing_dir)
+    _ingest(pp_env)
+    write_table(pp_env.landing_dir, "accounts", [("A1", "x", None, "SMB", "y", "NA", "US", "2023-01-01")])
+    # training_enrollments loads after accounts; its bad bytes are found only while loading
+    path = pp_env.landing_dir / "training_enrollments.csv"
+    path.write_bytes(path.read_bytes() + b"TE9,A1,C\xff,2024-01-01,\n")
+    with pytest.raises(IngestError, match="training_enrollments.csv: unreadable"):
+        _ingest(pp_env)
+    with duckdb.connect(str(pp_env.duckdb_path), read_only=True) as con:
+        assert con.execute("select count(*) from raw.accounts").fetchone()[0] == len(MINIMAL["accounts"])
+
+
+def test_header_only_tables_are_valid_and_empty(pp_env: Settings, tmp_path: Path):
+    write_minimal_landing(pp_env.landing_dir, overrides={"activities": [], "nps_responses": []})
+    loads = _ingest(pp_env)
+    assert loads["activities"].rows_read == 0
+    assert loads["nps_responses"].rows_read == 0
+    assert loads["activities"].warnings == []
