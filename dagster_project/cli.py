@@ -91,9 +91,7 @@ def _parse_week(value: str, settings: Settings) -> dt.date:
             f"(PARTNERPULSE_FIRST_WEEK, from {settings.first_week_source})"
         )
     if week > last_complete_week():
-        raise CommandError(
-            f"--week {week} has not ended yet; the latest complete week is {last_complete_week()}"
-        )
+        raise CommandError(f"--week {week} has not ended yet; the latest complete week is {last_complete_week()}")
     return week
 
 
@@ -134,7 +132,9 @@ def _run_weeks(settings: Settings, week: dt.date) -> int:
         partition_key=week.isoformat(),
         instance=instance,
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("PARTNERPULSE_LOG_LEVEL", "INFO")}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": os.environ.get("PARTNERPULSE_LOG_LEVEL", "INFO")}}}
+        },
     )
     seconds = (dt.datetime.now() - started).total_seconds()
     success, lines = _run_summary(result, instance)

@@ -59,8 +59,7 @@ def publish_marts(
                 con.execute(f"create table main.{name} as select * from warehouse.marts.{name}")
                 row_counts[table] = int(con.execute(f"select count(*) from main.{name}").fetchone()[0])
                 con.execute(
-                    f"copy main.{name} to {quote_literal(str(tmp_parquet[table]))} "
-                    "(format parquet, compression zstd)"
+                    f"copy main.{name} to {quote_literal(str(tmp_parquet[table]))} (format parquet, compression zstd)"
                 )
                 log(f"published {table}: {row_counts[table]:,} rows")
             con.execute(

@@ -75,9 +75,7 @@ def _quarantine_lines(settings: Settings) -> list[str]:
         ]
         for _, table, t_landed, t_staged, t_quarantined, share in rows:
             if t_quarantined:
-                lines.append(
-                    f"  {table:<22} {t_quarantined:>8,} of {t_landed:>12,} ({share:.2%}); staged {t_staged:,}"
-                )
+                lines.append(f"  {table:<22} {t_quarantined:>8,} of {t_landed:>12,} ({share:.2%}); staged {t_staged:,}")
         if quarantined == 0:
             lines.append("  no rows quarantined")
         lines.append("  details: select * from marts.dq_quarantine where refresh_week = '" + str(week) + "'")
@@ -122,8 +120,11 @@ def _run_lines(settings: Settings, limit: int) -> list[str]:
 
 def render_status(settings: Settings, limit: int = 5) -> str:
     sections = [
-        [f"Landing: {settings.landing_dir}", f"Warehouse: {settings.warehouse_dir}",
-         f"First week: {settings.first_week} ({settings.first_week_source})"],
+        [
+            f"Landing: {settings.landing_dir}",
+            f"Warehouse: {settings.warehouse_dir}",
+            f"First week: {settings.first_week} ({settings.first_week_source})",
+        ],
         _run_lines(settings, limit),
         _quarantine_lines(settings),
         _published_lines(settings),

@@ -9,8 +9,9 @@ from pathlib import Path
 from dagster_project.contract import landing_tables, table_spec
 
 
-def write_table(landing: Path, table: str, rows: Iterable[Mapping[str, object] | Iterable[object]],
-                columns: list[str] | None = None) -> Path:
+def write_table(
+    landing: Path, table: str, rows: Iterable[Mapping[str, object] | Iterable[object]], columns: list[str] | None = None
+) -> Path:
     """Write ``<table>.csv`` with the contract's columns (or ``columns``); rows as dicts or tuples."""
     columns = columns or list(table_spec(table).column_names)
     path = landing / f"{table}.csv"
@@ -51,10 +52,36 @@ MINIMAL: dict[str, list[tuple]] = {
         ("ACT2", "A2", None, "C3", "qbr", "2024-02-01"),
     ],
     "opportunities": [
-        ("O1", "A1", "P1", "sourced", "New Business", "PR-CORE-1", "Closed Won", "12000.00", "USD", "inbound",
-         "2023-05-01", "2023-06-01", None),
-        ("O2", "A2", "P2", "influenced", "Upsell", "PR-SEC-1", "Proposal", "5000.00", "EUR", "usage_threshold",
-         "2024-01-10", None, None),
+        (
+            "O1",
+            "A1",
+            "P1",
+            "sourced",
+            "New Business",
+            "PR-CORE-1",
+            "Closed Won",
+            "12000.00",
+            "USD",
+            "inbound",
+            "2023-05-01",
+            "2023-06-01",
+            None,
+        ),
+        (
+            "O2",
+            "A2",
+            "P2",
+            "influenced",
+            "Upsell",
+            "PR-SEC-1",
+            "Proposal",
+            "5000.00",
+            "EUR",
+            "usage_threshold",
+            "2024-01-10",
+            None,
+            None,
+        ),
     ],
     "milestones": [("M1", "A1", "onboarding", "Kickoff", "2023-07-01", "2023-06-20")],
     "renewal_plans": [("RP1", "S1", "in_progress", "2024-02-01")],
@@ -89,8 +116,7 @@ MINIMAL: dict[str, list[tuple]] = {
 }
 
 
-def write_minimal_landing(landing: Path, overrides: Mapping[str, list] | None = None,
-                          skip: Iterable[str] = ()) -> Path:
+def write_minimal_landing(landing: Path, overrides: Mapping[str, list] | None = None, skip: Iterable[str] = ()) -> Path:
     """Write the MINIMAL dataset (with per-table overrides; ``skip`` leaves tables out)."""
     tables = {**MINIMAL, **(overrides or {})}
     skipped = set(skip)

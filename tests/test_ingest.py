@@ -31,10 +31,27 @@ def _problems(settings: Settings) -> list[str]:
 def test_contract_has_the_21_landing_tables_of_the_spec():
     names = {spec.name for spec in landing_tables()}
     assert names == {
-        "partners", "accounts", "partner_assignments", "contacts", "activities", "opportunities",
-        "milestones", "renewal_plans", "business_events", "firmographics", "support_tickets",
-        "nps_responses", "features", "usage_daily", "feature_usage_weekly", "training_enrollments",
-        "products", "subscriptions", "subscription_items", "invoices", "fx_rates",
+        "partners",
+        "accounts",
+        "partner_assignments",
+        "contacts",
+        "activities",
+        "opportunities",
+        "milestones",
+        "renewal_plans",
+        "business_events",
+        "firmographics",
+        "support_tickets",
+        "nps_responses",
+        "features",
+        "usage_daily",
+        "feature_usage_weekly",
+        "training_enrollments",
+        "products",
+        "subscriptions",
+        "subscription_items",
+        "invoices",
+        "fx_rates",
     }
     optional = {spec.name for spec in landing_tables() if spec.optional}
     assert optional == {"partner_assignments"}
@@ -59,7 +76,7 @@ def test_missing_required_column_names_file_and_column(pp_env: Settings):
     assert "found: subscription_id, account_id, currency, start_date, auto_renew" in problems[0]
 
 
-def MINIMAL_COLUMNS(table: str) -> list[str]:  # noqa: N802 - reads like a constant lookup
+def MINIMAL_COLUMNS(table: str) -> list[str]:
     return next(list(spec.column_names) for spec in landing_tables() if spec.name == table)
 
 
@@ -103,16 +120,15 @@ def test_two_sources_for_one_table_are_ambiguous(pp_env: Settings):
 def test_missing_landing_folder(pp_env: Settings):
     pp_env.landing_dir.rmdir()
     problems = _problems(pp_env)
-    assert problems == [
-        f"landing folder {pp_env.landing_dir} does not exist (set PARTNERPULSE_LANDING_DIR)"
-    ]
+    assert problems == [f"landing folder {pp_env.landing_dir} does not exist (set PARTNERPULSE_LANDING_DIR)"]
 
 
 def test_good_input_loads_with_extras_reported_and_files_untouched(pp_env: Settings):
     landing = write_minimal_landing(pp_env.landing_dir, skip=["partner_assignments"])
     # extra column, upper-case header, and an empty (0-byte) optional-looking table file
     write_table(
-        landing, "features",
+        landing,
+        "features",
         [("F1", "PR-CORE-1", "Dashboards", "basic", "x")],
         columns=["FEATURE_ID", "product_id", "feature_name", "feature_tier", "owner_team"],
     )
@@ -136,9 +152,7 @@ def test_good_input_loads_with_extras_reported_and_files_untouched(pp_env: Setti
             "select account_id, partner_id, _source_file, _source_row from raw.accounts order by _ingest_seq"
         ).fetchall()
         assert row[2] == ("A3", None, "accounts.csv", 3)  # empty CSV field = null
-        report = con.execute(
-            "select extra_columns from raw.ingest_report where table_name = 'features'"
-        ).fetchone()
+        report = con.execute("select extra_columns from raw.ingest_report where table_name = 'features'").fetchone()
         assert report == ('["owner_team"]',)
 
 
@@ -150,12 +164,19 @@ def test_folder_of_mixed_csv_and_parquet_is_appended_in_file_order(pp_env: Setti
     write_table(folder, "part-1", [("A1", "PR-CORE-1", "2024-02-02", 1, 2, 3, 4, 5.5, 1)], columns=columns)
     (folder / "part-1.csv").rename(folder / "2024-02-02.csv")
     pq.write_table(
-        pa.table({
-            "account_id": ["A1", "A2"], "product_id": ["PR-CORE-1"] * 2,
-            "usage_date": pa.array([__import__("datetime").date(2024, 2, 1)] * 2),
-            "active_users": [1, 2], "weekly_active_users": [2, 3], "monthly_active_users": [3, 4],
-            "api_calls": [0, 10], "storage_gb": [1.0, 2.25], "active_departments": [1, 1],
-        }),
+        pa.table(
+            {
+                "account_id": ["A1", "A2"],
+                "product_id": ["PR-CORE-1"] * 2,
+                "usage_date": pa.array([__import__("datetime").date(2024, 2, 1)] * 2),
+                "active_users": [1, 2],
+                "weekly_active_users": [2, 3],
+                "monthly_active_users": [3, 4],
+                "api_calls": [0, 10],
+                "storage_gb": [1.0, 2.25],
+                "active_departments": [1, 1],
+            }
+        ),
         folder / "2024-02-01.parquet",
     )
     loads = _ingest(pp_env)
@@ -185,8 +206,7 @@ def test_malformed_csv_rows_are_kept_for_quarantine_with_their_row_numbers(pp_en
         malformed = con.execute("select * from raw.ingest_malformed_rows").fetchall()
         rows = con.execute("select contact_id, _source_row from raw.contacts order by _ingest_seq").fetchall()
     assert malformed == [
-        ("contacts", "contacts.csv", 2, "C9,A1,too,many,fields,here",
-         "malformed CSV row: expected 5 fields, found 6"),
+        ("contacts", "contacts.csv", 2, "C9,A1,too,many,fields,here", "malformed CSV row: expected 5 fields, found 6"),
     ]
     assert rows == [("C1", 1), ("C2", 3), ("C3", 4)]
 
@@ -198,7 +218,7 @@ def test_failed_ingest_leaves_previous_raw_data(pp_env: Settings):
     # training_enrollments loads after accounts; its bad bytes are found only while loading
     path = pp_env.landing_dir / "training_enrollments.csv"
     path.write_bytes(path.read_bytes() + b"TE9,A1,C\xff,2024-01-01,\n")
-    with pytest.raises(IngestError, match="training_enrollments.csv: unreadable"):
+    with pytest.raises(IngestError, match=r"training_enrollments\.csv: unreadable"):
         _ingest(pp_env)
     with duckdb.connect(str(pp_env.duckdb_path), read_only=True) as con:
         assert con.execute("select count(*) from raw.accounts").fetchone()[0] == len(MINIMAL["accounts"])

@@ -1,6 +1,5 @@
 """dbt assets through dagster-dbt: one cached DbtProject, assets grouped by layer, tests as checks."""
 
-
 import json
 import subprocess
 from collections.abc import Mapping
@@ -102,9 +101,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
     )
     def partnerpulse_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         window = window_from_context(context)
-        context.log.info(
-            f"dbt build for week(s) {window.first} … {window.last} (as-of date {window.as_of_date})"
-        )
+        context.log.info(f"dbt build for week(s) {window.first} … {window.last} (as-of date {window.as_of_date})")
         yield from dbt.cli(["build", "--vars", json.dumps(window.dbt_vars())], context=context).stream()
 
     return partnerpulse_dbt

@@ -1,6 +1,5 @@
 """Ingest assets: landing files → ``raw.<table>`` in the working warehouse (group ``landing``)."""
 
-
 import dagster as dg
 from dagster import AssetExecutionContext
 

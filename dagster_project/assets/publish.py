@@ -1,6 +1,5 @@
 """The publish asset: the serving copy BI tools read, written only after every blocking check passed."""
 
-
 import dagster as dg
 from dagster import AssetExecutionContext
 

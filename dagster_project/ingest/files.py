@@ -68,9 +68,7 @@ def _locate(spec: TableSpec, landing_dir: Path) -> tuple[list[Path], list[str]]:
     if not found:
         return [], []
     if found[0].is_dir():
-        files = sorted(
-            p for p in found[0].rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
-        )
+        files = sorted(p for p in found[0].rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES)
         return files, []
     return found, []
 
@@ -115,9 +113,7 @@ def plan_table(spec: TableSpec, landing_dir: Path) -> tuple[TablePlan, list[str]
             plan.missing_optional = True
             plan.warnings.append(f"{spec.name}: optional table not found ({spec.file_hint}); loaded as empty")
             return plan, []
-        return plan, [
-            f"{spec.name}: required landing table is missing; expected {spec.file_hint} in {landing_dir}"
-        ]
+        return plan, [f"{spec.name}: required landing table is missing; expected {spec.file_hint} in {landing_dir}"]
 
     expected = list(spec.column_names)
     extras: set[str] = set()

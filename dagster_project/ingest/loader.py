@@ -89,8 +89,7 @@ def _create_raw_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> str:
     target = f"{RAW_SCHEMA}.{quote_ident(spec.name)}"
     columns = ", ".join(f"{quote_ident(c)} varchar" for c in spec.column_names)
     con.execute(
-        f"create or replace table {target} ({columns}, "
-        "_ingest_seq bigint, _source_file varchar, _source_row bigint)"
+        f"create or replace table {target} ({columns}, _ingest_seq bigint, _source_file varchar, _source_row bigint)"
     )
     return target
 

@@ -1,0 +1,251 @@
+"""Every bad-row kind of SPEC §10 is quarantined with its reason, and landed = staged + quarantined."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from dagster_project.settings import load_settings
+from tests.conftest import FIRST_WEEK
+from tests.helpers import query, refresh
+from tests.landing import MINIMAL, write_minimal_landing
+
+WEEK = dt.date(2024, 3, 4)
+
+BAD = {
+    "partners": MINIMAL["partners"]
+    + [
+        ("P3", "Shiny", "MSP", "Diamond", "NA", "2023-01-02"),  # unknown_enum
+        MINIMAL["partners"][0],  # duplicate_key (exact copy, later row)
+    ],
+    "accounts": MINIMAL["accounts"]
+    + [
+        ("", "No Key", "P1", "SMB", "x", "NA", "US", "2023-01-01"),  # missing_key
+        ("A8", "Spaces", "P1", " smb ", "x", " na ", "US", "2023-01-01"),  # valid: enums trimmed, any case
+        ("A9", "Lost Partner", "P99", "SMB", "x", "NA", "US", "2023-01-01"),  # orphan_foreign_key
+        ("A10", "Bad Date", "P1", "SMB", "x", "NA", "US", "2023-02-30"),  # unparseable_value
+    ],
+    "contacts": MINIMAL["contacts"] + [("C9", "A1", "CTO", "maybe", "2023-06-01")],  # unparseable bool
+    "opportunities": MINIMAL["opportunities"]
+    + [
+        ("O9", "A1", "P1", "sourced", "Upsell", None, "Proposal", "-100", "USD", None, "2024-01-01", None, None),
+        ("O10", "A1", None, None, "Upsell", None, "Won-ish", "100", "USD", None, "2024-01-01", None, None),
+        ("O11", "A1", None, None, "Upsell", None, "Closed Won", "100", "USD", None, "2024-01-01", None, None),
+        ("O12", "A1", None, None, "Upsell", None, "Closed Lost", "100", "USD", None, "2024-01-10", "2024-01-09", None),
+        (
+            "O13",
+            "A1",
+            "P1",
+            "SOURCED",
+            "cross-sell",
+            None,
+            "closed won",
+            "100",
+            "usd",
+            "Inbound",
+            "2024-01-01",
+            "2024-01-09",
+            None,
+        ),  # valid after normalization
+        ("O14", "A1", "P1", None, "Upsell", None, "Proposal", "100", "USD", None, "2024-01-01", None, None),
+    ],
+    "subscriptions": MINIMAL["subscriptions"]
+    + [
+        ("S9", "A1", "USD", "2024-06-01", "2024-05-31", "true", "active", None, "S1"),  # end_before_start
+        ("S10", "A1", "EURO", "2024-06-01", "2025-05-31", "true", "active", None, None),  # unknown currency
+    ],
+    "subscription_items": MINIMAL["subscription_items"]
+    + [
+        ("I9", "S1", "PR-CORE-1", "5", "600", "120", "2023-06-01", None),  # out_of_range
+        ("I10", "S1", "PR-CORE-1", "5", "12,5x", "0", "2023-06-01", None),  # unparseable_value
+        ("I11", "S1", "PR-CORE-1", "5", "600", "0", "2023-07-01", "2023-07-01"),  # end_before_start
+        ("I12", "S1", "PR-NOPE", "5", "600", "0", "2023-06-01", None),  # orphan_foreign_key
+    ],
+    "renewal_plans": MINIMAL["renewal_plans"] + [("RP9", "S9", "complete", "2024-02-01")],  # orphan (S9 out)
+    "usage_daily": MINIMAL["usage_daily"]
+    + [
+        MINIMAL["usage_daily"][0],  # duplicate_key
+        ("A1", "PR-CORE-1", "2024-02-02", "8", "12", "15", "-4", "2.5", "2"),  # out_of_range api_calls
+    ],
+    "support_tickets": MINIMAL["support_tickets"]
+    + [
+        ("T9", "A1", "2024-01-05T09:00:00Z", "2024-01-04T09:00:00Z", "low", None),  # end_before_start
+        ("T10", "A1", "2024-01-05T09:00:00Z", None, "urgent", "7"),  # out_of_range
+    ],
+    "nps_responses": MINIMAL["nps_responses"] + [("N9", "A1", None, "2024-01-10", "11")],
+    "fx_rates": MINIMAL["fx_rates"] + [("GBP", "2024-01-01", "0")],
+    "feature_usage_weekly": MINIMAL["feature_usage_weekly"] + [("A1", "F1", "2024-01-30", "1", "1")],
+}
+
+EXPECTED = {
+    ("partners", "unknown_enum"): 1,
+    ("partners", "duplicate_key"): 1,
+    ("accounts", "missing_key"): 1,
+    ("accounts", "orphan_foreign_key"): 1,
+    ("accounts", "unparseable_value"): 1,
+    ("contacts", "unparseable_value"): 1,
+    ("contacts", "malformed_row"): 1,
+    ("opportunities", "negative_amount"): 1,
+    ("opportunities", "unknown_enum"): 1,
+    ("opportunities", "missing_required_value"): 2,
+    ("opportunities", "end_before_start"): 1,
+    ("subscriptions", "end_before_start"): 1,
+    ("subscriptions", "unknown_enum"): 1,
+    ("subscription_items", "out_of_range"): 1,
+    ("subscription_items", "unparseable_value"): 1,
+    ("subscription_items", "end_before_start"): 1,
+    ("subscription_items", "orphan_foreign_key"): 1,
+    ("renewal_plans", "orphan_foreign_key"): 1,
+    ("usage_daily", "duplicate_key"): 1,
+    ("usage_daily", "out_of_range"): 1,
+    ("support_tickets", "end_before_start"): 1,
+    ("support_tickets", "out_of_range"): 1,
+    ("nps_responses", "out_of_range"): 1,
+    ("fx_rates", "out_of_range"): 1,
+    ("feature_usage_weekly", "out_of_range"): 1,
+}
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("quarantine")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PARTNERPULSE_LANDING_DIR", str(root / "landing"))
+        mp.setenv("PARTNERPULSE_WAREHOUSE_DIR", str(root / "warehouse"))
+        mp.setenv("PARTNERPULSE_FIRST_WEEK", FIRST_WEEK.isoformat())
+        mp.setenv("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "2GB")
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        landing = write_minimal_landing(root / "landing", overrides=BAD)
+        contacts = landing / "contacts.csv"
+        contacts.write_text(contacts.read_text() + "C10,A1,one,too,many,fields\n")
+        for name, value in load_settings().env().items():
+            mp.setenv(name, value)
+        assert refresh(WEEK)[0] == 0
+        yield load_settings()
+
+
+def test_each_bad_row_kind_is_quarantined_with_its_reason(refreshed):
+    rows = query(
+        refreshed.duckdb_path,
+        "select table_name, reason_code, count(*) from marts.dq_quarantine where refresh_week = ? group by all",
+        [WEEK],
+    )
+    assert {(t, c): n for t, c, n in rows} == EXPECTED
+
+
+def test_reasons_name_the_column_and_value(refreshed):
+    rows = dict(
+        (key, (reason, source_file, source_row))
+        for key, reason, source_file, source_row in query(
+            refreshed.duckdb_path,
+            "select table_name || ':' || record_key, reason, source_file, source_row from marts.dq_quarantine "
+            "where reason_code <> 'malformed_row'",
+        )
+    )
+    assert rows["accounts:A10"] == (
+        "unparseable value: created_date='2023-02-30' is not a valid date",
+        "accounts.csv",
+        7,
+    )
+    assert rows["accounts:A9"] == (
+        "orphan foreign key: partner_id='P99' not found in stg_crm__partners",
+        "accounts.csv",
+        6,
+    )
+    assert rows["partners:P3"][0] == (
+        "unknown value: partner_tier='Diamond' (expected one of Platinum, Gold, Silver, Registered)"
+    )
+    assert rows["partners:P1"] == (
+        "duplicate key: partner_id=P1 was already staged from an earlier row; the first row is kept",
+        "partners.csv",
+        4,
+    )
+    assert rows["opportunities:O9"][0] == "negative amount: amount_arr=-100.00 (must be at least 0)"
+    assert rows["opportunities:O11"][0] == (
+        "missing required value: close_date is empty for a closed opportunity (stage Closed Won)"
+    )
+    assert rows["opportunities:O14"][0] == "missing required value: partner_role is empty although partner_id is set"
+    assert rows["subscriptions:S9"][0] == "end before start: end_date=2024-05-31 is before start_date=2024-06-01"
+    assert rows["subscriptions:S10"][0] == "unknown value: currency='EURO' (expected a three-letter ISO 4217 code)"
+    assert rows["subscription_items:I9"][0] == "out of range: discount_pct=120.0000 (must be at most 100)"
+    assert (
+        rows["renewal_plans:RP9"][0]
+        == "orphan foreign key: subscription_id='S9' not found in stg_billing__subscriptions"
+    )
+    assert rows["accounts:"][0] == "missing key: account_id is empty"
+    assert rows["feature_usage_weekly:A1|F1|2024-01-30"][0] == "out of range: week_start=2024-01-30 is not a Monday"
+
+
+def test_raw_record_is_the_row_as_landed(refreshed):
+    (raw,) = query(
+        refreshed.duckdb_path,
+        "select raw_record from marts.dq_quarantine where table_name = 'subscription_items' and record_key = 'I10'",
+    )[0]
+    assert json.loads(raw) == {
+        "item_id": "I10",
+        "subscription_id": "S1",
+        "product_id": "PR-CORE-1",
+        "quantity": "5",
+        "unit_price_annual": "12,5x",
+        "discount_pct": "0",
+        "effective_from": "2023-06-01",
+        "effective_to": None,
+    }
+    malformed = query(
+        refreshed.duckdb_path,
+        "select record_key, reason, source_file, source_row, raw_record from marts.dq_quarantine "
+        "where reason_code = 'malformed_row'",
+    )
+    assert malformed == [
+        (
+            "",
+            "malformed CSV row: expected 5 fields, found 6",
+            "contacts.csv",
+            5,
+            '{"raw_text":"C10,A1,one,too,many,fields"}',
+        )
+    ]
+
+
+def test_landed_equals_staged_plus_quarantined(refreshed):
+    rows = query(
+        refreshed.duckdb_path,
+        "select table_name, rows_landed, rows_staged, rows_quarantined from marts.dq_refresh_log "
+        "where refresh_week = ? order by table_name",
+        [WEEK],
+    )
+    assert len(rows) == 21
+    assert all(landed == staged + quarantined for _, landed, staged, quarantined in rows)
+    by_table = {t: (landed, staged, q) for t, landed, staged, q in rows}
+    assert by_table["accounts"] == (7, 4, 3)
+    assert by_table["contacts"] == (5, 3, 2)
+    assert by_table["opportunities"] == (8, 3, 5)
+    assert by_table["partner_assignments"] == (2, 2, 0)
+
+
+def test_enums_are_normalized_in_staging(refreshed):
+    rows = query(
+        refreshed.duckdb_path,
+        "select opportunity_id, partner_role, opportunity_type, stage, currency, trigger_type "
+        "from staging.stg_crm__opportunities where opportunity_id = 'O13'",
+    )
+    assert rows == [("O13", "sourced", "Cross-sell", "Closed Won", "USD", "inbound")]
+    assert query(
+        refreshed.duckdb_path, "select segment, region from staging.stg_crm__accounts where account_id = 'A8'"
+    ) == [("SMB", "NA")]
+
+
+def test_rerunning_a_week_replaces_its_quarantine_rows(refreshed, capsys):
+    before = query(refreshed.duckdb_path, "select count(*) from marts.dq_quarantine")[0][0]
+    assert refresh(WEEK)[0] == 0
+    assert refresh(WEEK + dt.timedelta(weeks=1))[0] == 0
+    counts = query(
+        refreshed.duckdb_path,
+        "select refresh_week, count(*) from marts.dq_quarantine group by 1 order by 1",
+    )
+    assert counts == [(WEEK, before), (WEEK + dt.timedelta(weeks=1), before)]
+    published = query(Path(refreshed.published_duckdb), "select count(*) from dq_quarantine")[0][0]
+    assert published == 2 * before
