@@ -1,6 +1,7 @@
 """dbt assets through dagster-dbt: one cached DbtProject, assets grouped by layer, tests as checks."""
 
 import json
+import shutil
 import subprocess
 from collections.abc import Mapping
 from functools import cache
@@ -13,9 +14,11 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from dagster_project.assets.ingest import landing_asset_key
 from dagster_project.partitions import window_from_context
+from dagster_project.resources import PartnerPulseConfig
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, MODELS_DIR, REPO_ROOT
 
 LAYERS = ("staging", "intermediate", "marts")
+KEEP_DBT_RUN_ARTIFACTS = 10
 _PROJECT_INPUTS = (MODELS_DIR, REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests")
 
 
@@ -99,9 +102,23 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         backfill_policy=dg.BackfillPolicy.single_run(),
         name="partnerpulse_dbt",
     )
-    def partnerpulse_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
+    def partnerpulse_dbt(context: AssetExecutionContext, dbt: DbtCliResource, partnerpulse: PartnerPulseConfig):
         window = window_from_context(context)
         context.log.info(f"dbt build for week(s) {window.first} … {window.last} (as-of date {window.as_of_date})")
-        yield from dbt.cli(["build", "--vars", json.dumps(window.dbt_vars())], context=context).stream()
+        runs_dir = partnerpulse.settings().warehouse_dir / "dbt_runs"
+        target_path = runs_dir / f"{context.run_id[:8]}-{context.op_execution_context.retry_number}"
+        prune_run_artifacts(runs_dir, keep=KEEP_DBT_RUN_ARTIFACTS - 1)
+        yield from dbt.cli(
+            ["build", "--vars", json.dumps(window.dbt_vars())], context=context, target_path=target_path
+        ).stream()
 
     return partnerpulse_dbt
+
+
+def prune_run_artifacts(runs_dir: Path, keep: int) -> None:
+    """dbt writes manifest, run results and compiled SQL per run; keep only the newest ``keep``."""
+    if not runs_dir.is_dir():
+        return
+    runs = sorted((p for p in runs_dir.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -8,7 +8,7 @@ import numpy as np
 def engagement(hn: np.ndarray, days_since_first_start: np.ndarray) -> np.ndarray:
     """Share of potential users active in a 28-day window; ramps up over the first 90 days."""
     ramp = np.clip(0.55 + 0.45 * np.asarray(days_since_first_start, dtype=np.float64) / 90.0, 0.55, 1.0)
-    return (0.25 + 0.8 * hn) * ramp
+    return (0.15 + 0.75 * hn) * ramp
 
 
 def seat_demand(potential: np.ndarray, share: np.ndarray, eng: np.ndarray) -> np.ndarray:

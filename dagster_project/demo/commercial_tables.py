@@ -14,8 +14,20 @@ from .entities import NO_DAY, Accounts, Contacts, Partners
 from .health import Health
 from .rng import Streams
 from .schema import (
-    CURRENCIES, FEATURE_TIERS, INVOICE_STATUSES, OPPORTUNITY_TYPES, PARTNER_ROLES, PARTNER_TIERS, PARTNER_TYPES,
-    PRICING_MODELS, PRODUCT_LINES, REGIONS, SEGMENTS, STAGES, SUBSCRIPTION_STATUSES, TRIGGER_TYPES,
+    CURRENCIES,
+    FEATURE_TIERS,
+    INVOICE_STATUSES,
+    OPPORTUNITY_TYPES,
+    PARTNER_ROLES,
+    PARTNER_TIERS,
+    PARTNER_TYPES,
+    PRICING_MODELS,
+    PRODUCT_LINES,
+    REGIONS,
+    SEGMENTS,
+    STAGES,
+    SUBSCRIPTION_STATUSES,
+    TRIGGER_TYPES,
 )
 from .simulation import Commercial
 
@@ -250,7 +262,7 @@ def _invoices(
     hn = health.norm(acc, win.week_of(inv_date))
     n = len(sub)
     due = inv_date + 30
-    delay = np.round(rng.lognormal(np.log(16.0), 0.55, n) * (1.0 + 1.5 * (1.0 - hn))).astype(np.int64)
+    delay = np.round(rng.lognormal(np.log(12.0), 0.5, n) * (1.0 + 1.0 * (1.0 - hn))).astype(np.int64)
     paid = inv_date + delay
     u = rng.random(n)
     void = u < 0.01

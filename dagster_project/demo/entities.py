@@ -43,6 +43,8 @@ class Accounts:
     industry: np.ndarray
     created: np.ndarray
     prospect: np.ndarray
+    nb_created: np.ndarray  # created_date of the won New Business deal (= created unless lost_first)
+    lost_close: np.ndarray  # close of an earlier lost New Business attempt (-1 if none)
     first_start: np.ndarray
     partner_first: np.ndarray
     partner_second: np.ndarray
@@ -50,6 +52,8 @@ class Accounts:
     effect: np.ndarray
     growth: np.ndarray
     pen: np.ndarray
+    spread0: np.ndarray
+    spread_rate: np.ndarray
     share: np.ndarray
     auto_k: np.ndarray
     api_per_user: np.ndarray
@@ -65,9 +69,12 @@ class Accounts:
         """Partner of record (index, -1 = direct) of accounts `acc` on days `day`."""
         return np.where(day >= self.change_day[acc], self.partner_second[acc], self.partner_first[acc])
 
-    def potential(self, acc: np.ndarray, month_row: np.ndarray) -> np.ndarray:
-        """Potential users of the Core Platform (employees × penetration)."""
-        return self.employees[acc, month_row].astype(np.float64) * self.pen[acc]
+    def potential(self, acc: np.ndarray, month_row: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Potential Core Platform users: employees × penetration × adoption spread (grows after landing)."""
+        years = np.maximum(np.asarray(day) - self.first_start[acc], 0) / 365.0
+        spread = np.minimum(1.0, self.spread0[acc] + self.spread_rate[acc] * np.where(self.first_start[acc] >= 0,
+                                                                                       years, 0.0))
+        return self.employees[acc, month_row].astype(np.float64) * self.pen[acc] * spread
 
 
 @dataclass
@@ -153,16 +160,22 @@ def build_accounts(n: int, win: Window, partners: Partners, streams: Streams) ->
     region = pick(rng, n, cat.REGION_WEIGHTS)
     country = np.empty(n, dtype=np.int64)
     for r in range(4):
-        members = np.flatnonzero(cat.COUNTRY_REGION == r)
+        members = np.flatnonzero(r == cat.COUNTRY_REGION)
         sel = region == r
         country[sel] = members[pick(rng, int(sel.sum()), cat.COUNTRY_WEIGHT[members])]
     currency = cat.COUNTRY_CURRENCY[country]
     industry = rng.integers(0, len(cat.INDUSTRIES), n)
     span = win.end - 30 - win.sim_start
     created = win.sim_start + np.floor(span * rng.random(n) ** 0.9).astype(np.int64)
-    prospect = quota(rng, n, (0.95, 0.05)) == 1
+    prospect = quota(rng, n, (0.80, 0.20)) == 1
     delay = np.minimum(28, np.round(rng.gamma(2.0, 6.0, n))).astype(np.int64)
     first_start = np.where(prospect, -1, created + delay)
+    # ~30% of customers lost a first New Business attempt before the one they signed
+    nb_created = created.copy()
+    lost_first = ~prospect & (rng.random(n) < 0.3)
+    lost_cycle = rng.integers(20, 91, n)
+    created = np.where(lost_first, created - rng.integers(30, 181, n) - lost_cycle, created)
+    lost_close = np.where(lost_first, created + lost_cycle, -1)
 
     attached = quota(rng, n, (0.75, 0.25)) == 0
     none = np.full(n, -1, dtype=np.int64)
@@ -182,16 +195,16 @@ def build_accounts(n: int, win: Window, partners: Partners, streams: Streams) ->
 
     effect = rng.normal(0.0, 0.55, n)
     growth = np.clip(rng.normal(0.07, 0.13, n), -0.25, 0.6)
-    pen_lo = np.array([0.45, 0.20, 0.06])[segment]
-    pen_hi = np.array([0.85, 0.45, 0.20])[segment]
+    pen_lo = np.array([0.6, 0.3, 0.1])[segment]
+    pen_hi = np.array([1.0, 0.6, 0.3])[segment]
     pen = pen_lo + (pen_hi - pen_lo) * rng.random(n)
     share = np.ones((n, cat.N_LINES))
     share[:, cat.SECURITY] = rng.uniform(0.4, 1.0, n)
     share[:, cat.ANALYTICS] = rng.uniform(0.15, 0.6, n)
     upd_lo = np.array([4.0, 15.0, 60.0])[segment]
     upd_hi = np.array([12.0, 50.0, 250.0])[segment]
-    keep_wd = np.array([0.62, 0.85, 0.95])[segment] + rng.random(n) * np.array([0.30, 0.13, 0.05])[segment]
-    keep_we = rng.random(n) * np.array([0.08, 0.2, 0.6])[segment]
+    keep_wd = np.array([0.72, 0.88, 0.95])[segment] + rng.random(n) * np.array([0.25, 0.11, 0.05])[segment]
+    keep_we = rng.random(n) * np.array([0.05, 0.12, 0.4])[segment]
 
     employees = _employee_paths(rng, win, segment, growth, created)
     name = join_words(
@@ -201,10 +214,12 @@ def build_accounts(n: int, win: Window, partners: Partners, streams: Streams) ->
     )
     return Accounts(
         n=n, segment=segment, region=region, country=country, currency=currency, industry=industry,
-        created=created, prospect=prospect, first_start=first_start, partner_first=p_first,
-        partner_second=p_second, change_day=change_day, effect=effect, growth=growth, pen=pen, share=share,
+        created=created, prospect=prospect, nb_created=nb_created,
+        lost_close=lost_close, first_start=first_start, partner_first=p_first,
+        partner_second=p_second, change_day=change_day, effect=effect, growth=growth, pen=pen,
+        spread0=rng.uniform(0.35, 0.75, n), spread_rate=rng.uniform(0.02, 0.15, n), share=share,
         auto_k=rng.uniform(15.0, 60.0, n), api_per_user=rng.lognormal(np.log(12.0), 0.6, n),
-        tau_api=rng.uniform(0.2, 0.8, n), users_per_dept=upd_lo + (upd_hi - upd_lo) * rng.random(n),
+        tau_api=rng.uniform(0.15, 0.75, n), users_per_dept=upd_lo + (upd_hi - upd_lo) * rng.random(n),
         keep_weekday=keep_wd, keep_weekend=keep_we, gb_per_user=rng.lognormal(np.log(0.8), 0.5, n),
         employees=employees, name=name,
     )

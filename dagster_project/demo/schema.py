@@ -93,11 +93,11 @@ TABLES: dict[str, tuple[tuple[str, Kind], ...]] = {
 
 PARQUET_TABLES: tuple[str, ...] = ("usage_daily", "feature_usage_weekly")
 
-# Primary keys as the pipeline sees them (partner_assignments has none: the fault manifest uses these columns).
+# Primary keys (partner_assignments has none in SPEC §2: the pipeline and the fault list use account_id|valid_from).
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "partners": ("partner_id",),
     "accounts": ("account_id",),
-    "partner_assignments": ("account_id", "partner_id", "valid_from"),
+    "partner_assignments": ("account_id", "valid_from"),
     "contacts": ("contact_id",),
     "activities": ("activity_id",),
     "opportunities": ("opportunity_id",),
@@ -144,29 +144,3 @@ PRODUCT_LINES = ("Core Platform", "Security Module", "Automation Module", "Analy
 PRICING_MODELS = ("per_seat", "usage", "flat")
 SUBSCRIPTION_STATUSES = ("active", "cancelled", "expired")
 INVOICE_STATUSES = ("open", "paid", "void", "uncollectible")
-
-ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("partners", "partner_type"): PARTNER_TYPES,
-    ("partners", "partner_tier"): PARTNER_TIERS,
-    ("partners", "region"): REGIONS,
-    ("accounts", "segment"): SEGMENTS,
-    ("accounts", "region"): REGIONS,
-    ("activities", "activity_type"): ACTIVITY_TYPES,
-    ("opportunities", "partner_role"): PARTNER_ROLES,
-    ("opportunities", "opportunity_type"): OPPORTUNITY_TYPES,
-    ("opportunities", "stage"): STAGES,
-    ("opportunities", "trigger_type"): TRIGGER_TYPES,
-    ("opportunities", "currency"): CURRENCIES,
-    ("milestones", "milestone_type"): MILESTONE_TYPES,
-    ("renewal_plans", "status"): PLAN_STATUSES,
-    ("business_events", "event_type"): EVENT_TYPES,
-    ("support_tickets", "priority"): PRIORITIES,
-    ("features", "feature_tier"): FEATURE_TIERS,
-    ("products", "product_line"): PRODUCT_LINES,
-    ("products", "pricing_model"): PRICING_MODELS,
-    ("subscriptions", "status"): SUBSCRIPTION_STATUSES,
-    ("subscriptions", "currency"): CURRENCIES,
-    ("invoices", "status"): INVOICE_STATUSES,
-    ("invoices", "currency"): CURRENCIES,
-    ("fx_rates", "currency"): CURRENCIES,
-}

@@ -18,7 +18,7 @@ from .rng import Streams
 # opportunity type codes (schema.OPPORTUNITY_TYPES order)
 NEW_BUSINESS, RENEWAL, UPSELL, CROSS_SELL, LICENSE_EXPANSION = range(5)
 # stage codes (schema.STAGES order)
-QUALIFICATION, CLOSED_WON, CLOSED_LOST = 0, 5, 6
+CLOSED_WON, CLOSED_LOST = 5, 6  # 0–4 are the open stages Qualification … Negotiation
 # trigger codes (schema.TRIGGER_TYPES order)
 T_USAGE, T_EVENT, T_ORG, T_RENEWAL, T_INBOUND, T_OTHER = range(6)
 FAR = np.iinfo(np.int64).max // 4
@@ -110,7 +110,7 @@ class _Sim:
     def _demand(self, acc: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
         """(potential users, engagement) of accounts at week w."""
         day = self.win.sim_start + 7 * w + 3
-        pot = self.a.potential(acc, np.full(len(acc), self.month_row[w]))
+        pot = self.a.potential(acc, np.full(len(acc), self.month_row[w]), np.full(len(acc), day))
         eng = engagement(self.h.norm(acc, np.full(len(acc), w)), day - self.a.first_start[acc])
         return pot, eng
 
@@ -150,6 +150,7 @@ class _Sim:
         )
         self.cur_sub[acc], self.s_start[acc], self.s_end[acc], self.s_auto[acc] = sub, start, end, auto
         self.alive[acc] = True
+        self.slot_item[acc] = -1  # items of the previous subscription are never modified again
         rows, lines = np.nonzero(self.slot_prod[acc] >= 0)
         ra = acc[rows]
         self.slot_item[ra, lines] = self.items.add(
@@ -174,7 +175,6 @@ class _Sim:
         k = len(acc)
         start = a.first_start[acc]
         seg = a.segment[acc]
-        cur = a.currency[acc]
         pot, _ = self._demand(acc, w)
         hn = self.h.norm(acc, np.full(k, w))
         eng_full = engagement(hn, np.full(k, 365))
@@ -182,7 +182,7 @@ class _Sim:
         p1 = np.array([0.70, 0.40, 0.15])[seg]
         p2 = np.array([0.25, 0.45, 0.45])[seg]
         core = np.where(ed_u < p1, 0, np.where(ed_u < p1 + p2, 1, 2))
-        seats = np.maximum(5, np.round(pot * rng.uniform(0.8, 1.1, k))).astype(np.int64)
+        seats = np.maximum(5, np.round(pot * rng.uniform(0.75, 1.0, k))).astype(np.int64)
         self.slot_prod[acc] = -1
         self._set_slot(acc, np.full(k, cat.CORE), core, seats, start)
         for line, probs, adv in (
@@ -197,7 +197,7 @@ class _Sim:
             qty = self._initial_qty(t, line, seats[take], pot[take], eng_full[take])
             self._set_slot(t, np.full(len(t), line), prod, qty, start[take])
         self._new_subs(acc, start, self._term(seg, hn), np.full(k, -1, dtype=np.int64))
-        created = a.created[acc]
+        created = a.nb_created[acc]
         close = np.maximum(created, start - rng.integers(0, 6, k))
         trig = np.where(rng.random(k) < 0.3, -1, rng.choice([T_INBOUND, T_EVENT, T_OTHER, T_USAGE], k,
                                                            p=[0.5, 0.25, 0.2, 0.05]))
@@ -216,7 +216,7 @@ class _Sim:
         if line == cat.AUTOMATION:
             calls = automation_calls(pot, eng, self.a.auto_k[acc]) * self.rng.uniform(1.1, 1.4, k)
             return np.maximum(1, np.ceil(calls / cat.AUTOMATION_UNIT_CALLS)).astype(np.int64)
-        want = np.round(pot * self.a.share[acc, line] * self.rng.uniform(0.8, 1.1, k))
+        want = np.round(pot * self.a.share[acc, line] * self.rng.uniform(0.75, 1.0, k))
         return np.clip(want, 3, np.maximum(core_seats, 3)).astype(np.int64)
 
     def _set_slot(self, acc: np.ndarray, line: np.ndarray, prod: np.ndarray, qty: np.ndarray, day: np.ndarray) -> None:
@@ -233,10 +233,10 @@ class _Sim:
         q = partner_quality(a, self.p, acc, end)
         direct = a.partner_at(acc, end) < 0
         util, mau = self._line_util(acc, w, cat.CORE)
-        p = 0.04 + 0.48 * (1.0 - hn8) ** 3
+        p = 0.065 + 0.47 * (1.0 - hn8) ** 3
         p *= np.where(direct, 1.25, 1.0 - 0.2 * q)
         p *= np.where(w - self.last_comp[acc] <= 20, 1.6, 1.0)
-        p *= np.where(self.s_auto[acc], 0.85, 1.0) * np.where(util < 0.5, 1.15, 1.0)
+        p *= np.where(self.s_auto[acc], 0.85, 1.0) * (0.75 + np.clip(0.8 - util, 0.0, 0.6))
         churn = rng.random(k) < np.clip(p, 0.01, 0.85)
         old_sub = self.cur_sub[acc]
 
@@ -283,7 +283,9 @@ class _Sim:
         rng = self.rng
         k = len(acc)
         shrink = (util < 0.6) & (rng.random(k) < 0.7)
-        new_core = np.maximum(5, np.ceil(mau / rng.uniform(0.75, 0.9, k))).astype(np.int64)
+        new_core = np.maximum(5, np.maximum(np.ceil(mau / rng.uniform(0.75, 0.9, k)),
+                                            np.ceil(self.slot_qty[acc, cat.CORE] * rng.uniform(0.6, 0.85, k))))
+        new_core = new_core.astype(np.int64)
         self.slot_qty[acc, cat.CORE] = np.where(shrink, np.minimum(new_core, self.slot_qty[acc, cat.CORE]),
                                                 self.slot_qty[acc, cat.CORE])
         for line in (cat.SECURITY, cat.ANALYTICS, cat.AUTOMATION, cat.SUPPORT):
@@ -296,7 +298,8 @@ class _Sim:
             self.slot_prod[acc[drop], line] = -1
             if line in (cat.SECURITY, cat.ANALYTICS):
                 cut = held & ~drop & (lu < 0.6) & (rng.random(k) < 0.6)
-                target = np.maximum(3, np.ceil(lm / rng.uniform(0.75, 0.9, k))).astype(np.int64)
+                target = np.maximum(3, np.maximum(np.ceil(lm / rng.uniform(0.75, 0.9, k)), np.ceil(
+                    self.slot_qty[acc, line] * rng.uniform(0.6, 0.85, k)))).astype(np.int64)
                 self.slot_qty[acc[cut], line] = np.minimum(target[cut], self.slot_qty[acc[cut], line])
             if line == cat.AUTOMATION:
                 cut = held & ~drop & (lu < 0.5)
@@ -351,8 +354,8 @@ class _Sim:
         missing = self.slot_prod[acc] < 0
         upgradable = (self.slot_prod[acc] >= 0) & (cat.NEXT_EDITION[np.maximum(self.slot_prod[acc], 0)] >= 0)
         p_le = 0.035 * sigmoid((util - 0.86) * 30) * (0.3 + hn)
-        p_xs = 0.0045 * hn**2 * missing.any(axis=1) * (1 + 0.3 * q)
-        p_up = 0.0025 * hn**2 * upgradable.any(axis=1)
+        p_xs = 0.014 * hn**2 * missing.any(axis=1) * (1 + 0.3 * q)
+        p_up = 0.005 * hn**2 * upgradable.any(axis=1)
         p_cap = 0.03 * sigmoid((auto_util - 0.9) * 30) * has_auto
         p_spec = np.full(k, 0.0015)
         cum = np.cumsum(np.stack([p_le, p_xs, p_up, p_cap, p_spec]), axis=0)
@@ -393,14 +396,15 @@ class _Sim:
         cur_disc = self.slot_disc[acc, line]
         seg = a.segment[acc]
         # new quantities / products / prices
+        pot, eng = self._demand(acc, w)
+        wanted = np.minimum(seat_demand(pot, a.share[acc, cat.CORE], eng), 1.6 * cur_qty)  # users asking for seats
         le_qty = np.maximum(cur_qty + np.maximum(1, np.ceil(0.05 * cur_qty)),
-                            np.ceil(mau / rng.uniform(0.65, 0.75, k))).astype(np.int64)
+                            np.ceil(np.maximum(mau, wanted) / rng.uniform(0.78, 0.86, k))).astype(np.int64)
         cap_qty = np.ceil(np.maximum(cur_qty * rng.uniform(1.3, 1.8, k),
                                      auto_calls / 0.75 / cat.AUTOMATION_UNIT_CALLS)).astype(np.int64)
         core_qty = self.slot_qty[acc, cat.CORE].astype(np.float64)
         xs_prod = cat.LINE_ENTRY[xs_line] + ((xs_line == cat.SECURITY) | (xs_line == cat.ANALYTICS)) * (
             rng.random(k) < 0.2)
-        pot, eng = self._demand(acc, w)
         xs_qty = np.where(
             xs_line == cat.SUPPORT, 1,
             np.where(
@@ -421,7 +425,7 @@ class _Sim:
         # validation step, win probability, trigger
         validated = rng.random(k) < 0.2 + 0.35 * hn + 0.1 * q
         val_day = np.where(validated, created + np.floor(cycle * rng.uniform(0.2, 0.8, k)).astype(np.int64), -1)
-        won = rng.random(k) < np.clip(0.12 + 0.55 * hn + 0.18 * validated + 0.04 * q, 0.05, 0.92)
+        won = rng.random(k) < np.clip(0.2 + 0.55 * hn + 0.18 * validated + 0.04 * q, 0.05, 0.93)
         trig_other = rng.choice([T_EVENT, T_ORG, T_USAGE, T_INBOUND, T_OTHER, -1], k,
                                 p=[0.25, 0.1, 0.2, 0.2, 0.15, 0.1])
         trigger = np.where((kind == 0) | (kind == 3), np.where(rng.random(k) < 0.8, T_USAGE, trig_other), trig_other)
@@ -480,16 +484,26 @@ class _Sim:
         return Commercial(self.subs.finish(), self.items.finish(), self.opps.finish())
 
     def _prospects(self) -> None:
-        """Prospects: a New Business deal that was lost (or is still open at `end`)."""
+        """Lost New Business deals: 1–3 attempts per prospect (the last may still be open), and the first
+        attempt of customers that signed only later."""
         rng, a, win = self.rng, self.a, self.win
-        acc = np.flatnonzero(a.prospect)
+        pros = np.flatnonzero(a.prospect)
+        tries = 1 + rng.binomial(3, 0.45, len(pros))
+        p_acc = np.repeat(pros, tries)
+        attempt = np.arange(len(p_acc)) - np.repeat(np.cumsum(tries) - tries, tries)
+        cum = np.cumsum(np.where(attempt > 0, rng.integers(150, 400, len(p_acc)), 0))
+        p_created = a.created[p_acc] + cum - np.repeat(cum[np.cumsum(tries) - tries], tries)
+        lost = np.flatnonzero(a.lost_close >= 0)
+        acc = np.concatenate([p_acc, lost])
+        created = np.concatenate([p_created, a.created[lost]])
+        keep = created <= win.end
+        acc, created = acc[keep], created[keep]
         k = len(acc)
-        created = a.created[acc]
-        close = created + rng.integers(20, 150, k)
+        close = np.where(a.lost_close[acc] >= 0, a.lost_close[acc], created + rng.integers(20, 150, k))
         closed = close <= win.end
         frac = (win.end - created) / np.maximum(close - created, 1)
         seg = a.segment[acc]
-        pot = a.potential(acc, np.clip(win.month_of(created), 0, a.employees.shape[1] - 1))
+        pot = a.potential(acc, np.clip(win.month_of(created), 0, a.employees.shape[1] - 1), created)
         usd = np.maximum(5, np.round(pot)) * cat.PROD_PRICE[np.array([0, 1, 2])[seg]]
         self.opps.add(
             acc=acc, otype=np.int64(NEW_BUSINESS), prod=np.int64(-1),
