@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -130,3 +131,33 @@ def test_a_new_user_with_hand_written_csvs_and_empty_optional_tables(tmp_path: P
     assert "week 2024-02-05  SUCCESS" in status.stdout
     assert f"Published file: {published}" in status.stdout
     assert "no rows quarantined" in status.stdout
+
+
+def test_generated_faults_are_quarantined_exactly(pp_env: Settings):
+    assert main(["demo-data", "--accounts", "60", "--seed", "3", "--end", DEMO_END.isoformat(), "--faults"]) == 0
+    faults = json.loads((pp_env.landing_dir / "_faults.json").read_text(encoding="utf-8"))
+    assert refresh(WEEK)[0] == 0
+    quarantined = query(
+        pp_env.duckdb_path,
+        "select table_name, reason_code, record_key, source_file from marts.dq_quarantine where refresh_week = ?",
+        [WEEK],
+    )
+    expected = [(r["table"], r["reason_code"], r["record_key"], r["file"]) for r in faults["rows"]]
+    assert sorted(quarantined) == sorted(expected)
+    assert len(quarantined) == faults["total"]
+    assert {r[1] for r in quarantined} >= {
+        "missing_key",
+        "duplicate_key",
+        "unknown_enum",
+        "unparseable_value",
+        "negative_amount",
+        "orphan_foreign_key",
+        "end_before_start",
+    }
+    log = query(
+        pp_env.duckdb_path,
+        "select sum(rows_landed), sum(rows_staged), sum(rows_quarantined) "
+        "from marts.dq_refresh_log where refresh_week = ?",
+        [WEEK],
+    )
+    assert log[0][0] == log[0][1] + log[0][2] and log[0][2] == faults["total"]
