@@ -177,7 +177,9 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.instance import ensure_dagster_home
 
     ensure_dagster_home(settings)
-    dagster = str(Path(sys.executable).with_name("dagster"))
+    bin_dir = Path(sys.executable).parent
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"  # dbt, dagster from this venv
+    dagster = str(bin_dir / "dagster")
     argv = [dagster, "dev", "-m", "dagster_project.definitions", "-h", args.host, "-p", str(args.port)]
     _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home})")
     os.execv(dagster, argv)

@@ -35,8 +35,9 @@ def _newest_input_mtime() -> float:
 def prepare_manifest(project: DbtProject, force: bool = False) -> Path:
     """Run ``dbt parse`` when the manifest is missing or older than any model, macro or seed.
 
-    dagster-dbt's ``prepare_if_dev`` only acts under ``dagster dev``; the CLI, the tests and the
-    schedule's code server all go through here instead, so a changed model is never run stale.
+    This replaces dagster-dbt's ``prepare_if_dev`` (which only acts under ``dagster dev`` and looks
+    for ``dbt`` on PATH): the CLI, the tests, ``dagster dev`` and the schedule's code server all
+    come through here, with the venv's dbt, so a changed model is never run with a stale manifest.
     """
     manifest = project.manifest_path
     if force or not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime():
@@ -55,7 +56,6 @@ def prepare_manifest(project: DbtProject, force: bool = False) -> Path:
 @cache
 def get_dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    project.preparer.prepare_if_dev(project)
     prepare_manifest(project)
     return project
 
