@@ -1,0 +1,8 @@
+{#- Fails with the rows for which `expression` is not true (no dbt_utils here). -#}
+{% test expression_is_true(model, expression) %}
+
+select *
+from {{ model }}
+where not ({{ expression }}) or ({{ expression }}) is null
+
+{% endtest %}
