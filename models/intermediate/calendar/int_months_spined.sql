@@ -1,10 +1,24 @@
-{#- Every calendar month from the first month with a subscription to the month holding D.
+{#- Every calendar month from the first month with a subscription or opportunity to the month holding D.
     measured_at is the month end, or D for the month still in progress (is_complete = false). -#}
 with
 
 subscriptions as (
 
     select * from {{ ref('stg_billing__subscriptions') }}
+
+),
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+first_days as (
+
+    select min(start_date) as first_day from subscriptions
+    union all
+    select min(created_date) as first_day from opportunities
 
 ),
 
@@ -17,9 +31,9 @@ numbers as (
 bounds as (
 
     select
-        cast({{ dbt.date_trunc('month', 'min(start_date)') }} as date) as first_month,
+        cast({{ dbt.date_trunc('month', 'min(first_day)') }} as date) as first_month,
         cast({{ dbt.date_trunc('month', refresh_as_of_date()) }} as date) as last_month
-    from subscriptions
+    from first_days
 
 ),
 

@@ -60,7 +60,14 @@ priced as (
     select
         *,
         cast(
-            round(quantity * unit_price_annual * (100 - discount_pct) * cast(0.01 as decimal(3, 2)), 6)
+            round(
+                {#- widen first: DuckDB keeps the wider input's width when multiplying decimals -#}
+                cast(quantity as decimal(38, 4))
+                * cast(unit_price_annual as decimal(38, 4))
+                * cast(100 - discount_pct as decimal(38, 4))
+                * cast(0.01 as decimal(3, 2)),
+                6
+            )
             as decimal(38, 6)
         ) as arr_local
     from joined

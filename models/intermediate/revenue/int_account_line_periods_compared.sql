@@ -1,0 +1,179 @@
+{#- Retention cohorts by product line: for every period (complete month, quarter, calendar year),
+    every account with ARR > 0 at the end of the month before it, and each of its product lines at
+    the start and at the end of the period, in constant currency (the start month's rates). -#}
+with
+
+line_months as (
+
+    select * from {{ ref('int_account_arr_line_months_aggregated') }}
+    where is_complete
+
+),
+
+months as (
+
+    select * from {{ ref('int_months_spined') }}
+    where is_complete
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_resolved_monthly') }}
+
+),
+
+month_periods as (
+
+    select 'month' as period_type, month_start as period_start, month_start as last_month
+    from months
+
+),
+
+quarter_periods as (
+
+    select 'quarter' as period_type, quarter_start as period_start, max(month_start) as last_month
+    from months
+    group by quarter_start
+    having count(*) = 3
+
+),
+
+year_periods as (
+
+    select 'year' as period_type, year_start as period_start, max(month_start) as last_month
+    from months
+    group by year_start
+    having count(*) = 12
+
+),
+
+periods as (
+
+    select
+        period_type,
+        period_start,
+        last_month,
+        cast({{ dbt.dateadd('month', -1, 'period_start') }} as date) as start_month
+    from (
+        select * from month_periods
+        union all
+        select * from quarter_periods
+        union all
+        select * from year_periods
+    ) as unioned
+
+),
+
+start_lines as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        periods.start_month,
+        line_months.account_id,
+        line_months.product_line,
+        line_months.currency,
+        line_months.arr_local as start_local,
+        cast(0 as decimal(38, 6)) as end_local
+    from periods
+    inner join line_months
+        on periods.start_month = line_months.month_start
+
+),
+
+cohort as (
+
+    select distinct period_type, period_start, account_id
+    from start_lines
+
+),
+
+end_lines as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        periods.start_month,
+        line_months.account_id,
+        line_months.product_line,
+        line_months.currency,
+        cast(0 as decimal(38, 6)) as start_local,
+        line_months.arr_local as end_local
+    from periods
+    inner join line_months
+        on periods.last_month = line_months.month_start
+    inner join cohort
+        on periods.period_type = cohort.period_type
+        and periods.period_start = cohort.period_start
+        and line_months.account_id = cohort.account_id
+
+),
+
+lines as (
+
+    select
+        period_type,
+        period_start,
+        start_month,
+        account_id,
+        product_line,
+        currency,
+        sum(start_local) as start_local,
+        sum(end_local) as end_local
+    from (
+        select * from start_lines
+        union all
+        select * from end_lines
+    ) as sides
+    group by period_type, period_start, start_month, account_id, product_line, currency
+
+),
+
+valued_lines as (
+
+    select
+        lines.period_type,
+        lines.period_start,
+        lines.start_month,
+        lines.account_id,
+        lines.product_line,
+        lines.start_local,
+        cast(round(lines.start_local * start_rates.usd_per_unit, 6) as decimal(38, 6)) as start_usd,
+        cast(round(lines.end_local * start_rates.usd_per_unit, 6) as decimal(38, 6)) as end_usd
+    from lines
+    left join fx_rates as start_rates
+        on lines.start_month = start_rates.month_start
+        and lines.currency = start_rates.currency
+
+),
+
+final as (
+
+    select
+        valued_lines.period_type,
+        valued_lines.period_start,
+        periods.start_month,
+        periods.last_month,
+        valued_lines.account_id,
+        valued_lines.product_line,
+        sum(valued_lines.start_local) as start_local,
+        sum(valued_lines.start_usd) as start_usd,
+        sum(valued_lines.end_usd) as end_usd
+    from valued_lines
+    inner join periods
+        on valued_lines.period_type = periods.period_type
+        and valued_lines.period_start = periods.period_start
+    group by
+        valued_lines.period_type,
+        valued_lines.period_start,
+        periods.start_month,
+        periods.last_month,
+        valued_lines.account_id,
+        valued_lines.product_line
+
+)
+
+select * from final
+
+

@@ -1,0 +1,288 @@
+{#- Retention per period (month, quarter, calendar year) and dimension (SPEC §4). The cohort of a
+    period = accounts with ARR > 0 at the end of the month before it, valued in constant currency
+    at that month's rates; the partner dimensions use the partner of record on the period's first
+    day. Every row satisfies start + expansion - contraction - churn = end (tested). -#}
+with
+
+retained as (
+
+    select * from {{ ref('int_account_periods_retained') }}
+
+),
+
+partnered as (
+
+    select * from {{ ref('int_account_months_partnered') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_crm__accounts') }}
+
+),
+
+partners as (
+
+    select * from {{ ref('stg_crm__partners') }}
+
+),
+
+renewals as (
+
+    select * from {{ ref('int_subscriptions_renewal_resolved') }}
+
+),
+
+line_months as (
+
+    select * from {{ ref('int_account_arr_line_months_aggregated') }}
+    where is_complete
+
+),
+
+periods as (
+
+    select distinct
+        period_type,
+        period_start,
+        last_month,
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'last_month')) }} as date) as period_end
+    from retained
+
+),
+
+cohort as (
+
+    select
+        retained.*,
+        partnered.partner_id_at_start as partner_id,
+        partners.partner_tier,
+        partners.partner_type,
+        accounts.segment,
+        accounts.region
+    from retained
+    inner join partnered
+        on retained.account_id = partnered.account_id
+        and retained.period_start = partnered.month_start
+    inner join accounts
+        on retained.account_id = accounts.account_id
+    left join partners
+        on partnered.partner_id_at_start = partners.partner_id
+
+),
+
+cohort_rows as (
+
+    {{ retention_dimension_rows('cohort', [
+        'period_type', 'period_start', 'account_id', 'start_usd', 'end_usd', 'expansion_usd', 'upsell_usd',
+        'cross_sell_usd', 'contraction_usd', 'churn_usd', 'retained_usd', 'is_churned']) }}
+
+),
+
+cohort_metrics as (
+
+    select
+        period_type,
+        period_start,
+        dimension,
+        dimension_value,
+        count(*) as accounts_start,
+        sum(case when is_churned then 1 else 0 end) as accounts_churned,
+        sum(start_usd) as starting_arr_usd,
+        sum(expansion_usd) as expansion_arr_usd,
+        sum(upsell_usd) as upsell_arr_usd,
+        sum(cross_sell_usd) as cross_sell_arr_usd,
+        sum(contraction_usd) as contraction_arr_usd,
+        sum(churn_usd) as churn_arr_usd,
+        sum(end_usd) as ending_arr_usd,
+        sum(retained_usd) as retained_arr_usd
+    from cohort_rows
+    group by period_type, period_start, dimension, dimension_value
+
+),
+
+resolved_renewals as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        renewals.partner_id,
+        partners.partner_tier,
+        partners.partner_type,
+        accounts.segment,
+        accounts.region,
+        renewals.renewal_status,
+        renewals.arr_usd
+    from renewals
+    inner join periods
+        on renewals.resolved_on between periods.period_start and periods.period_end
+    inner join accounts
+        on renewals.account_id = accounts.account_id
+    left join partners
+        on renewals.partner_id = partners.partner_id
+    where renewals.renewal_status in ('renewed', 'churned')
+
+),
+
+renewal_rows as (
+
+    {{ retention_dimension_rows('resolved_renewals', ['period_type', 'period_start', 'renewal_status', 'arr_usd']) }}
+
+),
+
+renewal_metrics as (
+
+    select
+        period_type,
+        period_start,
+        dimension,
+        dimension_value,
+        sum(arr_usd) as renewal_arr_usd,
+        sum(case when renewal_status = 'renewed' then arr_usd else 0 end) as renewed_arr_usd,
+        count(*) as renewals_resolved
+    from renewal_rows
+    group by period_type, period_start, dimension, dimension_value
+
+),
+
+active_accounts as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        line_months.account_id,
+        count(distinct line_months.product_line) as product_lines
+    from periods
+    inner join line_months
+        on periods.last_month = line_months.month_start
+    group by periods.period_type, periods.period_start, line_months.account_id
+
+),
+
+active_dimensioned as (
+
+    select
+        active_accounts.*,
+        partnered.partner_id_at_end as partner_id,
+        partners.partner_tier,
+        partners.partner_type,
+        accounts.segment,
+        accounts.region
+    from active_accounts
+    inner join periods
+        on active_accounts.period_type = periods.period_type
+        and active_accounts.period_start = periods.period_start
+    inner join partnered
+        on active_accounts.account_id = partnered.account_id
+        and periods.last_month = partnered.month_start
+    inner join accounts
+        on active_accounts.account_id = accounts.account_id
+    left join partners
+        on partnered.partner_id_at_end = partners.partner_id
+
+),
+
+active_rows as (
+
+    {{ retention_dimension_rows('active_dimensioned', ['period_type', 'period_start', 'product_lines']) }}
+
+),
+
+active_metrics as (
+
+    select
+        period_type,
+        period_start,
+        dimension,
+        dimension_value,
+        count(*) as active_accounts_end,
+        sum(case when product_lines >= 2 then 1 else 0 end) as multi_product_accounts_end
+    from active_rows
+    group by period_type, period_start, dimension, dimension_value
+
+),
+
+joined as (
+
+    select
+        cohort_metrics.*,
+        periods.period_end,
+        coalesce(renewal_metrics.renewal_arr_usd, 0) as renewal_arr_usd,
+        coalesce(renewal_metrics.renewed_arr_usd, 0) as renewed_arr_usd,
+        coalesce(renewal_metrics.renewals_resolved, 0) as renewals_resolved,
+        coalesce(active_metrics.active_accounts_end, 0) as active_accounts_end,
+        coalesce(active_metrics.multi_product_accounts_end, 0) as multi_product_accounts_end,
+        program_renewals.renewal_arr_usd as program_renewal_arr_usd,
+        program_renewals.renewed_arr_usd as program_renewed_arr_usd
+    from cohort_metrics
+    inner join periods
+        on cohort_metrics.period_type = periods.period_type
+        and cohort_metrics.period_start = periods.period_start
+    left join renewal_metrics
+        on cohort_metrics.period_type = renewal_metrics.period_type
+        and cohort_metrics.period_start = renewal_metrics.period_start
+        and cohort_metrics.dimension = renewal_metrics.dimension
+        and cohort_metrics.dimension_value = renewal_metrics.dimension_value
+    left join active_metrics
+        on cohort_metrics.period_type = active_metrics.period_type
+        and cohort_metrics.period_start = active_metrics.period_start
+        and cohort_metrics.dimension = active_metrics.dimension
+        and cohort_metrics.dimension_value = active_metrics.dimension_value
+    left join renewal_metrics as program_renewals
+        on cohort_metrics.period_type = program_renewals.period_type
+        and cohort_metrics.period_start = program_renewals.period_start
+        and program_renewals.dimension = 'overall'
+
+),
+
+rated as (
+
+    select
+        *,
+        {{ pp_ratio('ending_arr_usd', 'starting_arr_usd') }} as nrr,
+        {{ pp_ratio('retained_arr_usd', 'starting_arr_usd') }} as grr,
+        {{ pp_ratio('renewed_arr_usd', 'renewal_arr_usd') }} as renewal_rate,
+        {{ pp_ratio('program_renewed_arr_usd', 'program_renewal_arr_usd') }} as program_renewal_rate,
+        {{ pp_ratio('expansion_arr_usd', 'accounts_start', 6) }} as expansion_arr_per_customer_usd,
+        {{ pp_ratio('multi_product_accounts_end', 'active_accounts_end') }} as multi_product_adoption_rate
+    from joined
+
+),
+
+final as (
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        dimension,
+        dimension_value,
+        cast(accounts_start as bigint) as accounts_start,
+        cast(accounts_churned as bigint) as accounts_churned,
+        starting_arr_usd,
+        expansion_arr_usd,
+        upsell_arr_usd,
+        cross_sell_arr_usd,
+        contraction_arr_usd,
+        churn_arr_usd,
+        ending_arr_usd,
+        retained_arr_usd,
+        nrr,
+        grr,
+        renewal_rate,
+        cast(renewals_resolved as bigint) as renewals_resolved,
+        renewal_arr_usd,
+        renewed_arr_usd,
+        program_renewal_rate,
+        renewal_rate - program_renewal_rate as renewal_rate_vs_program,
+        coalesce(dimension = 'partner' and renewal_rate < program_renewal_rate, false) as needs_enablement_review,
+        expansion_arr_per_customer_usd,
+        cast(active_accounts_end as bigint) as active_accounts_end,
+        cast(multi_product_accounts_end as bigint) as multi_product_accounts_end,
+        multi_product_adoption_rate
+    from rated
+
+)
+
+select * from final
