@@ -226,7 +226,7 @@ EMPTY = [
 ]
 
 
-def D(value: str | int) -> Decimal:  # noqa: N802 - reads as a literal
+def D(value: str | int) -> Decimal:
     return Decimal(str(value))
 
 

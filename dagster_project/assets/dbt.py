@@ -105,11 +105,14 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
     def partnerpulse_dbt(context: AssetExecutionContext, dbt: DbtCliResource, partnerpulse: PartnerPulseConfig):
         window = window_from_context(context)
         context.log.info(f"dbt build for week(s) {window.first} … {window.last} (as-of date {window.as_of_date})")
-        runs_dir = partnerpulse.settings().warehouse_dir / "dbt_runs"
+        settings = partnerpulse.settings()
+        runs_dir = settings.warehouse_dir / "dbt_runs"
         target_path = runs_dir / f"{context.run_id[:8]}-{context.op_execution_context.retry_number}"
         prune_run_artifacts(runs_dir, keep=KEEP_DBT_RUN_ARTIFACTS - 1)
         yield from dbt.cli(
-            ["build", "--vars", json.dumps(window.dbt_vars())], context=context, target_path=target_path
+            ["build", "--vars", json.dumps({**window.dbt_vars(), "first_week": settings.first_week.isoformat()})],
+            context=context,
+            target_path=target_path,
         ).stream()
 
     return partnerpulse_dbt

@@ -1,0 +1,220 @@
+{#- Usage measured at each scored week's as-of date D, per active account (SPEC §5, §6, §7.2):
+    license utilization = sum of monthly_active_users on per-seat products / licensed seats; for
+    accounts without per-seat items, average daily usage over the capacity window / purchased
+    capacity (seed usage_capacity), else not applicable. API days in the trailing 28 days; active
+    departments now and 13 weeks earlier; the 13-week least-squares slope of weekly api_calls +
+    storage relative to its mean. -#}
+with
+
+active as (
+
+    select * from {{ ref('int_account_weeks_active') }}
+
+),
+
+held as (
+
+    select * from {{ ref('int_account_product_weeks_held') }}
+
+),
+
+usage_weekly as (
+
+    select * from {{ ref('int_usage_weekly_rolled_up') }}
+
+),
+
+usage_days as (
+
+    select * from {{ ref('int_account_usage_days_rolled_up') }}
+
+),
+
+capacity as (
+
+    select * from {{ ref('usage_capacity') }}
+
+),
+
+product_usage_at_d as (
+
+    {#- each held product's usage in D's ISO week (its latest row within the trailing 7 days) -#}
+    select
+        held.week_start,
+        held.account_id,
+        held.product_id,
+        held.pricing_model,
+        held.quantity,
+        coalesce(usage_weekly.monthly_active_users, 0) as monthly_active_users,
+        coalesce(usage_weekly.weekly_active_users, 0) as weekly_active_users,
+        coalesce(usage_weekly.active_departments, 0) as active_departments
+    from held
+    left join usage_weekly
+        on held.account_id = usage_weekly.account_id
+        and held.product_id = usage_weekly.product_id
+        and held.week_start = usage_weekly.week_start
+
+),
+
+seat_usage as (
+
+    select
+        week_start,
+        account_id,
+        sum(case when pricing_model = 'per_seat' then quantity else 0 end) as licensed_seats,
+        sum(case when pricing_model = 'per_seat' then monthly_active_users else 0 end) as seat_monthly_active_users,
+        sum(case when pricing_model = 'per_seat' then weekly_active_users else 0 end) as seat_weekly_active_users,
+        max(monthly_active_users) as max_product_monthly_active_users,
+        max(active_departments) as active_departments
+    from product_usage_at_d
+    group by week_start, account_id
+
+),
+
+capacity_usage as (
+
+    {#- usage-priced products with a capacity definition: average daily usage in the window vs
+        quantity x units per quantity per day -#}
+    select
+        held.week_start,
+        held.account_id,
+        sum(held.quantity * capacity.units_per_quantity_per_day) as capacity_per_day,
+        max(capacity.window_days) as window_days
+    from held
+    inner join capacity
+        on held.product_line = capacity.product_line
+    where held.pricing_model = 'usage'
+    group by held.week_start, held.account_id
+
+),
+
+capacity_consumed as (
+
+    select
+        capacity_usage.week_start,
+        capacity_usage.account_id,
+        sum(usage_weekly.api_calls) as consumed
+    from capacity_usage
+    inner join held
+        on capacity_usage.week_start = held.week_start
+        and capacity_usage.account_id = held.account_id
+        and held.pricing_model = 'usage'
+    inner join usage_weekly
+        on held.account_id = usage_weekly.account_id
+        and held.product_id = usage_weekly.product_id
+        and usage_weekly.week_start > cast({{ dbt.dateadd('day', '-capacity_usage.window_days', 'capacity_usage.week_start') }} as date)
+        and usage_weekly.week_start <= capacity_usage.week_start
+    group by capacity_usage.week_start, capacity_usage.account_id
+
+),
+
+api_days as (
+
+    select
+        active.week_start,
+        active.account_id,
+        sum(usage_days.api_active_days) as api_active_days_28d
+    from active
+    inner join usage_days
+        on active.account_id = usage_days.account_id
+        and usage_days.week_start between cast({{ dbt.dateadd('day', -21, 'active.week_start') }} as date)
+            and active.week_start
+    group by active.week_start, active.account_id
+
+),
+
+departments_before as (
+
+    select
+        active.week_start,
+        active.account_id,
+        max(usage_weekly.active_departments) as active_departments_13_weeks_ago
+    from active
+    inner join usage_weekly
+        on active.account_id = usage_weekly.account_id
+        and usage_weekly.week_start = cast({{ dbt.dateadd('day', -91, 'active.week_start') }} as date)
+    group by active.week_start, active.account_id
+
+),
+
+consumption_points as (
+
+    {#- y = weekly api_calls + storage (latest of the week), x = 0 (12 weeks back) ... 12 (D's week) -#}
+    select
+        active.week_start,
+        active.account_id,
+        12 - {{ dbt.datediff('usage_weekly.week_start', 'active.week_start', 'day') }} / 7 as x,
+        sum(usage_weekly.api_calls + coalesce(usage_weekly.storage_gb, 0)) as y
+    from active
+    inner join usage_weekly
+        on active.account_id = usage_weekly.account_id
+        and usage_weekly.week_start between cast({{ dbt.dateadd('day', -84, 'active.week_start') }} as date)
+            and active.week_start
+    group by active.week_start, active.account_id, usage_weekly.week_start
+
+),
+
+consumption_trend as (
+
+    {#- least squares over the 13 weeks, weeks without usage counting as 0:
+        slope = (n*sum(xy) - sum(x)*sum(y)) / (n*sum(x^2) - sum(x)^2), n = 13, sum(x) = 78, sum(x^2) = 650 -#}
+    select
+        week_start,
+        account_id,
+        (13 * sum(x * y) - 78 * sum(y)) / (13.0 * 650 - 78 * 78) as slope,
+        sum(y) / 13.0 as mean_y
+    from consumption_points
+    group by week_start, account_id
+
+),
+
+final as (
+
+    select
+        active.week_start,
+        active.as_of_date,
+        active.account_id,
+        coalesce(seat_usage.licensed_seats, 0) as licensed_seats,
+        cast(coalesce(seat_usage.seat_monthly_active_users, 0) as bigint) as seat_monthly_active_users,
+        cast(coalesce(seat_usage.seat_weekly_active_users, 0) as bigint) as seat_weekly_active_users,
+        cast(coalesce(seat_usage.max_product_monthly_active_users, 0) as bigint) as max_product_monthly_active_users,
+        {#- exact decimal ratios, so a band edge such as exactly 75% is exactly 0.75 -#}
+        case
+            when coalesce(seat_usage.licensed_seats, 0) > 0
+                then {{ pp_ratio('seat_usage.seat_monthly_active_users', 'seat_usage.licensed_seats') }}
+            when capacity_usage.capacity_per_day > 0
+                then {{ pp_ratio('coalesce(capacity_consumed.consumed, 0)',
+                                 'capacity_usage.window_days * capacity_usage.capacity_per_day') }}
+        end as license_utilization,
+        case
+            when coalesce(seat_usage.licensed_seats, 0) > 0 then 'seats'
+            when capacity_usage.capacity_per_day > 0 then 'capacity'
+            else 'not_applicable'
+        end as utilization_basis,
+        case
+            when coalesce(seat_usage.licensed_seats, 0) > 0
+                then {{ pp_ratio('seat_usage.seat_weekly_active_users', 'seat_usage.licensed_seats') }}
+        end as usage_frequency,
+        cast(coalesce(api_days.api_active_days_28d, 0) as bigint) as api_active_days_28d,
+        cast(coalesce(seat_usage.active_departments, 0) as bigint) as active_departments,
+        departments_before.active_departments_13_weeks_ago,
+        case
+            when consumption_trend.mean_y > 0 then consumption_trend.slope / consumption_trend.mean_y
+        end as consumption_trend_per_week
+    from active
+    left join seat_usage
+        on active.week_start = seat_usage.week_start and active.account_id = seat_usage.account_id
+    left join capacity_usage
+        on active.week_start = capacity_usage.week_start and active.account_id = capacity_usage.account_id
+    left join capacity_consumed
+        on active.week_start = capacity_consumed.week_start and active.account_id = capacity_consumed.account_id
+    left join api_days
+        on active.week_start = api_days.week_start and active.account_id = api_days.account_id
+    left join departments_before
+        on active.week_start = departments_before.week_start and active.account_id = departments_before.account_id
+    left join consumption_trend
+        on active.week_start = consumption_trend.week_start and active.account_id = consumption_trend.account_id
+
+)
+
+select * from final

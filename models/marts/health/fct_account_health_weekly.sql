@@ -1,0 +1,158 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_target_weeks() }}",
+    )
+}}
+
+{#- The weekly health scorecard (SPEC §5) for every account with ARR > 0 on the week's Sunday D,
+    from the first week on. A refresh writes its target weeks (macros/weeks.sql); other weeks are
+    kept as they were computed. -#}
+with
+
+scored as (
+
+    select * from {{ ref('int_account_weeks_scored') }}
+
+),
+
+measured as (
+
+    select * from {{ ref('int_account_weeks_measured') }}
+
+),
+
+weeks as (
+
+    select * from {{ ref('int_weeks_spined') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('scorecard_rules') }}
+
+),
+
+with_history as (
+
+    select
+        scored.*,
+        weeks.is_target,
+        previous_week.health_category as previous_category,
+        four_weeks_ago.health_points as points_4_weeks_ago,
+        measured.lifecycle_phase,
+        measured.next_end_date,
+        rules.trend_change_points
+    from scored
+    inner join weeks
+        on scored.week_start = weeks.week_start
+    inner join measured
+        on scored.week_start = measured.week_start
+        and scored.account_id = measured.account_id
+    cross join rules
+    left join scored as previous_week
+        on scored.account_id = previous_week.account_id
+        and previous_week.week_start = cast({{ dbt.dateadd('day', -7, 'scored.week_start') }} as date)
+    left join scored as four_weeks_ago
+        on scored.account_id = four_weeks_ago.account_id
+        and four_weeks_ago.week_start = cast({{ dbt.dateadd('day', '-7 * rules.trend_weeks_back', 'scored.week_start') }} as date)
+
+),
+
+explained as (
+
+    select
+        *,
+        case
+            when utilization_basis = 'not_applicable'
+                then 'license utilization not applicable (no per-seat seats or usage capacity) → '
+                    || {{ points_text('license_utilization_points') }}
+            else 'license utilization ' || cast(round(license_utilization_value * 100, 1) as varchar) || '% ('
+                || license_utilization_band || ') → ' || {{ points_text('license_utilization_points') }}
+        end as license_utilization_reason,
+        'feature adoption ' || feature_adoption_level || ': ' || cast(advanced_features_used_28d as varchar)
+            || ' advanced features used, breadth ' || cast(round(feature_adoption_value * 100, 1) as varchar)
+            || '% in 28 days → ' || {{ points_text('feature_adoption_points') }} as feature_adoption_reason,
+        'API used on ' || cast(cast(api_usage_value as integer) as varchar) || ' of the last 28 days ('
+            || api_usage_band || ') → ' || {{ points_text('api_usage_points') }} as api_usage_reason,
+        cast(cast(executive_sponsorship_value as integer) as varchar)
+            || ' executive activities in 180 days (' || executive_sponsorship_band || ') → '
+            || {{ points_text('executive_sponsorship_points') }} as executive_sponsorship_reason,
+        'training completion ' || cast(round(training_completion_value * 100, 1) as varchar) || '% of '
+            || cast(enrollments_365d as varchar) || ' enrollments in 365 days (' || training_completion_band
+            || ') → ' || {{ points_text('training_completion_points') }} as training_completion_reason,
+        cast(tickets_recent_90d as varchar) || ' tickets in the last 90 days vs '
+            || cast(tickets_prior_90d as varchar) || ' before: ' || support_trend_level || ' → '
+            || {{ points_text('support_trend_points') }} as support_trend_reason,
+        cast(cast(product_diversification_value as integer) as varchar) || ' product lines ('
+            || product_diversification_band || ') → ' || {{ points_text('product_diversification_points') }} as product_diversification_reason,
+        'renewal plan ' || replace(renewal_plan_status, '_', ' ') || ' for the subscription ending '
+            || coalesce(cast(next_end_date as varchar), 'unknown')
+            || case when renewal_plan_level = 'Not yet due' then ' (not yet due)' else '' end
+            || ' → ' || {{ points_text('renewal_plan_points') }} as renewal_plan_reason
+    from with_history
+
+),
+
+final as (
+
+    select
+        week_start,
+        as_of_date,
+        account_id,
+        partner_id,
+        license_utilization_value,
+        license_utilization_level,
+        license_utilization_points,
+        feature_adoption_value,
+        feature_adoption_level,
+        feature_adoption_points,
+        api_usage_value,
+        api_usage_level,
+        api_usage_points,
+        executive_sponsorship_value,
+        executive_sponsorship_level,
+        executive_sponsorship_points,
+        training_completion_value,
+        training_completion_level,
+        training_completion_points,
+        support_trend_value,
+        support_trend_level,
+        support_trend_points,
+        product_diversification_value,
+        product_diversification_level,
+        product_diversification_points,
+        renewal_plan_value,
+        renewal_plan_level,
+        renewal_plan_points,
+        utilization_basis,
+        advanced_features_used_28d,
+        tickets_recent_90d,
+        tickets_prior_90d,
+        renewal_plan_status,
+        health_points,
+        health_score,
+        health_category,
+        previous_category,
+        coalesce(previous_category <> health_category, false) as is_tier_movement,
+        points_4_weeks_ago,
+        case
+            when points_4_weeks_ago is null then 'new'
+            when health_points - points_4_weeks_ago >= trend_change_points then 'improving'
+            when health_points - points_4_weeks_ago <= -trend_change_points then 'declining'
+            else 'stable'
+        end as trend_direction,
+        recommended_motion,
+        lifecycle_phase,
+        license_utilization_reason || '; ' || feature_adoption_reason || '; ' || api_usage_reason || '; '
+            || executive_sponsorship_reason || '; ' || training_completion_reason || '; ' || support_trend_reason
+            || '; ' || product_diversification_reason || '; ' || renewal_plan_reason as reasons
+    from explained
+    where is_target
+
+)
+
+select * from final
