@@ -1,16 +1,18 @@
-{#- Joins the scorecard band of `metric` that contains `value` (seed scorecard_bands: lower and
-    upper bounds with their inclusiveness; an empty upper bound is open). -#}
+{#- Joins the scorecard band of `metric` that `value` falls in. Bands (seed scorecard_bands) are
+    given by their lower edge only, so they are contiguous by construction: a value is in the band
+    with the highest lower edge it passes (value > lower_bound, or = when lower_inclusive); the
+    band ends where the next one starts. -#}
 {% macro join_scorecard_band(bands, metric, value, alias) -%}
     left join {{ bands }} as {{ alias }}
         on {{ alias }}.metric = '{{ metric }}'
-        and (
-            {{ value }} > {{ alias }}.lower_bound
-            or ({{ alias }}.lower_inclusive and {{ value }} = {{ alias }}.lower_bound)
-        )
-        and (
-            {{ alias }}.upper_bound is null
-            or {{ value }} < {{ alias }}.upper_bound
-            or ({{ alias }}.upper_inclusive and {{ value }} = {{ alias }}.upper_bound)
+        and {{ alias }}.lower_bound = (
+            select max(passed.lower_bound)
+            from {{ bands }} as passed
+            where passed.metric = '{{ metric }}'
+                and (
+                    {{ value }} > passed.lower_bound
+                    or (passed.lower_inclusive and {{ value }} = passed.lower_bound)
+                )
         )
 {%- endmacro %}
 
