@@ -62,13 +62,16 @@ def get_dbt_project() -> DbtProject:
 
 class LayeredTranslator(DagsterDbtTranslator):
     """Groups dbt assets by layer (staging / intermediate / marts; seeds in config) and maps dbt
-    sources onto the ingest assets' keys (``landing/<table>``)."""
+    sources onto the ingest assets' keys (``landing/<table>``); the payout ledger's control tables
+    (written by ``close-period``) are ``ledger/<table>``."""
 
     def __init__(self) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            if dbt_resource_props["source_name"] == "ledger":
+                return dg.AssetKey(["ledger", dbt_resource_props["name"]])
             return landing_asset_key(dbt_resource_props["name"])
         return super().get_asset_key(dbt_resource_props)
 

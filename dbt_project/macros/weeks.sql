@@ -83,3 +83,18 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#- Every week from var('first_week') (or the refreshed week when unset) to the refreshed week, as
+    rows (week_start). -#}
+{% macro all_weeks_sql() -%}
+    {%- set last = _pp_last_week() -%}
+    {%- set first = _pp_monday(var('first_week')) if var('first_week', none) else last -%}
+    {%- if first > last %}{% set first = last %}{% endif -%}
+    select weeks.week_start
+    from (
+        values
+        {%- for i in range(((last - first).days // 7) + 1) %}
+        (cast('{{ (first + modules.datetime.timedelta(days=7 * i)).isoformat() }}' as date)){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as weeks (week_start)
+{%- endmacro %}

@@ -71,6 +71,7 @@ final as (
         known.partner_role,
         known.opportunity_type,
         known.product_id,
+        known.renewal_subscription_id,
         case when known.is_closed then known.stage else 'open' end as state_at_as_of,
         known.stage,
         known.is_expansion,
