@@ -108,6 +108,8 @@ def _run_summary(result, instance) -> tuple[bool, list[str]]:
             message = data.user_failure_data.description if data.user_failure_data else None
             if not message and data.error:
                 message = data.error.message.strip()
+            if message and message.startswith("Not published:"):
+                message = message.splitlines()[0] + " (listed below)"  # the gate lists the same checks
             lines.append(f"step {event.step_key} failed: {message}")
     errors, warnings = failed_checks(instance, result.run_id)
     lines.extend(f"check failed (error): {e}" for e in errors)
@@ -115,39 +117,54 @@ def _run_summary(result, instance) -> tuple[bool, list[str]]:
     return result.success, lines
 
 
-def _run_weeks(settings: Settings, week: dt.date) -> int:
+def _run_weeks(settings: Settings, week: dt.date, last: dt.date | None = None) -> int:
+    """Refresh ``week`` — or, with ``last``, every week from ``week`` to ``last`` in ONE run (backfill)."""
+    from dagster_project.alerts import failure_alert, record_alert
+    from dagster_project.backfill import partition_run_args
     from dagster_project.definitions import build_definitions
     from dagster_project.instance import get_instance
+    from dagster_project.locking import WarehouseBusy, warehouse_lock
+    from dagster_project.partitions import WeekWindow
     from dagster_project.schedules import REFRESH_JOB
 
+    window = WeekWindow(first=week, last=last or week)
+    what = f"week {week}" if window.first == window.last else f"weeks {window.first} … {window.last}"
     instance = get_instance(settings)
     defs = build_definitions(settings)
     job = defs.resolve_job_def(REFRESH_JOB)
     started = dt.datetime.now()
-    _say(
-        f"Refreshing week {week} (as-of {week + dt.timedelta(days=6)}) from {settings.landing_dir} "
-        f"into {settings.warehouse_dir} …"
-    )
-    result = job.execute_in_process(
-        partition_key=week.isoformat(),
-        instance=instance,
-        raise_on_error=False,
-        run_config={
-            "loggers": {"console": {"config": {"log_level": os.environ.get("PARTNERPULSE_LOG_LEVEL", "INFO")}}}
-        },
-    )
+    if window.first == window.last:
+        _say(f"Refreshing {what} (as-of {window.as_of_date}) from {settings.landing_dir} into {settings.warehouse_dir} …")
+    else:
+        _say(f"Backfilling {what} ({len(window.weeks)} weeks, one run, one dbt build) from {settings.landing_dir} …")
+    try:
+        with warehouse_lock(settings.warehouse_dir, holder=f"partnerpulse {'refresh' if last is None else 'backfill'} {what}"):
+            result = job.execute_in_process(
+                **partition_run_args(window),
+                instance=instance,
+                raise_on_error=False,
+                run_config={
+                    "loggers": {"console": {"config": {"log_level": os.environ.get("PARTNERPULSE_LOG_LEVEL", "INFO")}}}
+                },
+            )
+    except WarehouseBusy as exc:
+        raise CommandError(str(exc)) from exc
     seconds = (dt.datetime.now() - started).total_seconds()
     success, lines = _run_summary(result, instance)
     if not success:
+        run = instance.get_run_by_id(result.run_id)
+        if run is not None:
+            record_alert(failure_alert(instance, run, source="cli"), settings.warehouse_dir, log=lambda _: None)
         detail = "\n".join(f"  - {line}" for line in lines) or "  - (no step reported an error)"
         raise CommandError(
-            f"The refresh of week {week} failed after {seconds:.0f}s and nothing was published "
+            f"The refresh of {what} failed after {seconds:.0f}s and nothing was published "
             f"(the previous published files are unchanged).\n{detail}\n"
-            f"Details: run {result.run_id} in the Dagster UI (make ui) or `partnerpulse status`."
+            f"Details: run {result.run_id} in the Dagster UI (make ui; a failed check's metadata lists the "
+            f"failing expectations with sample values) or `partnerpulse status`."
         )
     for line in lines:
         _say(f"warning: {line}")
-    _say(f"Refreshed week {week} in {seconds:.0f}s (run {result.run_id}).")
+    _say(f"Refreshed {what} in {seconds:.0f}s (run {result.run_id}).")
     _say("Outputs:")
     _say(f"  BI serving file (open read-only): {settings.published_duckdb}")
     _say(f"  Parquet, one file per table:     {settings.published_parquet_dir}/")
@@ -158,6 +175,40 @@ def _run_weeks(settings: Settings, week: dt.date) -> int:
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     week = _parse_week(args.week, settings) if args.week else _default_week(settings)
     return _run_weeks(settings, week)
+
+
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.backfill import backfill_window
+
+    window = backfill_window(args.start, args.end, settings)
+    return _run_weeks(settings, window.first, window.last)
+
+
+# -------------------------------------------------------------------------------------- close-period
+
+
+def cmd_close_period(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.definitions import build_definitions
+    from dagster_project.instance import get_instance
+    from dagster_project.jobs import CLOSE_PERIOD_JOB
+    from dagster_project.ledger import LedgerError, parse_period
+
+    try:
+        parse_period(args.period)
+    except LedgerError as exc:
+        raise CommandError(str(exc)) from exc
+    instance = get_instance(settings)
+    job = build_definitions(settings).resolve_job_def(CLOSE_PERIOD_JOB)
+    result = job.execute_in_process(
+        run_config={"ops": {"close_payout_period_op": {"config": {"period": args.period}}}},
+        instance=instance,
+        raise_on_error=False,
+    )
+    success, lines = _run_summary(result, instance)
+    if not success:
+        detail = "\n".join(f"  - {line}" for line in lines)
+        raise CommandError(f"{args.period} was not closed.\n{detail}")
+    return 0
 
 
 # -------------------------------------------------------------------------------------------- status
@@ -208,6 +259,15 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = sub.add_parser("refresh", help="refresh and publish one weekly partition through Dagster")
     refresh.add_argument("--week", help="Monday of the week (default: the latest complete week)")
     refresh.set_defaults(func=cmd_refresh)
+
+    backfill = sub.add_parser("backfill", help="refresh a range of weeks in one Dagster run (one dbt build)")
+    backfill.add_argument("--from", dest="start", required=True, help="Monday of the first week")
+    backfill.add_argument("--to", dest="end", required=True, help="Monday of the last week (inclusive)")
+    backfill.set_defaults(func=cmd_backfill)
+
+    close = sub.add_parser("close-period", help="freeze a payout period (YYYY-MM) and write its final files")
+    close.add_argument("period", help="the month to close, YYYY-MM (it must have ended)")
+    close.set_defaults(func=cmd_close_period)
 
     status = sub.add_parser("status", help="last refreshes, check results, quarantine counts, published file")
     status.add_argument("--limit", type=int, default=5, help="refreshes to list (default 5)")

@@ -1,0 +1,1 @@
+"""Files for people outside the warehouse: finance payout files (and partner feeds)."""

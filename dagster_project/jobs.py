@@ -1,0 +1,35 @@
+"""Jobs besides the weekly refresh: closing a payout period (`partnerpulse close-period`)."""
+
+import dagster as dg
+
+from dagster_project.ledger import LedgerError, close_period, parse_period
+from dagster_project.resources import PartnerPulseConfig
+
+CLOSE_PERIOD_JOB = "close_payout_period"
+
+
+class ClosePeriodConfig(dg.Config):
+    period: str  # YYYY-MM
+
+
+@dg.op(description="Freeze a payout period's published lines in the ledger and write its final finance files.")
+def close_payout_period_op(context: dg.OpExecutionContext, config: ClosePeriodConfig, partnerpulse: PartnerPulseConfig):
+    try:
+        result = close_period(partnerpulse.settings(), parse_period(config.period), log=context.log.info)
+    except LedgerError as exc:
+        raise dg.Failure(description=str(exc)) from exc
+    return dg.Output(
+        None,
+        metadata={
+            "period": config.period,
+            "already_closed": result.already_closed,
+            "lines": result.lines,
+            "total_usd": str(result.total_usd),
+            "files": dg.MetadataValue.path(result.export_directory),
+        },
+    )
+
+
+@dg.job(name=CLOSE_PERIOD_JOB, executor_def=dg.in_process_executor, description="Close a payout period (YYYY-MM).")
+def close_payout_period_job():
+    close_payout_period_op()

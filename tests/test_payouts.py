@@ -1,0 +1,449 @@
+"""Partner incentive payouts (SPEC §8) on a hand-built dataset, amounts worked out by hand; the
+ledger (close, correct a deal, adjustment once, re-run changes nothing); the finance files.
+
+Plan (seed defaults): expansion rate = new-logo rate x 0.7 — Platinum 14%, Gold 10.5%, Silver 8.4%,
+Registered 7%; influenced deals earn half; renewal bonus 2% when closed >= 90 days early;
+spiffs 2,000 / 3,000; NRR bonus 3% of the year's expansion at NRR >= 110% on >= 100,000;
+1,000 per account At Risk -> Healthy within a quarter; clawback within 180 days.
+Refreshed week 2024-07-01 (D = 2024-07-07), history from 2024-04-01. EUR is 1.10 until April,
+1.20 from 2024-05-01.
+
+expansion   D1 A1 (P1 Gold, EUR) Upsell 10,000 EUR won 2024-05-10: 12,000 USD x 10.5% = 1,260.00 (May)
+            D2 A2 (P2 Silver) Cross-sell 5,000 influenced, won 2024-05-20: 5,000 x 8.4% x 0.5 = 210.00 (May)
+            D5 A13 (P4 Registered, named =HYPERLINK("x")) Upsell 1,000 won 2024-06-05: 70.00 (June)
+renewal     R91 A3 (P1) closed 2024-07-01, 91 days before S3 ends 2024-09-30: 20,000 x 2% = 400.00 (July)
+            R89 A4 (P1) closed 2024-06-03, 89 days before S4 ends 2024-08-31: no bonus
+spiff       A5 (P2) adds its 2nd line on 2024-03-15: 2,000.00 (March); its 3rd on 2024-05-10: 3,000.00 (May);
+            the cross-sells of A12 (October 2023) and A11 (February 2024) make their 2nd line: 2,000.00 each
+NRR 2023    P1: A6 100,000 -> 110,000 = 110.00%, start 100,000: 3% x 10,000 = 300.00 (January 2024)
+            P3: A7 100,000 -> 109,999 = 109.999%: none; P2: A8 50,000 -> 80,000 = 160% but start < 100,000: none
+health      A9 (P1) At Risk in the week of 2024-04-01, Healthy in the week of 2024-06-24: 1,000.00 (June)
+            A10 (P1) At Risk in both, Healthy only from the week of 2024-07-01: none
+clawback    D3 A11 (P1) Cross-sell 1,000 won 2024-02-10 (105.00, February); the line is dropped
+            2024-05-01, so it is gone at the May month end, within 180 days: -105.00 (May)
+            D4 A12 (P1) Cross-sell 2,000 won 2023-10-01 (210.00, October 2023); dropped 2024-05-01,
+            more than 180 days later: no clawback
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from dagster_project.cli import main
+from dagster_project.settings import load_settings
+from tests.helpers import query, refresh
+from tests.landing import write_minimal_landing, write_table
+
+FIRST = dt.date(2024, 4, 1)
+WEEK = dt.date(2024, 7, 1)
+
+
+def _usage(account: str, days: list[dt.date], mau: int, api: int) -> list[tuple]:
+    return [(account, "PR-CORE", d.isoformat(), mau, mau, mau, api, 1.0, 1) for d in days]
+
+
+def _weekdays(first: dt.date, last: dt.date) -> list[dt.date]:
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return [d for d in days if d.weekday() < 5]
+
+
+def _healthy_inputs(account: str, weeks_from: dt.date) -> dict[str, list[tuple]]:
+    """Usage, API, advanced features and executive activities that make the account Healthy in
+    the 4 weeks from ``weeks_from``: utilization 90% (2), API 20 days (2), 2 advanced features (2),
+    2 executive activities (2), support stable (1), 1 line (0), plan not yet due (1) = 10 points."""
+    days = _weekdays(weeks_from, weeks_from + dt.timedelta(days=27))
+    return {
+        "usage_daily": _usage(account, days, 9, 50),
+        "feature_usage_weekly": [
+            (account, "F2", weeks_from.isoformat(), "3", "10"),
+            (account, "F3", (weeks_from + dt.timedelta(days=7)).isoformat(), "3", "10"),
+        ],
+        "activities": [
+            (
+                f"X{account}1",
+                account,
+                "P1",
+                f"C{account}",
+                "executive_meeting",
+                (weeks_from + dt.timedelta(days=1)).isoformat(),
+            ),
+            (f"X{account}2", account, "P1", f"C{account}", "qbr", (weeks_from + dt.timedelta(days=2)).isoformat()),
+        ],
+    }
+
+
+def _build() -> dict[str, list]:
+    a9 = _healthy_inputs("A9", dt.date(2024, 6, 3))
+    a10 = _healthy_inputs("A10", dt.date(2024, 6, 10) + dt.timedelta(days=21))  # weeks of Jul 1 ..
+    low_usage = _usage("A9", _weekdays(dt.date(2024, 4, 1), dt.date(2024, 4, 7)), 2, 0) + _usage(
+        "A10", _weekdays(dt.date(2024, 4, 1), dt.date(2024, 6, 30)), 2, 0
+    )
+    return {
+        "partners": [
+            ("P1", "Northwind MSP", "MSP", "Gold", "NA", "2020-01-01"),
+            ("P2", "Contoso Resell", "Reseller", "Silver", "EMEA", "2020-01-01"),
+            ("P3", "Fabrikam GSI", "GSI", "Platinum", "NA", "2020-01-01"),
+            ("P4", '=HYPERLINK("x")', "Marketplace", "Registered", "NA", "2020-01-01"),
+        ],
+        "accounts": [
+            (f"A{i}", f"Account {i}", partner, "SMB", "Software", "NA", "US", "2020-01-01")
+            for i, partner in [
+                (1, "P1"),
+                (2, "P2"),
+                (3, "P1"),
+                (4, "P1"),
+                (5, "P2"),
+                (6, "P1"),
+                (7, "P3"),
+                (8, "P2"),
+                (9, "P1"),
+                (10, "P1"),
+                (11, "P1"),
+                (12, "P1"),
+                (13, "P4"),
+            ]
+        ],
+        "contacts": [("CA9", "A9", "CEO", "true", "2020-01-01"), ("CA10", "A10", "CEO", "true", "2020-01-01")],
+        "activities": a9["activities"] + a10["activities"],
+        "products": [
+            ("PR-CORE", "Core", "Core Platform", "1", "per_seat", "1000"),
+            ("PR-SEC", "Security", "Security Module", "1", "per_seat", "100"),
+            ("PR-ANA", "Analytics", "Analytics Add-On", "1", "per_seat", "100"),
+        ],
+        "features": [("F2", "PR-CORE", "Workflows", "advanced"), ("F3", "PR-CORE", "Scripting", "advanced")],
+        "feature_usage_weekly": a9["feature_usage_weekly"] + a10["feature_usage_weekly"],
+        "usage_daily": low_usage + a9["usage_daily"] + a10["usage_daily"],
+        "subscriptions": [
+            ("S1", "A1", "EUR", "2024-01-01", "2025-12-31", "true", "active", None, None),
+            ("S2", "A2", "USD", "2024-01-01", "2025-12-31", "true", "active", None, None),
+            ("S3", "A3", "USD", "2023-10-01", "2024-09-30", "true", "active", None, None),
+            ("S4", "A4", "USD", "2023-09-01", "2024-08-31", "true", "active", None, None),
+            ("S5", "A5", "USD", "2024-01-01", "2025-12-31", "true", "active", None, None),
+            ("S6", "A6", "USD", "2022-01-01", "2025-12-31", "true", "active", None, None),
+            ("S7", "A7", "USD", "2022-01-01", "2025-12-31", "true", "active", None, None),
+            ("S8", "A8", "USD", "2022-01-01", "2025-12-31", "true", "active", None, None),
+            ("S9", "A9", "USD", "2024-01-01", "2025-12-31", "true", "active", None, None),
+            ("S10", "A10", "USD", "2024-01-01", "2025-12-31", "true", "active", None, None),
+            ("S11", "A11", "USD", "2024-01-01", "2025-12-31", "true", "active", None, None),
+            ("S12", "A12", "USD", "2023-06-01", "2025-12-31", "true", "active", None, None),
+            ("S13", "A13", "USD", "2024-01-01", "2025-12-31", "true", "active", None, None),
+        ],
+        "subscription_items": [
+            ("I1", "S1", "PR-CORE", "10", "1000", "0", "2024-01-01", None),
+            ("I2", "S2", "PR-CORE", "10", "1000", "0", "2024-01-01", None),
+            ("I3", "S3", "PR-CORE", "20", "1000", "0", "2023-10-01", None),
+            ("I4", "S4", "PR-CORE", "20", "1000", "0", "2023-09-01", None),
+            ("I5a", "S5", "PR-CORE", "10", "1000", "0", "2024-01-01", None),
+            ("I5b", "S5", "PR-SEC", "10", "100", "0", "2024-03-15", None),
+            ("I5c", "S5", "PR-ANA", "10", "100", "0", "2024-05-10", None),
+            ("I6a", "S6", "PR-CORE", "100", "1000", "0", "2022-01-01", "2023-06-01"),
+            ("I6b", "S6", "PR-CORE", "110", "1000", "0", "2023-06-01", None),
+            ("I7a", "S7", "PR-CORE", "100", "1000", "0", "2022-01-01", "2023-07-01"),
+            ("I7b", "S7", "PR-CORE", "109.999", "1000", "0", "2023-07-01", None),
+            ("I8a", "S8", "PR-CORE", "50", "1000", "0", "2022-01-01", "2023-07-01"),
+            ("I8b", "S8", "PR-CORE", "80", "1000", "0", "2023-07-01", None),
+            ("I9", "S9", "PR-CORE", "10", "1000", "0", "2024-01-01", None),
+            ("I10", "S10", "PR-CORE", "10", "1000", "0", "2024-01-01", None),
+            ("I11a", "S11", "PR-CORE", "10", "1000", "0", "2024-01-01", None),
+            ("I11b", "S11", "PR-ANA", "10", "100", "0", "2024-02-15", "2024-05-01"),
+            ("I12a", "S12", "PR-CORE", "10", "1000", "0", "2023-06-01", None),
+            ("I12b", "S12", "PR-ANA", "20", "100", "0", "2023-10-05", "2024-05-01"),
+            ("I13", "S13", "PR-CORE", "10", "1000", "0", "2024-01-01", None),
+        ],
+        "opportunities": [
+            (
+                "D1",
+                "A1",
+                "P1",
+                "sourced",
+                "Upsell",
+                "PR-CORE",
+                "Closed Won",
+                "10000",
+                "EUR",
+                None,
+                "2024-04-01",
+                "2024-05-10",
+                None,
+            ),
+            (
+                "D2",
+                "A2",
+                "P2",
+                "influenced",
+                "Cross-sell",
+                "PR-SEC",
+                "Closed Won",
+                "5000",
+                "USD",
+                None,
+                "2024-04-01",
+                "2024-05-20",
+                None,
+            ),
+            (
+                "D3",
+                "A11",
+                "P1",
+                "sourced",
+                "Cross-sell",
+                "PR-ANA",
+                "Closed Won",
+                "1000",
+                "USD",
+                None,
+                "2024-01-15",
+                "2024-02-10",
+                None,
+            ),
+            (
+                "D4",
+                "A12",
+                "P1",
+                "sourced",
+                "Cross-sell",
+                "PR-ANA",
+                "Closed Won",
+                "2000",
+                "USD",
+                None,
+                "2023-09-01",
+                "2023-10-01",
+                None,
+            ),
+            (
+                "D5",
+                "A13",
+                "P4",
+                "sourced",
+                "Upsell",
+                "PR-CORE",
+                "Closed Won",
+                "1000",
+                "USD",
+                None,
+                "2024-05-01",
+                "2024-06-05",
+                None,
+            ),
+            (
+                "R91",
+                "A3",
+                "P1",
+                "sourced",
+                "Renewal",
+                None,
+                "Closed Won",
+                "20000",
+                "USD",
+                "renewal",
+                "2024-05-01",
+                "2024-07-01",
+                "S3",
+            ),
+            (
+                "R89",
+                "A4",
+                "P1",
+                "sourced",
+                "Renewal",
+                None,
+                "Closed Won",
+                "20000",
+                "USD",
+                "renewal",
+                "2024-05-01",
+                "2024-06-03",
+                "S4",
+            ),
+        ],
+        "fx_rates": [("EUR", "2023-01-01", "1.10"), ("EUR", "2024-05-01", "1.20")],
+    }
+
+
+EMPTY = [
+    "partner_assignments",
+    "milestones",
+    "renewal_plans",
+    "business_events",
+    "firmographics",
+    "support_tickets",
+    "nps_responses",
+    "training_enrollments",
+    "invoices",
+]
+
+
+@pytest.fixture(scope="module")
+def ledger_env(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("payouts")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PARTNERPULSE_LANDING_DIR", str(root / "landing"))
+        mp.setenv("PARTNERPULSE_WAREHOUSE_DIR", str(root / "warehouse"))
+        mp.setenv("PARTNERPULSE_FIRST_WEEK", FIRST.isoformat())
+        mp.setenv("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "2GB")
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        write_minimal_landing(root / "landing", overrides={**_build(), **{t: [] for t in EMPTY}})
+        for name, value in load_settings().env().items():
+            mp.setenv(name, value)
+        assert refresh(WEEK)[0] == 0
+        yield load_settings()
+
+
+def _lines(settings, where: str = "true") -> list[tuple]:
+    return query(
+        settings.published_duckdb,
+        "select incentive_type, source_id, partner_id, partner_tier, payout_period, basis_usd, rate, amount_usd "
+        f"from fct_incentive_payouts where {where} order by payout_period, incentive_type, source_id",
+    )
+
+
+def test_every_incentive_type_by_hand(ledger_env):
+    d = Decimal
+    got = _lines(ledger_env)
+    expected = [
+        ("expansion_commission", "D4", "P1", "Gold", "2023-10-01", "2000", "0.105", "210"),
+        ("multi_product_spiff", "A12:2_lines", "P1", "Gold", "2023-10-01", "2000", "1", "2000"),
+        ("nrr_performance_bonus", "P1:2023-01-01", "P1", "Gold", "2024-01-01", "10000", "0.03", "300"),
+        ("expansion_commission", "D3", "P1", "Gold", "2024-02-01", "1000", "0.105", "105"),
+        ("multi_product_spiff", "A11:2_lines", "P1", "Gold", "2024-02-01", "2000", "1", "2000"),
+        ("multi_product_spiff", "A5:2_lines", "P2", "Silver", "2024-03-01", "2000", "1", "2000"),
+        ("clawback", "D3", "P1", "Gold", "2024-05-01", "-1000", "0.105", "-105"),
+        ("expansion_commission", "D1", "P1", "Gold", "2024-05-01", "12000", "0.105", "1260"),
+        ("expansion_commission", "D2", "P2", "Silver", "2024-05-01", "5000", "0.042", "210"),
+        ("multi_product_spiff", "A5:3_lines", "P2", "Silver", "2024-05-01", "3000", "1", "3000"),
+        ("expansion_commission", "D5", "P4", "Registered", "2024-06-01", "1000", "0.07", "70"),
+        ("health_improvement_reward", "A9:2024-04-01", "P1", "Gold", "2024-06-01", "1000", "1", "1000"),
+        ("renewal_bonus", "R91", "P1", "Gold", "2024-07-01", "20000", "0.02", "400"),
+    ]
+    assert got == [
+        (t, s, p, tier, dt.date.fromisoformat(period), d(basis), d(rate), d(amount))
+        for t, s, p, tier, period, basis, rate, amount in expected
+    ]
+    # the 89-day renewal, P3's 109.999% and P2's small base earn nothing; A10 improved after the quarter
+    assert not [row for row in got if row[1] in ("R89", "P3:2023-01-01", "P2:2023-01-01") or "A10" in row[1]]
+
+
+def test_lines_trace_to_their_source_and_plan(ledger_env):
+    rows = query(
+        ledger_env.published_duckdb,
+        "select payout_line_id, plan_version, source_type, account_id, earned_on, description, period_status "
+        "from fct_incentive_payouts where source_id = 'D1' and incentive_type = 'expansion_commission'",
+    )
+    line_id, plan_version, source_type, account_id, earned_on, description, status = rows[0]
+    assert len(line_id) == 32 and plan_version == "2024.1" and source_type == "opportunity"
+    assert (account_id, earned_on, status) == ("A1", dt.date(2024, 5, 10), "open")
+    assert description == "Upsell D1 won 2024-05-10"
+
+
+def test_finance_files_reconcile_and_neutralize_formulas(ledger_env):
+    june = ledger_env.exports_dir / "payouts" / "2024-06"
+    with (june / "partner_statements.csv").open(encoding="utf-8", newline="") as handle:
+        statements = list(csv.DictReader(handle))
+    with (june / "payout_lines.csv").open(encoding="utf-8", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    names = {row["partner_id"]: row["partner_name"] for row in statements}
+    assert names["P4"] == '\'=HYPERLINK("x")'
+    assert {row["partner_name"] for row in lines if row["partner_id"] == "P4"} == {'\'=HYPERLINK("x")'}
+    for row in statements:
+        parts = sum(
+            Decimal(row[f"{t}_usd"])
+            for t in (
+                "expansion_commission",
+                "renewal_bonus",
+                "multi_product_spiff",
+                "nrr_performance_bonus",
+                "health_improvement_reward",
+                "clawback",
+                "adjustment",
+            )
+        )
+        assert parts == Decimal(row["total_usd"])
+        assert Decimal(row["total_usd"]) == sum(
+            Decimal(line["amount_usd"]) for line in lines if line["partner_id"] == row["partner_id"]
+        )
+    assert all(len(line["amount_usd"].split(".")[1]) == 2 for line in lines)
+    manifest = json.loads((june / "manifest.json").read_text())
+    assert manifest["status"] == "open" and manifest["lines"] == 2 and manifest["total_usd"] == "1070.00"
+
+
+def test_close_period_rules(ledger_env, capsys):
+    assert main(["close-period", "2099-01"]) == 1
+    assert "2099-01 has not ended yet (it ends on 2099-01-31)" in capsys.readouterr().err
+    assert main(["close-period", "2024-07"]) == 1  # published as of 2024-07-07
+    assert "the published refresh is as of 2024-07-07, before the end of 2024-07" in capsys.readouterr().err
+    assert main(["close-period", "2024-5"]) == 0
+    out = capsys.readouterr().out
+    assert "Closed 2024-05: 4 lines, total 4365.00 USD frozen" in out
+    assert main(["close-period", "2024-05"]) == 0  # idempotent
+    assert "2024-05 was already closed on" in capsys.readouterr().out
+    manifest = json.loads((ledger_env.exports_dir / "payouts" / "2024-05" / "manifest.json").read_text())
+    assert manifest["status"] == "final" and manifest["total_usd"] == "4365.00"
+
+
+def test_a_corrected_deal_in_a_closed_period_becomes_one_adjustment(ledger_env):
+    final_files = {p.name: p.read_bytes() for p in (ledger_env.exports_dir / "payouts" / "2024-05").iterdir()}
+    opportunities = ledger_env.landing_dir / "opportunities.csv"
+    opportunities.write_text(
+        opportunities.read_text().replace(
+            "D1,A1,P1,sourced,Upsell,PR-CORE,Closed Won,10000", "D1,A1,P1,sourced,Upsell,PR-CORE,Closed Won,11000"
+        )
+    )
+    for attempt in range(2):  # the second refresh must change nothing
+        assert refresh(WEEK)[0] == 0
+        may = _lines(ledger_env, "payout_period = '2024-05-01'")
+        assert [row[1] for row in may] == ["D3", "D1", "D2", "A5:3_lines"]  # frozen as closed
+        assert may[1][7] == Decimal("1260")
+        adjustments = query(
+            ledger_env.published_duckdb,
+            "select payout_period, partner_id, amount_usd, adjusts_period, period_status, "
+            "adjusts_payout_line_id = (select payout_line_id from fct_incentive_payouts where source_id = 'D1' "
+            "and incentive_type = 'expansion_commission') "
+            "from fct_incentive_payouts where incentive_type = 'adjustment'",
+        )
+        # 11,000 EUR x 1.20 x 10.5% = 1,386.00; 1,386.00 - 1,260.00 = 126.00, in July (D's month)
+        assert adjustments == [(dt.date(2024, 7, 1), "P1", Decimal("126"), dt.date(2024, 5, 1), "open", True)], attempt
+        statuses = dict(
+            query(
+                ledger_env.published_duckdb,
+                "select payout_period, max(period_status) from fct_incentive_payouts group by 1",
+            )
+        )
+        assert statuses[dt.date(2024, 5, 1)] == "closed" and statuses[dt.date(2024, 7, 1)] == "open"
+    assert {p.name: p.read_bytes() for p in (ledger_env.exports_dir / "payouts" / "2024-05").iterdir()} == final_files
+
+
+def test_tier_changes_apply_from_the_week_they_happened(ledger_env):
+    partners = ledger_env.landing_dir / "partners.csv"
+    partners.write_text(
+        partners.read_text().replace("P2,Contoso Resell,Reseller,Silver", "P2,Contoso Resell,Reseller,Gold")
+    )
+    with (ledger_env.landing_dir / "opportunities.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows.append(
+        [
+            "D6",
+            "A2",
+            "P2",
+            "sourced",
+            "Upsell",
+            "PR-CORE",
+            "Closed Won",
+            "1000",
+            "USD",
+            "",
+            "2024-07-01",
+            "2024-07-10",
+            "",
+        ]
+    )
+    write_table(ledger_env.landing_dir, "opportunities", rows[1:], columns=rows[0])
+    assert refresh(WEEK + dt.timedelta(weeks=1))[0] == 0
+    lines = {row[1]: row for row in _lines(ledger_env, "incentive_type = 'expansion_commission'")}
+    assert lines["D6"][3:] == ("Gold", dt.date(2024, 7, 1), Decimal(1000), Decimal("0.105"), Decimal("105"))
+    assert lines["D2"][3] == "Silver"  # earned before the change: keeps the Silver rate
