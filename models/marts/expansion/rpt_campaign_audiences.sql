@@ -1,0 +1,44 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_target_weeks() }}",
+    )
+}}
+
+{#- Campaign audiences (SPEC §7.5, playbook §09): per week, the accounts of each campaign
+    (advanced_feature_workshop, power_user_program, roadmap_alignment_session) with the reason,
+    by the rules of the seed campaign_audience_rules. A refresh writes its target weeks
+    (macros/weeks.sql) and keeps the others. -#}
+with
+
+audiences as (
+
+    select * from {{ ref('int_account_week_campaigns_matched') }}
+
+),
+
+weeks as (
+
+    select * from {{ ref('int_weeks_spined') }}
+
+),
+
+final as (
+
+    select
+        audiences.week_start,
+        audiences.as_of_date,
+        audiences.account_id,
+        audiences.partner_id,
+        audiences.campaign,
+        audiences.reason
+    from audiences
+    inner join weeks
+        on audiences.week_start = weeks.week_start
+    where weeks.is_target
+
+)
+
+select * from final
