@@ -20,7 +20,7 @@ held as (
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates_resolved_monthly') }}
+    select * from {{ ref('int_fx_rates_resolved_weekly') }}
 
 ),
 
@@ -83,7 +83,7 @@ held_valued as (
         capacity.product_line is not null as has_capacity
     from held
     left join fx_rates
-        on cast({{ dbt.date_trunc('month', 'held.as_of_date') }} as date) = fx_rates.month_start
+        on held.week_start = fx_rates.week_start
         and held.currency = fx_rates.currency
     left join capacity
         on held.product_line = capacity.product_line

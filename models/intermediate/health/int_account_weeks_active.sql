@@ -1,5 +1,5 @@
 {#- Every account with ARR > 0 on a scored week's as-of date D (the accounts that are scored,
-    SPEC §5), with its ARR in USD (D's month rate), product lines, licensed seats, partner of
+    SPEC §5), with its ARR in USD (latest rate on or before D), product lines, licensed seats, partner of
     record, and the facts the lifecycle and renewal-plan rules need. -#}
 with
 
@@ -11,7 +11,7 @@ held as (
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates_resolved_monthly') }}
+    select * from {{ ref('int_fx_rates_resolved_weekly') }}
 
 ),
 
@@ -40,7 +40,7 @@ valued as (
         cast(round(held.arr_local * fx_rates.usd_per_unit, 6) as decimal(38, 6)) as arr_usd
     from held
     left join fx_rates
-        on cast({{ dbt.date_trunc('month', 'held.as_of_date') }} as date) = fx_rates.month_start
+        on held.week_start = fx_rates.week_start
         and held.currency = fx_rates.currency
 
 ),
