@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PARTNERPULSE_LANDING_DIR ?= $(CURDIR)/data/landing
 export PARTNERPULSE_WAREHOUSE_DIR ?= $(CURDIR)/data/warehouse
 
-.PHONY: install run test ui lint clean help
+.PHONY: install run test ui lint clean help chromium
 
 help:
 	@echo "make run    - install, generate demo data if missing, refresh the latest week, publish"
@@ -29,9 +29,17 @@ run: $(STAMP)
 	$(BIN)/partnerpulse demo-data --if-missing
 	$(BIN)/partnerpulse refresh
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The executive page is tested in a real browser: Debian's Chromium (not a downloaded one).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser test ..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
 
 ui: $(STAMP)
 	$(BIN)/partnerpulse ui

@@ -3,7 +3,7 @@
     ingest    assets/ingest.py    landing files → raw.<table>
     dbt       assets/dbt.py       staging → intermediate → marts, dbt tests as asset checks
     publish   assets/publish.py   published/marts.duckdb + Parquet, after the blocking checks
-    exports   assets/exports.py   finance payout files from the published marts
+    exports   assets/exports.py   finance payout files and partner feeds from the published marts
     ledger    jobs.py             close-period job
     schedule  schedules.py        weekly job and schedule (Mondays 06:00 UTC)
     quality   quality/checks.py   GX suites, freshness, quarantine share, row counts as asset checks
@@ -23,7 +23,12 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, get_asset_key_for_model
 
 from dagster_project.assets.dbt import build_dbt_assets, get_dbt_project, mart_model_names
-from dagster_project.assets.exports import build_finance_exports_asset
+from dagster_project.assets.exports import (
+    build_docs_asset,
+    build_executive_page_asset,
+    build_finance_exports_asset,
+    build_partner_feeds_asset,
+)
 from dagster_project.assets.ingest import build_ingest_assets
 from dagster_project.assets.publish import build_publish_asset
 from dagster_project.jobs import close_payout_period_job
@@ -57,10 +62,13 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     if freshness_checks is not None:
         quality_checks.append(freshness_checks)
     finance_exports = build_finance_exports_asset(partitions)
+    partner_feeds = build_partner_feeds_asset(partitions)
+    executive_page = build_executive_page_asset(partitions)
+    docs_site = build_docs_asset(partitions)
 
     refresh_job = build_refresh_job(partitions)
     return dg.Definitions(
-        assets=[ingest_assets, dbt_assets, publish_asset, finance_exports],
+        assets=[ingest_assets, dbt_assets, publish_asset, finance_exports, partner_feeds, executive_page, docs_site],
         jobs=[refresh_job, close_payout_period_job],
         asset_checks=quality_checks,
         schedules=[build_schedule(refresh_job)],

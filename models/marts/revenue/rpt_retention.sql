@@ -276,7 +276,8 @@ final as (
         renewed_arr_usd,
         program_renewal_rate,
         renewal_rate - program_renewal_rate as renewal_rate_vs_program,
-        coalesce(dimension = 'partner' and renewal_rate < program_renewal_rate, false) as needs_enablement_review,
+        coalesce(dimension = 'partner' and dimension_value <> 'direct' and renewal_rate < program_renewal_rate, false)
+            as needs_enablement_review,
         expansion_arr_per_customer_usd,
         cast(active_accounts_end as bigint) as active_accounts_end,
         cast(multi_product_accounts_end as bigint) as multi_product_accounts_end,

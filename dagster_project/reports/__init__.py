@@ -1,0 +1,1 @@
+"""Reports for people: the weekly executive page."""
