@@ -8,13 +8,14 @@ STAMP := $(VENV)/.installed
 export PARTNERPULSE_LANDING_DIR ?= $(CURDIR)/data/landing
 export PARTNERPULSE_WAREHOUSE_DIR ?= $(CURDIR)/data/warehouse
 
-.PHONY: install run test ui lint clean help chromium
+.PHONY: install run test ui lint clean help chromium bench
 
 help:
 	@echo "make run    - install, generate demo data if missing, refresh the latest week, publish"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make ui     - Dagster web UI on http://127.0.0.1:3000"
 	@echo "make lint   - ruff"
+	@echo "make bench  - benchmark at 2k/20k/200k accounts, results in bench/results.md"
 
 # The venv is rebuilt when pyproject.toml or the lock file changes.
 $(STAMP): pyproject.toml requirements.lock
@@ -40,6 +41,10 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
 		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+
+# Benchmark at 2,000 / 20,000 / 200,000 accounts (BENCH_SCALES); data cached in bench/cache/.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 ui: $(STAMP)
 	$(BIN)/partnerpulse ui

@@ -32,6 +32,7 @@ def published(tmp_path_factory: pytest.TempPathFactory):
         mp.setenv("PARTNERPULSE_FIRST_WEEK", "2024-01-01")
         mp.setenv("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "2GB")
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        mp.setenv("PARTNERPULSE_PUBLISH_DOCS", "1")
         assert main(["demo-data", "--accounts", "120", "--seed", "11", "--end", DEMO_END.isoformat()]) == 0
         for name, value in load_settings().env().items():
             mp.setenv(name, value)

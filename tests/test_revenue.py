@@ -27,11 +27,15 @@ Accounts (P1 Gold MSP, P2 Silver Reseller):
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import re
+import subprocess
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from dagster_project.settings import load_settings
+from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, load_settings
 from tests.conftest import FIRST_WEEK
 from tests.helpers import query, refresh
 from tests.landing import write_minimal_landing
@@ -471,3 +475,31 @@ def test_expansion_funnel_by_hand(warehouse):
     # the quarter in progress is measured at D
     q3 = rows[dt.date(2024, 7, 1)]
     assert q3[:3] == (2, D(2600), D(2000))
+
+
+def test_dbt_unit_tests_pass(warehouse):
+    """Every scoring band edge and rule has a dbt unit test; they run here (not in each refresh),
+    on this module's warehouse, where the upstream relations they need exist."""
+    settings = load_settings()
+    result = subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "test",
+            "--select",
+            "test_type:unit",
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(settings.warehouse_dir / "dbt_unit_tests"),
+            "--vars",
+            json.dumps({"week_start": WEEK.isoformat(), "first_week": FIRST_WEEK.isoformat()}),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **settings.env()},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    passed = re.search(r"PASS=(\d+)", result.stdout)
+    assert passed and int(passed.group(1)) >= 19, result.stdout[-2000:]

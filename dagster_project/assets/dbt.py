@@ -13,6 +13,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project.assets.ingest import landing_asset_key
+from dagster_project.locking import WarehouseLock
 from dagster_project.partitions import window_from_context
 from dagster_project.resources import PartnerPulseConfig
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, MODELS_DIR, REPO_ROOT
@@ -105,7 +106,12 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         backfill_policy=dg.BackfillPolicy.single_run(),
         name="partnerpulse_dbt",
     )
-    def partnerpulse_dbt(context: AssetExecutionContext, dbt: DbtCliResource, partnerpulse: PartnerPulseConfig):
+    def partnerpulse_dbt(
+        context: AssetExecutionContext,
+        dbt: DbtCliResource,
+        partnerpulse: PartnerPulseConfig,
+        warehouse_lock: WarehouseLock,  # held for the whole run (one writer at a time)
+    ):
         window = window_from_context(context)
         context.log.info(f"dbt build for week(s) {window.first} … {window.last} (as-of date {window.as_of_date})")
         settings = partnerpulse.settings()
@@ -113,7 +119,15 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         target_path = runs_dir / f"{context.run_id[:8]}-{context.op_execution_context.retry_number}"
         prune_run_artifacts(runs_dir, keep=KEEP_DBT_RUN_ARTIFACTS - 1)
         yield from dbt.cli(
-            ["build", "--vars", json.dumps({**window.dbt_vars(), "first_week": settings.first_week.isoformat()})],
+            [
+                "build",
+                # dbt unit tests check SQL logic, not data: they run in the test suite
+                # (tests/test_dbt_unit_tests.py), not in every weekly refresh.
+                "--exclude-resource-type",
+                "unit_test",
+                "--vars",
+                json.dumps({**window.dbt_vars(), "first_week": settings.first_week.isoformat()}),
+            ],
             context=context,
             target_path=target_path,
         ).stream()

@@ -128,6 +128,9 @@ def build_docs_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
     )
     def dbt_docs_site(context: AssetExecutionContext, dbt: DbtCliResource, partnerpulse: PartnerPulseConfig):
         settings = partnerpulse.settings()
+        if os.environ.get("PARTNERPULSE_PUBLISH_DOCS", "1").strip().lower() in {"0", "false", "no"}:
+            context.log.info("PARTNERPULSE_PUBLISH_DOCS is off: dbt docs not regenerated")
+            return dg.MaterializeResult(metadata={"skipped": True})
         window = window_from_context(context)
         target = settings.warehouse_dir / "dbt_runs" / f"docs-{context.run_id[:8]}"
         dbt_vars = {**window.dbt_vars(), "first_week": settings.first_week.isoformat()}
