@@ -23,7 +23,7 @@ def quiet_docs() -> None:
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> Path:
     """dagster-dbt's prepare_if_dev() does nothing under pytest: parse the project once here."""
-    return prepare_manifest(get_dbt_project(), force=True)
+    return prepare_manifest(get_dbt_project())
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """dbt assets through dagster-dbt: one cached DbtProject, assets grouped by layer, tests as checks."""
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -41,16 +42,20 @@ def prepare_manifest(project: DbtProject, force: bool = False) -> Path:
     come through here, with the venv's dbt, so a changed model is never run with a stale manifest.
     """
     manifest = project.manifest_path
-    if force or not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime():
-        result = subprocess.run(
-            [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(project.profiles_dir)],
-            cwd=project.project_dir,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # one parse at a time (parallel test workers, a CLI next to `dagster dev`)
+    with (manifest.parent / ".prepare.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if force or not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime():
+            result = subprocess.run(
+                [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(project.profiles_dir)],
+                cwd=project.project_dir,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
     return manifest
 
 
