@@ -134,11 +134,12 @@ def _run_weeks(settings: Settings, week: dt.date, last: dt.date | None = None) -
     job = defs.resolve_job_def(REFRESH_JOB)
     started = dt.datetime.now()
     if window.first == window.last:
-        _say(f"Refreshing {what} (as-of {window.as_of_date}) from {settings.landing_dir} into {settings.warehouse_dir} …")
+        _say(f"Refreshing {what} (as-of {window.as_of_date}) from {settings.landing_dir} into {settings.warehouse_dir}")
     else:
         _say(f"Backfilling {what} ({len(window.weeks)} weeks, one run, one dbt build) from {settings.landing_dir} …")
     try:
-        with warehouse_lock(settings.warehouse_dir, holder=f"partnerpulse {'refresh' if last is None else 'backfill'} {what}"):
+        holder = f"partnerpulse {'refresh' if last is None else 'backfill'} of {what}"
+        with warehouse_lock(settings.warehouse_dir, holder=holder):
             result = job.execute_in_process(
                 **partition_run_args(window),
                 instance=instance,
@@ -208,6 +209,7 @@ def cmd_close_period(args: argparse.Namespace, settings: Settings) -> int:
     if not success:
         detail = "\n".join(f"  - {line}" for line in lines)
         raise CommandError(f"{args.period} was not closed.\n{detail}")
+    _say(result.output_for_node("close_payout_period_op"))
     return 0
 
 

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from dagster_project.ledger import LedgerError, close_period, parse_period
+from dagster_project.locking import WarehouseLock
 from dagster_project.resources import PartnerPulseConfig
 
 CLOSE_PERIOD_JOB = "close_payout_period"
@@ -13,13 +14,24 @@ class ClosePeriodConfig(dg.Config):
 
 
 @dg.op(description="Freeze a payout period's published lines in the ledger and write its final finance files.")
-def close_payout_period_op(context: dg.OpExecutionContext, config: ClosePeriodConfig, partnerpulse: PartnerPulseConfig):
+def close_payout_period_op(
+    context: dg.OpExecutionContext,
+    config: ClosePeriodConfig,
+    partnerpulse: PartnerPulseConfig,
+    warehouse_lock: WarehouseLock,  # held for the whole run: closing writes the ledger in the working warehouse
+) -> dg.Output[str]:
+    messages: list[str] = []
+
+    def log(message: str) -> None:
+        messages.append(message)
+        context.log.info(message)
+
     try:
-        result = close_period(partnerpulse.settings(), parse_period(config.period), log=context.log.info)
+        result = close_period(partnerpulse.settings(), parse_period(config.period), log=log)
     except LedgerError as exc:
         raise dg.Failure(description=str(exc)) from exc
     return dg.Output(
-        None,
+        "\n".join(messages),
         metadata={
             "period": config.period,
             "already_closed": result.already_closed,

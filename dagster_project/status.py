@@ -73,9 +73,13 @@ def _quarantine_lines(settings: Settings) -> list[str]:
         lines = [
             f"Quarantine, refresh week {week} ({label}): {quarantined:,} of {landed:,} landed rows",
         ]
+        error_share = _quarantine_error_share()
         for _, table, t_landed, t_staged, t_quarantined, share in rows:
             if t_quarantined:
-                lines.append(f"  {table:<22} {t_quarantined:>8,} of {t_landed:>12,} ({share:.2%}); staged {t_staged:,}")
+                level = "error" if error_share is not None and share > error_share else "warning"
+                lines.append(
+                    f"  {table:<22} {t_quarantined:>8,} of {t_landed:>12,} ({share:.2%}, {level}); staged {t_staged:,}"
+                )
         if quarantined == 0:
             lines.append("  no rows quarantined")
         lines.append("  details: select * from marts.dq_quarantine where refresh_week = '" + str(week) + "'")
@@ -83,10 +87,74 @@ def _quarantine_lines(settings: Settings) -> list[str]:
     return ["Quarantine: no refresh has completed the dbt build yet"]
 
 
+def _quarantine_error_share() -> float | None:
+    from dagster_project.quality.config import load_quality_config
+    from dagster_project.settings import ConfigError
+
+    try:
+        return load_quality_config().quarantine_error_share
+    except ConfigError:
+        return None
+
+
+def _run_weeks_label(run) -> str:
+    return run.tags.get("dagster/partition") or (
+        f"{run.tags.get('dagster/asset_partition_range_start')}…{run.tags.get('dagster/asset_partition_range_end')}"
+    )
+
+
+def _week_outcome_lines(instance, records) -> list[str]:
+    """The latest refresh of each week (a backfill counts for every week of its range)."""
+    latest: dict[str, tuple[str, str]] = {}
+    for record in records:  # newest first
+        run = record.dagster_run
+        start = run.tags.get("dagster/partition") or run.tags.get("dagster/asset_partition_range_start")
+        end = run.tags.get("dagster/partition") or run.tags.get("dagster/asset_partition_range_end")
+        if not start or not end:
+            continue
+        when = dt.datetime.fromtimestamp(record.start_time, dt.UTC) if record.start_time else None
+        week = dt.date.fromisoformat(start)
+        while week <= dt.date.fromisoformat(end):
+            label = f"{run.status.value} ({when:%Y-%m-%d %H:%M} UTC" if when else f"{run.status.value} ("
+            label += f", run {run.run_id[:8]})" if when else f"run {run.run_id[:8]})"
+            latest.setdefault(week.isoformat(), (label, run.run_id))
+            week += dt.timedelta(weeks=1)
+    if not latest:
+        return []
+    lines = ["Latest refresh of each week:"]
+    for week in sorted(latest, reverse=True)[:12]:
+        lines.append(f"  {week}  {latest[week][0]}")
+    return lines
+
+
+def _alert_lines(settings: Settings, limit: int = 5) -> list[str]:
+    from dagster_project.alerts import alerts_path, recent_alerts
+
+    alerts = recent_alerts(settings.warehouse_dir, limit=limit)
+    if not alerts:
+        return [f"Alerts: none ({alerts_path(settings.warehouse_dir)})"]
+    lines = [f"Last {len(alerts)} alert(s) ({alerts_path(settings.warehouse_dir)}):"]
+    for alert in reversed(alerts):
+        lines.append(
+            f"  {alert.get('recorded_at', '?')}  {alert.get('job', '?')} week {alert.get('weeks', '?')}  "
+            f"run {str(alert.get('run_id', ''))[:8]}  webhook: {alert.get('webhook', '-')}"
+        )
+        for failure in alert.get("failures", [])[:3]:
+            lines.append(f"      {failure}")
+    return lines
+
+
+def _lock_lines(settings: Settings) -> list[str]:
+    from dagster_project.locking import current_holder, describe_holder
+
+    holder = current_holder(settings.warehouse_dir)
+    return [f"Running now: {describe_holder(holder)} is writing the warehouse"] if holder else []
+
+
 def _run_lines(settings: Settings, limit: int) -> list[str]:
     import dagster as dg
 
-    from dagster_project.gate import failed_checks
+    from dagster_project.gate import check_summary
     from dagster_project.instance import get_instance
     from dagster_project.schedules import REFRESH_JOB
 
@@ -99,15 +167,14 @@ def _run_lines(settings: Settings, limit: int) -> list[str]:
     lines = [f"Last {len(records)} refresh(es):"]
     for record in records:
         run = record.dagster_run
-        week = run.tags.get("dagster/partition") or (
-            f"{run.tags.get('dagster/asset_partition_range_start')}…{run.tags.get('dagster/asset_partition_range_end')}"
-        )
+        week = _run_weeks_label(run)
         started = dt.datetime.fromtimestamp(record.start_time, dt.UTC) if record.start_time else None
         took = f"{record.end_time - record.start_time:.0f}s" if record.start_time and record.end_time else "-"
-        errors, warnings = failed_checks(instance, run.run_id)
+        summary = check_summary(instance, run.run_id)
+        errors, warnings = summary.errors, summary.warnings
         lines.append(
             f"  week {week}  {run.status.value:<8} started {started:%Y-%m-%d %H:%M} UTC  took {took}  "
-            f"checks: {len(errors)} error(s), {len(warnings)} warning(s)  run {run.run_id[:8]}"
+            f"checks: {summary.passed} passed, {len(errors)} error(s), {len(warnings)} warning(s)  run {run.run_id[:8]}"
             if started
             else f"  week {week}  {run.status.value}  run {run.run_id[:8]}"
         )
@@ -115,7 +182,10 @@ def _run_lines(settings: Settings, limit: int) -> list[str]:
             lines.append(f"      error: {line}")
         for line in warnings:
             lines.append(f"      warning: {line}")
-    return lines
+    week_lines = _week_outcome_lines(
+        instance, instance.get_run_records(filters=dg.RunsFilter(job_name=REFRESH_JOB), limit=max(limit, 50))
+    )
+    return lines + (["", *week_lines] if week_lines else [])
 
 
 def render_status(settings: Settings, limit: int = 5) -> str:
@@ -128,5 +198,8 @@ def render_status(settings: Settings, limit: int = 5) -> str:
         _run_lines(settings, limit),
         _quarantine_lines(settings),
         _published_lines(settings),
+        _alert_lines(settings),
     ]
+    if lock := _lock_lines(settings):
+        sections.insert(1, lock)
     return "\n\n".join("\n".join(section) for section in sections)

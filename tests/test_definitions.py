@@ -21,7 +21,7 @@ def test_definitions_load_with_layers_and_checks(pp_env: Settings):
     assert "landing/accounts" in groups["landing"]
     assert {"staging/stg_crm__accounts", "staging/base_crm__accounts"} <= groups["staging"]
     assert {"marts/dim_accounts", "marts/dq_quarantine", "marts/dq_refresh_log"} <= groups["marts"]
-    assert groups["publish"] == {"published/marts_duckdb"}
+    assert groups["publish"] == {"published/marts_duckdb", "published/docs"}
 
     check_names = {key.name for key in graph.asset_check_keys}
     assert "assert_dq_refresh_log_reconciles" in check_names

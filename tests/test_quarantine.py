@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.cli import main
 from dagster_project.settings import load_settings
 from tests.conftest import FIRST_WEEK
 from tests.helpers import query, refresh
@@ -118,6 +119,8 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory):
         mp.setenv("PARTNERPULSE_FIRST_WEEK", FIRST_WEEK.isoformat())
         mp.setenv("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "2GB")
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        # most rows of these tiny tables are bad on purpose: quarantine shares are warnings here, not errors
+        mp.setenv("PARTNERPULSE_QUARANTINE_ERROR_SHARE", "1")
         landing = write_minimal_landing(root / "landing", overrides=BAD)
         contacts = landing / "contacts.csv"
         contacts.write_text(contacts.read_text() + "C10,A1,one,too,many,fields\n")
@@ -249,3 +252,24 @@ def test_rerunning_a_week_replaces_its_quarantine_rows(refreshed, capsys):
     assert counts == [(WEEK, before), (WEEK + dt.timedelta(weeks=1), before)]
     published = query(Path(refreshed.published_duckdb), "select count(*) from dq_quarantine")[0][0]
     assert published == 2 * before
+
+
+def test_quarantine_shares_are_warnings_below_and_errors_above_the_configured_share(refreshed, capsys, monkeypatch):
+    capsys.readouterr()
+    assert main(["status", "--limit", "1"]) == 0
+    status = capsys.readouterr().out
+    assert "warning: landing/accounts: quarantine_share — accounts: 3 of 7 landed rows quarantined (42.86%)" in status
+    assert "accounts                      3 of            7 (42.86%, warning)" in status
+
+    monkeypatch.setenv("PARTNERPULSE_QUARANTINE_ERROR_SHARE", "0.4")
+    before = Path(refreshed.published_duckdb).read_bytes()
+    code, err = refresh(WEEK, capsys)
+    assert code == 1 and "nothing was published" in err
+    assert (
+        "check failed (error): landing/accounts: quarantine_share — accounts: 3 of 7 landed rows quarantined "
+        "(42.86%), above the allowed 40.00%"
+    ) in err
+    assert "opportunities: 5 of 8 landed rows quarantined (62.50%), above" in err
+    assert "check failed (error): landing/contacts" not in err  # 2 of 5 = 40% is not above 40%
+    assert "step published__marts_duckdb failed: Not published: " in err  # the gate refused, after the checks
+    assert Path(refreshed.published_duckdb).read_bytes() == before

@@ -133,7 +133,8 @@ def test_a_new_user_with_hand_written_csvs_and_empty_optional_tables(tmp_path: P
     assert "no rows quarantined" in status.stdout
 
 
-def test_generated_faults_are_quarantined_exactly(pp_env: Settings):
+def test_generated_faults_are_quarantined_exactly(pp_env: Settings, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PARTNERPULSE_QUARANTINE_ERROR_SHARE", "0.25")  # 60 accounts: a few faults are a big share
     assert main(["demo-data", "--accounts", "60", "--seed", "3", "--end", DEMO_END.isoformat(), "--faults"]) == 0
     faults = json.loads((pp_env.landing_dir / "_faults.json").read_text(encoding="utf-8"))
     assert refresh(WEEK)[0] == 0

@@ -6,6 +6,7 @@ from dagster import AssetExecutionContext
 from dagster_project.contract import landing_tables
 from dagster_project.ingest import IngestError, load_landing
 from dagster_project.ingest.loader import MALFORMED_TABLE, REPORT_TABLE
+from dagster_project.locking import WarehouseLock
 from dagster_project.resources import PartnerPulseConfig
 from dagster_project.warehouse import connect
 
@@ -53,7 +54,9 @@ def build_ingest_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDef
             "stops the refresh with a message naming the file and column."
         ),
     )
-    def ingest_landing(context: AssetExecutionContext, partnerpulse: PartnerPulseConfig):
+    def ingest_landing(
+        context: AssetExecutionContext, partnerpulse: PartnerPulseConfig, warehouse_lock: WarehouseLock
+    ):  # warehouse_lock: held for the whole run (one writer at a time)
         settings = partnerpulse.settings()
         if settings.target != "duckdb":
             raise dg.Failure(

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from dagster_project.gate import failed_checks
+from dagster_project.locking import WarehouseLock
 from dagster_project.partitions import window_from_context
 from dagster_project.publish import publish_marts
 from dagster_project.resources import PartnerPulseConfig
@@ -27,7 +28,9 @@ def build_publish_asset(
             "failed in this run; the previous files then stay untouched."
         ),
     )
-    def published_marts(context: AssetExecutionContext, partnerpulse: PartnerPulseConfig):
+    def published_marts(
+        context: AssetExecutionContext, partnerpulse: PartnerPulseConfig, warehouse_lock: WarehouseLock
+    ):  # warehouse_lock: held for the whole run (one writer at a time)
         errors, warnings = failed_checks(context.instance, context.run_id)
         for warning in warnings:
             context.log.warning(f"check warning (does not block): {warning}")

@@ -1,0 +1,170 @@
+"""Alerts for failed refreshes: a JSON line in ``<warehouse>/alerts/alerts.jsonl``, a log line, and
+a POST of the same JSON to ``PARTNERPULSE_ALERT_WEBHOOK_URL`` when set (its ``text`` field makes it
+readable in a Slack or Teams incoming webhook as is). A webhook that is down is logged, never raised:
+alerting must not turn one failure into two.
+
+Recorded by the run-failure sensor (sensors.py) for runs launched by Dagster (schedule, UI,
+backfills) and by the CLI for its own in-process runs, which the daemon's sensor does not see.
+An alert is recorded once per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from dagster_project.gate import check_summary
+
+ALERTS_DIR = "alerts"
+ALERTS_FILE = "alerts.jsonl"
+WEBHOOK_ENV = "PARTNERPULSE_ALERT_WEBHOOK_URL"
+WEBHOOK_TIMEOUT_ENV = "PARTNERPULSE_ALERT_WEBHOOK_TIMEOUT"
+_log = logging.getLogger("partnerpulse.alerts")
+
+
+def alerts_path(warehouse_dir: Path) -> Path:
+    return warehouse_dir / ALERTS_DIR / ALERTS_FILE
+
+
+def run_weeks(run: dg.DagsterRun) -> str:
+    tags = run.tags
+    if tags.get("dagster/partition"):
+        return tags["dagster/partition"]
+    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    if start and end:
+        return start if start == end else f"{start} … {end}"
+    return "(no partition)"
+
+
+def _first_line(text: str | None, limit: int = 300) -> str:
+    line = " ".join((text or "").strip().split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _root_message(error) -> str | None:
+    """The innermost cause of a serialized error: the message a person can act on."""
+    while error is not None and getattr(error, "cause", None) is not None:
+        error = error.cause
+    message = getattr(error, "message", None)
+    return _without_module(message) if message else None
+
+
+def _without_module(message: str) -> str:
+    """``dagster_project.locking.WarehouseBusy: …`` → ``WarehouseBusy: …``."""
+    return re.sub(r"^[\w.]+\.(\w+): ", r"\1: ", message.strip())
+
+
+def failure_lines(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """What failed in a run: failed steps with their message, then failed error-severity checks."""
+    lines: list[str] = []
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        event = entry.dagster_event
+        data = event.step_failure_data
+        message = data.user_failure_data.description if data and data.user_failure_data else None
+        if not message and data and data.error:
+            message = _without_module(data.error.message)
+        lines.append(f"step {event.step_key} failed: {_first_line(message)}")
+    if not lines:  # failed before any step: resources (e.g. the writer lock) or the run itself
+        for entry in instance.all_logs(
+            run_id, of_type={dg.DagsterEventType.RESOURCE_INIT_FAILURE, dg.DagsterEventType.RUN_FAILURE}
+        ):
+            error = getattr(entry.dagster_event.event_specific_data, "error", None)
+            lines.append(f"run failed: {_first_line(_root_message(error) or entry.dagster_event.message)}")
+            if error is not None:
+                break
+    summary = check_summary(instance, run_id)
+    lines.extend(f"check failed (error): {line}" for line in summary.errors)
+    return lines
+
+
+def failure_alert(instance: dg.DagsterInstance, run: dg.DagsterRun, source: str) -> dict[str, Any]:
+    lines = failure_lines(instance, run.run_id)
+    weeks = run_weeks(run)
+    text = (
+        f"PartnerPulse: {run.job_name} for week {weeks} failed (run {run.run_id[:8]}); nothing was published. "
+        + ("; ".join(lines[:3]) if lines else "No step reported an error.")
+        + " Details: `partnerpulse status` or the run in the Dagster UI."
+    )
+    return {
+        "type": "run_failure",
+        "recorded_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "run_id": run.run_id,
+        "job": run.job_name,
+        "weeks": weeks,
+        "status": run.status.value,
+        "failures": lines,
+        "source": source,
+        "text": text,
+    }
+
+
+def recorded_run_ids(warehouse_dir: Path, tail: int = 500) -> set[str]:
+    return {alert.get("run_id", "") for alert in recent_alerts(warehouse_dir, limit=tail)}
+
+
+def recent_alerts(warehouse_dir: Path, limit: int = 5) -> list[dict[str, Any]]:
+    """The newest ``limit`` alerts, oldest first."""
+    path = alerts_path(warehouse_dir)
+    if not path.exists():
+        return []
+    alerts = []
+    for line in path.read_text(encoding="utf-8").splitlines()[-limit:]:
+        try:
+            alerts.append(json.loads(line))
+        except ValueError:
+            continue
+    return alerts
+
+
+def post_webhook(url: str, payload: dict[str, Any], timeout: float) -> str:
+    """POST the alert; returns a short outcome ("delivered (HTTP 200)" or why not)."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode("utf-8"),
+        headers={"Content-Type": "application/json", "User-Agent": "partnerpulse-alerts"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # the URL comes from configuration
+            return f"delivered (HTTP {response.status})"
+    except urllib.error.HTTPError as exc:
+        return f"failed: HTTP {exc.code} {exc.reason}"
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        return f"failed: {getattr(exc, 'reason', exc)}"
+
+
+def record_alert(
+    alert: dict[str, Any], warehouse_dir: Path, log: Callable[[str], None] | None = None
+) -> dict[str, Any] | None:
+    """Log, POST (when configured) and append the alert; None when this run was already alerted."""
+    log = log or _log.warning
+    if alert.get("run_id") and alert["run_id"] in recorded_run_ids(warehouse_dir):
+        return None
+    log(f"ALERT {alert['text']}")
+    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    if url:
+        try:
+            timeout = float(os.environ.get(WEBHOOK_TIMEOUT_ENV, "") or 10)
+        except ValueError:
+            timeout = 10.0
+        outcome = post_webhook(url, alert, timeout)
+        if not outcome.startswith("delivered"):
+            log(f"alert webhook {url}: {outcome} (the alert is still recorded in {alerts_path(warehouse_dir)})")
+        alert = {**alert, "webhook": outcome}
+    else:
+        alert = {**alert, "webhook": "not configured"}
+    path = alerts_path(warehouse_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(alert, sort_keys=True) + "\n")
+    return alert

@@ -1,0 +1,229 @@
+"""The publish gate, backfills and status on generated data, through the real CLI, Dagster and dbt.
+
+Two warehouses are built from the same landing data: one by three single-week refreshes, one by a
+single three-week backfill. The second refresh runs with a suite that fails a *warning*; after the
+three weeks, a refresh with a suite that fails an *error* must publish nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from dagster_project.alerts import recent_alerts
+from dagster_project.cli import main
+from dagster_project.instance import get_instance
+from dagster_project.quality.suites import dump_suite
+from dagster_project.schedules import REFRESH_JOB
+from dagster_project.settings import EXPECTATIONS_DIR, Settings, load_settings
+from tests.helpers import query
+
+DEMO_END = dt.date(2024, 6, 30)
+FIRST_WEEK = dt.date(2024, 5, 27)
+WEEKS = [dt.date(2024, 6, 3), dt.date(2024, 6, 10), dt.date(2024, 6, 17)]
+# Differ between two refreshes by nature: when and by which run something was written.
+VOLATILE_COLUMNS = {"refreshed_at", "published_at", "run_id"}
+# Refresh logs: one entry per refresh. Three refreshes log three weeks; one backfill logs its last week.
+REFRESH_LOGS = {"dq_refresh_log", "dq_quarantine"}
+
+
+@dataclass
+class Built:
+    root: Path
+    settings: Settings
+    outputs: dict[str, tuple[int, str, str]]  # label → (exit code, stdout, stderr)
+
+
+@contextlib.contextmanager
+def environment(root: Path, landing: Path, expectations: Path | None = None) -> Iterator[Settings]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PARTNERPULSE_LANDING_DIR", str(landing))
+        mp.setenv("PARTNERPULSE_WAREHOUSE_DIR", str(root / "warehouse"))
+        mp.setenv("PARTNERPULSE_FIRST_WEEK", FIRST_WEEK.isoformat())
+        mp.setenv("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "2GB")
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        mp.delenv("PARTNERPULSE_ALERT_WEBHOOK_URL", raising=False)
+        if expectations is not None:
+            mp.setenv("PARTNERPULSE_EXPECTATIONS_DIR", str(expectations))
+        else:
+            mp.delenv("PARTNERPULSE_EXPECTATIONS_DIR", raising=False)
+        settings = load_settings()
+        for name, value in settings.env().items():
+            mp.setenv(name, value)
+        yield settings
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def suites_with(root: Path, name: str, extra: list[dict]) -> Path:
+    """A copy of expectations/ in which suite ``name`` has ``extra`` expectations."""
+    folder = root / f"expectations-{name}"
+    shutil.copytree(EXPECTATIONS_DIR, folder)
+    path = folder / f"{name}.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["expectations"] += extra
+    path.write_text(dump_suite(document), encoding="utf-8")
+    return folder
+
+
+def digests(settings: Settings) -> dict[str, str]:
+    files = [settings.published_duckdb, *sorted(settings.published_parquet_dir.glob("*.parquet"))]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("demo")
+    with environment(root, root / "landing"):
+        code, _, err = cli("demo-data", "--accounts", "60", "--seed", "7", "--end", DEMO_END.isoformat())
+        assert code == 0, err
+    return root / "landing"
+
+
+@pytest.fixture(scope="module")
+def sequential(tmp_path_factory: pytest.TempPathFactory, landing: Path) -> Built:
+    root = tmp_path_factory.mktemp("sequential")
+    warn_suites = suites_with(
+        root,
+        "marts.dim_partners",
+        [
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "region", "value_set": ["NA"]},
+                "severity": "warning",
+            }
+        ],
+    )
+    outputs = {}
+    for week in WEEKS:
+        with environment(root, landing, warn_suites if week == WEEKS[1] else None) as settings:
+            outputs[week.isoformat()] = cli("refresh", "--week", week.isoformat())
+            if week == WEEKS[1]:
+                outputs["published_after_warning"] = (
+                    0,
+                    str(query(settings.published_duckdb, "select week_start from publish_info")[0][0]),
+                    "",
+                )
+    return Built(root=root, settings=settings, outputs=outputs)
+
+
+@pytest.fixture(scope="module")
+def backfilled(tmp_path_factory: pytest.TempPathFactory, landing: Path) -> Built:
+    root = tmp_path_factory.mktemp("backfill")
+    with environment(root, landing) as settings:
+        output = cli("backfill", "--from", WEEKS[0].isoformat(), "--to", WEEKS[-1].isoformat())
+    return Built(root=root, settings=settings, outputs={"backfill": output})
+
+
+def _published_rows(path: Path, table: str, week_filter: str = "") -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = [
+            c
+            for (c,) in con.execute(
+                "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+            if c not in VOLATILE_COLUMNS
+        ]
+        select = ", ".join(f'"{c}"' for c in columns)
+        return sorted(con.execute(f'select {select} from "{table}" {week_filter}').fetchall(), key=repr)
+
+
+def test_every_refresh_and_the_backfill_succeed(sequential: Built, backfilled: Built):
+    for label, (code, out, err) in {**sequential.outputs, **backfilled.outputs}.items():
+        assert code == 0, f"{label}: {out[-2000:]}\n{err[-3000:]}"
+    assert (
+        "Backfilling weeks 2024-06-03 … 2024-06-17 (3 weeks, one run, one dbt build)"
+        in backfilled.outputs["backfill"][1]
+    )
+
+
+def test_a_three_week_backfill_equals_three_single_week_refreshes(sequential: Built, backfilled: Built):
+    one_by_one, at_once = sequential.settings.published_duckdb, backfilled.settings.published_duckdb
+    tables = [t for (t,) in query(one_by_one, "select table_name from information_schema.tables order by 1")]
+    assert tables == [t for (t,) in query(at_once, "select table_name from information_schema.tables order by 1")]
+    assert {"fct_account_health_weekly", "dim_accounts", "rpt_retention", "fct_incentive_payouts"} <= set(tables)
+    last_week = f"where refresh_week = '{WEEKS[-1]}'"
+    for table in tables:
+        week_filter = last_week if table in REFRESH_LOGS else ""
+        expected = _published_rows(one_by_one, table, week_filter)
+        assert _published_rows(at_once, table, week_filter) == expected, f"{table} differs"
+        assert expected or table in {"dq_quarantine", "rpt_score_backtest"}, f"{table} is empty: nothing compared"
+    weekly = query(at_once, "select week_start, count(*) from fct_account_health_weekly group by 1 order by 1")
+    assert [w for w, _ in weekly] == [FIRST_WEEK, *WEEKS] and all(n > 0 for _, n in weekly)
+
+    # one run over the range, one dbt build for the whole window
+    with environment(backfilled.root, backfilled.settings.landing_dir) as settings:
+        (record,) = get_instance(settings).get_run_records(filters=dg.RunsFilter(job_name=REFRESH_JOB))
+    tags = record.dagster_run.tags
+    assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (
+        "2024-06-03",
+        "2024-06-17",
+    )
+    assert len(list((settings.warehouse_dir / "dbt_runs").iterdir())) == 1
+
+
+def test_a_failed_warning_is_shown_but_does_not_block_publishing(sequential: Built):
+    code, out, _ = sequential.outputs[WEEKS[1].isoformat()]
+    assert code == 0
+    assert "warning: check warning: marts/dim_partners: gx_suite — marts.dim_partners: 1 of" in out
+    assert "expect_column_values_to_be_in_set(region)" in out
+    assert sequential.outputs["published_after_warning"][1] == WEEKS[1].isoformat()
+
+
+def test_status_shows_refreshes_checks_quarantine_and_the_published_file(sequential: Built):
+    with environment(sequential.root, sequential.settings.landing_dir):
+        code, out, _ = cli("status", "--limit", "3")
+    assert code == 0
+    assert "Last 3 refresh(es):" in out
+    for week in WEEKS:
+        assert f"week {week}  SUCCESS" in out
+    assert "0 error(s), 1 warning(s)" in out and "warning: marts/dim_partners: gx_suite" in out
+    assert "Latest refresh of each week:" in out and f"  {WEEKS[0]}  SUCCESS" in out
+    assert f"Quarantine, refresh week {WEEKS[-1]}" in out and "no rows quarantined" in out
+    assert f"week {WEEKS[-1]} (as-of {WEEKS[-1] + dt.timedelta(days=6)})" in out
+    assert "Alerts: none" in out
+
+
+def test_an_error_check_blocks_publishing_and_leaves_the_published_files_byte_identical(sequential: Built):
+    broken = suites_with(
+        sequential.root,
+        "marts.dim_accounts",
+        [{"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1000}}],  # as if truncated
+    )
+    with environment(sequential.root, sequential.settings.landing_dir, broken) as settings:
+        before = digests(settings)
+        code, _, err = cli("refresh", "--week", WEEKS[-1].isoformat())
+        assert code == 1
+        assert f"The refresh of week {WEEKS[-1]} failed" in err and "nothing was published" in err
+        assert "check failed (error): marts/dim_accounts: gx_suite — marts.dim_accounts: 1 of" in err
+        assert "expect_table_row_count_to_be_between(table): observed 60" in err
+        assert "step data_quality_checks failed" in err
+        assert digests(settings) == before
+        assert query(settings.published_duckdb, "select week_start from publish_info") == [(WEEKS[-1],)]
+
+        alert = recent_alerts(settings.warehouse_dir)[-1]
+        assert alert["source"] == "cli" and alert["weeks"] == WEEKS[-1].isoformat()
+        assert any("marts/dim_accounts: gx_suite" in line for line in alert["failures"])
+
+        code, status, _ = cli("status", "--limit", "1")
+        assert code == 0
+        assert f"week {WEEKS[-1]}  FAILURE" in status and "1 error(s)" in status
+        assert "error: marts/dim_accounts: gx_suite" in status
+        assert "Last 1 alert(s)" in status and f"run {alert['run_id'][:8]}" in status

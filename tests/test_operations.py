@@ -1,0 +1,206 @@
+"""Operations without a dbt build: the failure sensor and its webhook, the writer lock, the order of the
+checks in the job, the run queue, and the backfill command's arguments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+
+import dagster as dg
+import pytest
+
+from dagster_project.alerts import alerts_path, failure_lines, recent_alerts
+from dagster_project.cli import main
+from dagster_project.definitions import build_definitions
+from dagster_project.instance import get_instance
+from dagster_project.quality.checks import FRESHNESS_STEP, QUALITY_STEP
+from dagster_project.schedules import REFRESH_JOB
+from dagster_project.sensors import FAILURE_SENSOR
+from dagster_project.settings import Settings
+
+WEEK = "2024-03-04"
+
+
+class _Hook(http.server.BaseHTTPRequestHandler):
+    received: list[dict] = []  # noqa: RUF012 - shared with the test on purpose
+    status = 200
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append({"content_type": self.headers["Content-Type"], "json": json.loads(body)})
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, type[_Hook]]]:
+    _Hook.received = []
+    _Hook.status = 200
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/alerts", _Hook
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _failed_refresh(settings: Settings):
+    """A real run of the refresh job that fails fast: the landing folder is empty."""
+    defs = build_definitions(settings)
+    instance = get_instance(settings)
+    result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
+        partition_key=WEEK, instance=instance, raise_on_error=False
+    )
+    assert not result.success
+    return defs, instance, result
+
+
+def test_failure_sensor_records_the_alert_and_posts_it_to_the_webhook(
+    pp_env: Settings, webhook, monkeypatch: pytest.MonkeyPatch
+):
+    url, hook = webhook
+    monkeypatch.setenv("PARTNERPULSE_ALERT_WEBHOOK_URL", url)
+    defs, instance, result = _failed_refresh(pp_env)
+    sensor = defs.resolve_sensor_def(FAILURE_SENSOR)
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+    context = dg.build_run_status_sensor_context(
+        sensor_name=FAILURE_SENSOR,
+        dagster_event=result.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    ).for_run_failure()
+    sensor(context)
+
+    (alert,) = recent_alerts(pp_env.warehouse_dir)
+    assert alert["run_id"] == result.run_id and alert["weeks"] == WEEK and alert["source"] == "sensor"
+    assert alert["webhook"] == "delivered (HTTP 200)"
+    assert any(
+        "step ingest_landing failed" in line and "required landing table is missing" in line
+        for line in alert["failures"]
+    )
+    assert "nothing was published" in alert["text"]
+    (posted,) = hook.received
+    assert posted["content_type"] == "application/json"
+    assert posted["json"]["run_id"] == result.run_id and posted["json"]["text"] == alert["text"]
+
+    sensor(context)  # evaluated again (e.g. after a daemon restart): still one alert
+    assert len(recent_alerts(pp_env.warehouse_dir)) == 1 and len(hook.received) == 1
+
+
+def test_an_unreachable_webhook_is_logged_and_the_alert_still_recorded(
+    pp_env: Settings, webhook, monkeypatch: pytest.MonkeyPatch
+):
+    url, hook = webhook
+    hook.status = 500
+    monkeypatch.setenv("PARTNERPULSE_ALERT_WEBHOOK_URL", url)
+    defs, instance, result = _failed_refresh(pp_env)
+    context = dg.build_run_status_sensor_context(
+        sensor_name=FAILURE_SENSOR,
+        dagster_event=result.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    ).for_run_failure()
+    defs.resolve_sensor_def(FAILURE_SENSOR)(context)  # does not raise
+    assert recent_alerts(pp_env.warehouse_dir)[-1]["webhook"].startswith("failed: HTTP 500")
+
+    monkeypatch.setenv("PARTNERPULSE_ALERT_WEBHOOK_URL", "http://127.0.0.1:9/nothing-listens-here")
+    monkeypatch.setenv("PARTNERPULSE_ALERT_WEBHOOK_TIMEOUT", "2")
+    assert main(["refresh", "--week", WEEK]) == 1  # the CLI records its own runs' alerts
+    cli_alert = recent_alerts(pp_env.warehouse_dir)[-1]
+    assert cli_alert["source"] == "cli" and cli_alert["webhook"].startswith("failed:")
+    assert alerts_path(pp_env.warehouse_dir).read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_checks_run_between_the_build_and_publishing(pp_env: Settings):
+    defs = build_definitions(pp_env)
+    job = defs.resolve_job_def(REFRESH_JOB)
+    graph = defs.resolve_asset_graph()
+    names = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
+    assert {
+        ("landing/usage_daily", "freshness"),
+        ("landing/usage_daily", "gx_suite"),
+        ("landing/accounts", "quarantine_share"),
+        ("landing/accounts", "row_count_change"),
+        ("marts/fct_account_health_weekly", "gx_suite"),
+        ("marts/dim_accounts", "row_count_change"),
+    } <= names
+    upstream: dict[str, set[str]] = {}
+    for node in job.graph.nodes:
+        deps = job.graph.dependency_structure.input_to_upstream_outputs_for_node(node.name)
+        upstream[node.name] = {output.node.name for outputs in deps.values() for output in outputs}
+    assert "ingest_landing" in upstream[FRESHNESS_STEP]
+    assert FRESHNESS_STEP in upstream["partnerpulse_dbt"]  # a stale table configured as an error stops the build
+    assert "partnerpulse_dbt" in upstream[QUALITY_STEP]
+    assert QUALITY_STEP in upstream["published__marts_duckdb"]  # publishing waits for every suite
+
+
+def test_daemon_runs_are_queued_one_at_a_time(pp_env: Settings):
+    instance = get_instance(pp_env)
+    assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+
+
+def test_a_second_writer_fails_fast_with_a_clear_message(pp_env: Settings, capsys):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import sys, time
+                from pathlib import Path
+                from dagster_project.locking import warehouse_lock
+                with warehouse_lock(Path({str(pp_env.warehouse_dir)!r}), holder="partnerpulse backfill of weeks X … Y"):
+                    print("held", flush=True)
+                    sys.stdin.read()
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = dt.datetime.now()
+        assert main(["refresh", "--week", WEEK]) == 1
+        err = capsys.readouterr().err
+        assert "Another run is writing the warehouse" in err
+        assert f"partnerpulse backfill of weeks X … Y, pid {holder.pid}" in err
+        assert (dt.datetime.now() - started).total_seconds() < 30
+
+        # a run launched another way (UI, schedule) is stopped by the lock resource of the run itself
+        defs = build_definitions(pp_env)
+        result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
+            partition_key=WEEK, instance=get_instance(pp_env), raise_on_error=False
+        )
+        assert not result.success
+        (line,) = failure_lines(get_instance(pp_env), result.run_id)  # what the alert says
+        assert line.startswith("run failed: WarehouseBusy: Another run is writing the warehouse")
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert main(["status"]) == 0
+    assert "Running now" not in capsys.readouterr().out  # released when the holder ended
+
+
+def test_backfill_arguments_are_checked(pp_env: Settings, capsys):
+    assert main(["backfill", "--from", "2024-03-11", "--to", "2024-03-04"]) == 2
+    assert "--to 2024-03-04 is before --from 2024-03-11" in capsys.readouterr().err
+    assert main(["backfill", "--from", "2024-03-05", "--to", "2024-03-11"]) == 2
+    assert "--from: 2024-03-05 is a Tuesday" in capsys.readouterr().err
+    assert main(["backfill", "--from", "2023-12-25", "--to", "2024-01-08"]) == 2
+    assert "before the first weekly partition 2024-01-01" in capsys.readouterr().err
+    assert main(["backfill", "--from", "2024-01-01", "--to", "2998-12-31"]) == 2
+    assert "has not ended yet" in capsys.readouterr().err
