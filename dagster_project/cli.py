@@ -201,7 +201,10 @@ def cmd_close_period(args: argparse.Namespace, settings: Settings) -> int:
     instance = get_instance(settings)
     job = build_definitions(settings).resolve_job_def(CLOSE_PERIOD_JOB)
     result = job.execute_in_process(
-        run_config={"ops": {"close_payout_period_op": {"config": {"period": args.period}}}},
+        run_config={
+            "ops": {"close_payout_period_op": {"config": {"period": args.period}}},
+            "loggers": {"console": {"config": {"log_level": os.environ.get("PARTNERPULSE_LOG_LEVEL", "INFO")}}},
+        },
         instance=instance,
         raise_on_error=False,
     )

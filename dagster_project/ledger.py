@@ -135,8 +135,9 @@ def close_period(
     final_lines = [{**line, "period_status": "closed"} for line in lines]
     export = write_period(exports_root, period, final_lines, as_of_date, final=True)
     log(
-        f"Closed {label}: {len(lines)} lines, total {total.quantize(Decimal('0.01'))} USD frozen; "
-        f"final files in {export.directory}. The next refresh publishes the period as closed."
+        f"Closed {label}: {len(lines)} lines, total {export.total_usd} USD frozen (the sum of the lines "
+        f"rounded to cents, as paid; exact {total}); final files in {export.directory}. "
+        "The next refresh publishes the period as closed."
     )
     return CloseResult(period, False, closed_at, len(lines), total, str(export.directory))
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from dagster_project.cli import main
+from dagster_project.settings import Settings, load_settings
 
 
 def refresh(week: dt.date | str, capsys=None) -> tuple[int, str]:
@@ -20,3 +24,26 @@ def refresh(week: dt.date | str, capsys=None) -> tuple[int, str]:
 def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+@contextlib.contextmanager
+def isolated_env(root: Path, first_week: dt.date, **extra: str) -> Iterator[Settings]:
+    """Landing, warehouse and Dagster home under ``root`` for a module-scoped fixture; restored afterwards.
+
+    ``extra`` sets further variables (``PARTNERPULSE_QUARANTINE_ERROR_SHARE="1"``). The resolved
+    settings are exported too, as the CLI does, so dbt sees the same absolute paths.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        (root / "landing").mkdir(parents=True, exist_ok=True)
+        mp.setenv("PARTNERPULSE_LANDING_DIR", str(root / "landing"))
+        mp.setenv("PARTNERPULSE_WAREHOUSE_DIR", str(root / "warehouse"))
+        mp.setenv("PARTNERPULSE_FIRST_WEEK", first_week.isoformat())
+        mp.setenv("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "2GB")
+        mp.setenv("PARTNERPULSE_TARGET", "duckdb")
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        for name, value in extra.items():
+            mp.setenv(name, value)
+        settings = load_settings()
+        for name, value in settings.env().items():
+            mp.setenv(name, value)
+        yield settings

@@ -35,8 +35,7 @@ from decimal import Decimal
 import pytest
 
 from dagster_project.cli import main
-from dagster_project.settings import load_settings
-from tests.helpers import query, refresh
+from tests.helpers import isolated_env, query, refresh
 from tests.landing import write_minimal_landing, write_table
 
 FIRST = dt.date(2024, 4, 1)
@@ -282,17 +281,10 @@ EMPTY = [
 @pytest.fixture(scope="module")
 def ledger_env(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("payouts")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PARTNERPULSE_LANDING_DIR", str(root / "landing"))
-        mp.setenv("PARTNERPULSE_WAREHOUSE_DIR", str(root / "warehouse"))
-        mp.setenv("PARTNERPULSE_FIRST_WEEK", FIRST.isoformat())
-        mp.setenv("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "2GB")
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+    with isolated_env(root, FIRST) as settings:
         write_minimal_landing(root / "landing", overrides={**_build(), **{t: [] for t in EMPTY}})
-        for name, value in load_settings().env().items():
-            mp.setenv(name, value)
         assert refresh(WEEK)[0] == 0
-        yield load_settings()
+        yield settings
 
 
 def _lines(settings, where: str = "true") -> list[tuple]:

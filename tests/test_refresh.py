@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -15,31 +20,101 @@ import pytest
 
 from dagster_project.cli import main
 from dagster_project.settings import Settings
-from tests.helpers import query, refresh
+from tests.helpers import isolated_env, query, refresh
 from tests.landing import write_minimal_landing, write_table
 
 DEMO_END = dt.date(2024, 6, 30)  # a Sunday
 WEEK = dt.date(2024, 6, 17)
+NEXT_WEEK = WEEK + dt.timedelta(weeks=1)
+FIRST_WEEK = dt.date(2024, 1, 1)
 
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def demo_landing(pp_env: Settings) -> Settings:
-    code = main(["demo-data", "--accounts", "60", "--seed", "7", "--end", DEMO_END.isoformat()])
-    assert code == 0
-    return pp_env
+@dataclass
+class Scenario:
+    """One warehouse, three refreshes: publish, replace under an open reader, fail on a broken file."""
+
+    settings: Settings
+    first_code: int
+    first_out: str
+    first_snapshot: Path  # a copy of the published file right after the first refresh
+    first_parquet: set[str]
+    leftovers_after_first: list[Path]
+    reader_saw: dict[str, tuple]  # what a reader opened before the second refresh saw, before and after it
+    second_code: int
+    third_code: int
+    third_err: str
+    digests_before_third: dict[str, str]
+    digests_after_third: dict[str, str]
 
 
-def test_refresh_of_generated_data_publishes_every_mart(demo_landing: Settings, capsys):
-    code, _ = refresh(WEEK)
-    out = capsys.readouterr().out
-    assert code == 0
-    assert f"BI serving file (open read-only): {demo_landing.published_duckdb}" in out
+def _digests(settings: Settings) -> dict[str, str]:
+    files = [settings.published_duckdb, *sorted(settings.published_parquet_dir.iterdir())]
+    return {p.name: _digest(p) for p in files}
 
-    published = demo_landing.published_duckdb
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+    root = tmp_path_factory.mktemp("refresh")
+    capture = io.StringIO()
+    with isolated_env(root, FIRST_WEEK) as settings:
+        assert main(["demo-data", "--accounts", "60", "--seed", "7", "--end", DEMO_END.isoformat()]) == 0
+
+        # 1. the first refresh publishes
+        with contextlib.redirect_stdout(capture):
+            first_code = refresh(WEEK)[0]
+        snapshot = root / "first-marts.duckdb"
+        shutil.copyfile(settings.published_duckdb, snapshot)
+        first_parquet = {p.stem for p in settings.published_parquet_dir.glob("*.parquet")}
+        leftovers = list(settings.published_dir.glob(".*tmp"))
+
+        # 2. the next week replaces the file while a reader holds the old one open
+        reader = duckdb.connect(str(settings.published_duckdb), read_only=True)
+        try:
+            saw = {"before": reader.execute("select week_start from publish_info").fetchone()}
+            second_code = refresh(NEXT_WEEK)[0]
+            saw["after"] = reader.execute("select week_start from publish_info").fetchone()
+            saw["refresh_log_rows_after"] = reader.execute("select count(*) from dq_refresh_log").fetchone()
+        finally:
+            reader.close()
+
+        # 3. a landing file loses a required column: the refresh stops, nothing is published
+        before = _digests(settings)
+        subscriptions = settings.landing_dir / "subscriptions.csv"
+        header, *rows = subscriptions.read_text(encoding="utf-8").splitlines()
+        drop = header.split(",").index("end_date")
+        subscriptions.write_text(
+            "\n".join(",".join(v for i, v in enumerate(line.split(",")) if i != drop) for line in [header, *rows])
+            + "\n",
+            encoding="utf-8",
+        )
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            third_code = refresh(NEXT_WEEK)[0]
+        yield Scenario(
+            settings=settings,
+            first_code=first_code,
+            first_out=capture.getvalue(),
+            first_snapshot=snapshot,
+            first_parquet=first_parquet,
+            leftovers_after_first=leftovers,
+            reader_saw=saw,
+            second_code=second_code,
+            third_code=third_code,
+            third_err=err.getvalue(),
+            digests_before_third=before,
+            digests_after_third=_digests(settings),
+        )
+
+
+def test_refresh_of_generated_data_publishes_every_mart(scenario: Scenario):
+    assert scenario.first_code == 0
+    assert f"BI serving file (open read-only): {scenario.settings.published_duckdb}" in scenario.first_out
+
+    published = scenario.first_snapshot
     tables = {name for (name,) in query(published, "select table_name from information_schema.tables")}
     assert {"dim_accounts", "dim_partners", "dim_products", "dq_quarantine", "dq_refresh_log", "publish_info"} <= tables
     assert query(published, "select week_start, as_of_date from publish_info") == [(WEEK, WEEK + dt.timedelta(days=6))]
@@ -50,47 +125,26 @@ def test_refresh_of_generated_data_publishes_every_mart(demo_landing: Settings, 
     log = query(published, "select sum(rows_landed), sum(rows_staged), sum(rows_quarantined) from dq_refresh_log")
     landed, staged, quarantined = log[0]
     assert landed == staged + quarantined and quarantined == 0
-    parquet = {p.stem for p in demo_landing.published_parquet_dir.glob("*.parquet")}
-    assert parquet == tables - {"publish_info"}
-    assert not list(demo_landing.published_dir.glob(".*tmp"))  # no temp files left behind
+    assert scenario.first_parquet == tables - {"publish_info"}
+    assert scenario.leftovers_after_first == []  # no temp files left behind
 
 
-def test_published_file_is_replaced_while_a_reader_holds_the_old_one(demo_landing: Settings):
-    assert refresh(WEEK)[0] == 0
-    reader = duckdb.connect(str(demo_landing.published_duckdb), read_only=True)
-    try:
-        assert reader.execute("select week_start from publish_info").fetchone() == (WEEK,)
-        next_week = WEEK + dt.timedelta(weeks=1)
-        assert refresh(next_week)[0] == 0  # not blocked by the open reader
-        # the open reader still sees its complete snapshot ...
-        assert reader.execute("select week_start from publish_info").fetchone() == (WEEK,)
-        assert reader.execute("select count(*) from dq_refresh_log").fetchone() == (21,)
-    finally:
-        reader.close()
-    # ... and a new reader sees the new one
-    assert query(demo_landing.published_duckdb, "select week_start from publish_info") == [(next_week,)]
-    assert query(demo_landing.published_duckdb, "select count(*) from dq_refresh_log") == [(42,)]
+def test_published_file_is_replaced_while_a_reader_holds_the_old_one(scenario: Scenario):
+    assert scenario.second_code == 0  # not blocked by the open reader
+    # the open reader still saw its complete snapshot ...
+    assert scenario.reader_saw["before"] == scenario.reader_saw["after"] == (WEEK,)
+    assert scenario.reader_saw["refresh_log_rows_after"] == (21,)
+    # ... and a new reader sees the new one (the failed third refresh changed nothing)
+    published = scenario.settings.published_duckdb
+    assert query(published, "select week_start from publish_info") == [(NEXT_WEEK,)]
+    assert query(published, "select count(*) from dq_refresh_log") == [(42,)]
 
 
-def test_structural_error_stops_before_publishing_and_keeps_the_old_file(demo_landing: Settings, capsys):
-    assert refresh(WEEK)[0] == 0
-    before = _digest(demo_landing.published_duckdb)
-    parquet_before = {p.name: _digest(p) for p in demo_landing.published_parquet_dir.iterdir()}
-    subscriptions = demo_landing.landing_dir / "subscriptions.csv"
-    header, *rows = subscriptions.read_text(encoding="utf-8").splitlines()
-    columns = header.split(",")
-    drop = columns.index("end_date")
-    subscriptions.write_text(
-        "\n".join(",".join(v for i, v in enumerate(line.split(",")) if i != drop) for line in [header, *rows]) + "\n",
-        encoding="utf-8",
-    )
-    capsys.readouterr()
-    code, err = refresh(WEEK + dt.timedelta(weeks=1), capsys)
-    assert code == 1
-    assert "nothing was published" in err
-    assert "subscriptions.csv: required column end_date is missing" in err
-    assert _digest(demo_landing.published_duckdb) == before
-    assert {p.name: _digest(p) for p in demo_landing.published_parquet_dir.iterdir()} == parquet_before
+def test_structural_error_stops_before_publishing_and_keeps_the_old_file(scenario: Scenario):
+    assert scenario.third_code == 1
+    assert "nothing was published" in scenario.third_err
+    assert "subscriptions.csv: required column end_date is missing" in scenario.third_err
+    assert scenario.digests_after_third == scenario.digests_before_third
 
 
 def test_a_new_user_with_hand_written_csvs_and_empty_optional_tables(tmp_path: Path):

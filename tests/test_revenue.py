@@ -37,7 +37,7 @@ import pytest
 
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, load_settings
 from tests.conftest import FIRST_WEEK
-from tests.helpers import query, refresh
+from tests.helpers import isolated_env, query, refresh
 from tests.landing import write_minimal_landing
 
 WEEK = dt.date(2024, 7, 1)
@@ -241,17 +241,10 @@ def ratio(num: int, den: int) -> Decimal:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("revenue")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PARTNERPULSE_LANDING_DIR", str(root / "landing"))
-        mp.setenv("PARTNERPULSE_WAREHOUSE_DIR", str(root / "warehouse"))
-        mp.setenv("PARTNERPULSE_FIRST_WEEK", FIRST_WEEK.isoformat())
-        mp.setenv("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "2GB")
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+    with isolated_env(root, FIRST_WEEK) as settings:
         write_minimal_landing(root / "landing", overrides={**DATA, **{t: [] for t in EMPTY}})
-        for name, value in load_settings().env().items():
-            mp.setenv(name, value)
         assert refresh(WEEK)[0] == 0
-        yield load_settings().published_duckdb
+        yield settings.published_duckdb
 
 
 def test_month_end_arr_in_contract_currency_and_usd(warehouse):

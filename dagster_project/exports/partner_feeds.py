@@ -116,7 +116,7 @@ def write_partner_feeds(published_db: Path, root: Path, log: Callable[[str], Non
     """Write every partner's feeds from a published marts file."""
     with duckdb.connect(str(published_db), read_only=True) as con:
         partners = [row[0] for row in con.execute("select partner_id from dim_partners order by 1").fetchall()]
-        feeds = {name: con.execute(sql).to_arrow_table() for name, sql in FEED_QUERIES.items()}
+        feeds = {name: con.sql(sql).to_arrow_table() for name, sql in FEED_QUERIES.items()}
     split = {name: _split_by_partner(table) for name, table in feeds.items()}
     root.mkdir(parents=True, exist_ok=True)
     for index, partner in enumerate(partners, start=1):

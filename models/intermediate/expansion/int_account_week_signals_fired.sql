@@ -55,12 +55,8 @@ conditions as (
         measured.account_id,
         measured.partner_id,
         thresholds.signal_code,
-        thresholds.signal_category,
         thresholds.condition_order,
-        thresholds.measure,
         thresholds.comparison,
-        thresholds.combine,
-        thresholds.description,
         case thresholds.measure
             {%- for measure, expression in measures.items() %}
             when '{{ measure }}' then cast({{ expression }} as decimal(38, 10))
@@ -72,20 +68,38 @@ conditions as (
 
 ),
 
-evaluated as (
+{#- Only the conditions that hold go on: every account-week × every condition is by far the
+    largest intermediate result here (hundreds of millions of rows at 200,000 accounts), and it
+    streams through this filter instead of being held for a window. -#}
+met as (
 
     select
-        *,
-        coalesce(
-            case comparison
-                when '>=' then observed_value >= threshold
-                when '>' then observed_value > threshold
-                when '<=' then observed_value <= threshold
-                when '<' then observed_value < threshold
-            end,
-            false
-        ) as is_met
+        week_start,
+        as_of_date,
+        account_id,
+        partner_id,
+        signal_code,
+        condition_order,
+        observed_value,
+        threshold
     from conditions
+    where case comparison
+            when '>=' then observed_value >= threshold
+            when '>' then observed_value > threshold
+            when '<=' then observed_value <= threshold
+            when '<' then observed_value < threshold
+        end
+
+),
+
+signal_rules as (
+
+    select
+        signal_code,
+        max(combine) as combine,
+        count(*) as conditions_total
+    from thresholds
+    group by signal_code
 
 ),
 
@@ -93,37 +107,39 @@ per_signal as (
 
     select
         *,
-        sum(case when is_met then 1 else 0 end) over (
-            partition by week_start, account_id, signal_code
-        ) as conditions_met,
-        count(*) over (partition by week_start, account_id, signal_code) as conditions_total,
+        count(*) over (partition by week_start, account_id, signal_code) as conditions_met,
         row_number() over (
             partition by week_start, account_id, signal_code
-            order by case when is_met then 0 else 1 end, condition_order
+            order by condition_order
         ) as display_order
-    from evaluated
+    from met
 
 ),
 
 final as (
 
     select
-        week_start,
-        as_of_date,
-        account_id,
-        partner_id,
-        signal_category,
-        signal_code,
-        measure,
-        comparison,
-        observed_value,
-        threshold,
-        description
+        per_signal.week_start,
+        per_signal.as_of_date,
+        per_signal.account_id,
+        per_signal.partner_id,
+        thresholds.signal_category,
+        per_signal.signal_code,
+        thresholds.measure,
+        thresholds.comparison,
+        per_signal.observed_value,
+        per_signal.threshold,
+        thresholds.description
     from per_signal
-    where display_order = 1
+    inner join signal_rules
+        on per_signal.signal_code = signal_rules.signal_code
+    inner join thresholds
+        on per_signal.signal_code = thresholds.signal_code
+        and per_signal.condition_order = thresholds.condition_order
+    where per_signal.display_order = 1
         and (
-            (combine = 'any' and conditions_met >= 1)
-            or (combine = 'all' and conditions_met = conditions_total)
+            signal_rules.combine = 'any'
+            or (signal_rules.combine = 'all' and per_signal.conditions_met = signal_rules.conditions_total)
         )
 
 )
