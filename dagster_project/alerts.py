@@ -11,6 +11,7 @@ An alert is recorded once per run.
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import logging
 import os
@@ -128,18 +129,18 @@ def recent_alerts(warehouse_dir: Path, limit: int = 5) -> list[dict[str, Any]]:
 
 def post_webhook(url: str, payload: dict[str, Any], timeout: float) -> str:
     """POST the alert; returns a short outcome ("delivered (HTTP 200)" or why not)."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(payload).encode("utf-8"),
-        headers={"Content-Type": "application/json", "User-Agent": "partnerpulse-alerts"},
-        method="POST",
-    )
-    try:
+    try:  # a malformed URL (no scheme) raises here already: never let alerting itself fail
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(payload).encode("utf-8"),
+            headers={"Content-Type": "application/json", "User-Agent": "partnerpulse-alerts"},
+            method="POST",
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:  # the URL comes from configuration
             return f"delivered (HTTP {response.status})"
     except urllib.error.HTTPError as exc:
         return f"failed: HTTP {exc.code} {exc.reason}"
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError, ValueError) as exc:
         return f"failed: {getattr(exc, 'reason', exc)}"
 
 

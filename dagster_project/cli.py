@@ -102,16 +102,16 @@ def _run_summary(result, instance) -> tuple[bool, list[str]]:
     from dagster_project.gate import failed_checks
 
     lines: list[str] = []
+    errors, warnings = failed_checks(instance, result.run_id)
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             data = event.step_failure_data
             message = data.user_failure_data.description if data.user_failure_data else None
             if not message and data.error:
                 message = data.error.message.strip()
-            if message and message.startswith("Not published:"):
+            if message and message.startswith("Not published:") and errors:
                 message = message.splitlines()[0] + " (listed below)"  # the gate lists the same checks
             lines.append(f"step {event.step_key} failed: {message}")
-    errors, warnings = failed_checks(instance, result.run_id)
     lines.extend(f"check failed (error): {e}" for e in errors)
     lines.extend(f"check warning: {w}" for w in warnings)
     return result.success, lines
@@ -119,6 +119,8 @@ def _run_summary(result, instance) -> tuple[bool, list[str]]:
 
 def _run_weeks(settings: Settings, week: dt.date, last: dt.date | None = None) -> int:
     """Refresh ``week`` — or, with ``last``, every week from ``week`` to ``last`` in ONE run (backfill)."""
+    import dagster as dg
+
     from dagster_project.alerts import failure_alert, record_alert
     from dagster_project.backfill import partition_run_args
     from dagster_project.definitions import build_definitions
@@ -157,9 +159,19 @@ def _run_weeks(settings: Settings, week: dt.date, last: dt.date | None = None) -
         if run is not None:
             record_alert(failure_alert(instance, run, source="cli"), settings.warehouse_dir, log=lambda _: None)
         detail = "\n".join(f"  - {line}" for line in lines) or "  - (no step reported an error)"
+        published = any(
+            event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+            and event.asset_key == dg.AssetKey(["published", "marts_duckdb"])
+            for event in result.all_events
+        )
+        outcome = (
+            f"failed after {seconds:.0f}s after publishing: {settings.published_duckdb} holds this week, but a "
+            "later output (finance files, partner feeds, executive page or docs) was not written"
+            if published
+            else f"failed after {seconds:.0f}s and nothing was published (the previous published files are unchanged)"
+        )
         raise CommandError(
-            f"The refresh of {what} failed after {seconds:.0f}s and nothing was published "
-            f"(the previous published files are unchanged).\n{detail}\n"
+            f"The refresh of {what} {outcome}.\n{detail}\n"
             f"Details: run {result.run_id} in the Dagster UI (make ui; a failed check's metadata lists the "
             f"failing expectations with sample values) or `partnerpulse status`."
         )
@@ -193,6 +205,7 @@ def cmd_close_period(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.instance import get_instance
     from dagster_project.jobs import CLOSE_PERIOD_JOB
     from dagster_project.ledger import LedgerError, parse_period
+    from dagster_project.locking import WarehouseBusy, warehouse_lock
 
     try:
         parse_period(args.period)
@@ -200,20 +213,28 @@ def cmd_close_period(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(str(exc)) from exc
     instance = get_instance(settings)
     job = build_definitions(settings).resolve_job_def(CLOSE_PERIOD_JOB)
-    result = job.execute_in_process(
+    try:
+        with warehouse_lock(settings.warehouse_dir, holder=f"partnerpulse close-period {args.period}"):
+            result = _close_period_run(job, instance, args.period)
+    except WarehouseBusy as exc:
+        raise CommandError(str(exc)) from exc
+    success, lines = _run_summary(result, instance)
+    if not success:
+        detail = "\n".join(f"  - {line}" for line in lines) or "  - (no step reported an error)"
+        raise CommandError(f"{args.period} was not closed.\n{detail}")
+    _say(result.output_for_node("close_payout_period_op"))
+    return 0
+
+
+def _close_period_run(job, instance, period: str):
+    return job.execute_in_process(
         run_config={
-            "ops": {"close_payout_period_op": {"config": {"period": args.period}}},
+            "ops": {"close_payout_period_op": {"config": {"period": period}}},
             "loggers": {"console": {"config": {"log_level": os.environ.get("PARTNERPULSE_LOG_LEVEL", "INFO")}}},
         },
         instance=instance,
         raise_on_error=False,
     )
-    success, lines = _run_summary(result, instance)
-    if not success:
-        detail = "\n".join(f"  - {line}" for line in lines)
-        raise CommandError(f"{args.period} was not closed.\n{detail}")
-    _say(result.output_for_node("close_payout_period_op"))
-    return 0
 
 
 # -------------------------------------------------------------------------------------------- status

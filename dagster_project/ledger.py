@@ -118,12 +118,13 @@ def close_period(
         con.execute("begin transaction")
         try:
             if _closed_at(con, period) is None:
-                placeholders = ", ".join("?" for _ in range(len(LEDGER_COLUMNS) + 1))
-                con.executemany(
-                    f"insert into ledger.payout_lines_closed ({', '.join(LEDGER_COLUMNS)}, closed_at) "
-                    f"values ({placeholders})",
-                    [[line[c] for c in LEDGER_COLUMNS] + [closed_at] for line in lines],
-                )
+                if lines:  # a month without lines closes with none (executemany refuses an empty list)
+                    placeholders = ", ".join("?" for _ in range(len(LEDGER_COLUMNS) + 1))
+                    con.executemany(
+                        f"insert into ledger.payout_lines_closed ({', '.join(LEDGER_COLUMNS)}, closed_at) "
+                        f"values ({placeholders})",
+                        [[line[c] for c in LEDGER_COLUMNS] + [closed_at] for line in lines],
+                    )
                 con.execute(
                     "insert into ledger.payout_periods values (?, 'closed', ?, ?, ?)",
                     [period, closed_at, len(lines), total],

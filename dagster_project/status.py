@@ -43,10 +43,13 @@ def _published_lines(settings: Settings) -> list[str]:
 
 def _quarantine_lines(settings: Settings) -> list[str]:
     """Quarantine counts of the latest refresh: working warehouse if free, else the published copy."""
-    sources: list[tuple[str, Path]] = [
-        ("working warehouse", settings.duckdb_path),
-        ("published file", settings.published_duckdb),
-    ]
+    from dagster_project.locking import current_holder
+
+    sources: list[tuple[str, Path]] = [("published file", settings.published_duckdb)]
+    if current_holder(settings.warehouse_dir) is None:
+        # never open the working file while a run writes it: a reader there would make the run's
+        # next step fail to open it for writing
+        sources.insert(0, ("working warehouse", settings.duckdb_path))
     for label, path in sources:
         if not path.exists():
             continue

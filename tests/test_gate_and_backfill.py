@@ -23,6 +23,7 @@ import pytest
 
 from dagster_project.alerts import recent_alerts
 from dagster_project.cli import main
+from dagster_project.definitions import build_definitions
 from dagster_project.instance import get_instance
 from dagster_project.quality.suites import dump_suite
 from dagster_project.schedules import REFRESH_JOB
@@ -227,3 +228,20 @@ def test_an_error_check_blocks_publishing_and_leaves_the_published_files_byte_id
         assert f"week {WEEKS[-1]}  FAILURE" in status and "1 error(s)" in status
         assert "error: marts/dim_accounts: gx_suite" in status
         assert "Last 1 alert(s)" in status and f"run {alert['run_id'][:8]}" in status
+
+
+def test_publishing_on_its_own_without_the_checks_is_refused(sequential: Built):
+    """Materializing only the publish asset (as from the UI) must not bypass the gate."""
+    with environment(sequential.root, sequential.settings.landing_dir) as settings:
+        before = digests(settings)
+        job = build_definitions(settings).resolve_job_def(REFRESH_JOB)
+        result = job.execute_in_process(
+            partition_key=WEEKS[-1].isoformat(),
+            asset_selection=[dg.AssetKey(["published", "marts_duckdb"])],
+            instance=get_instance(settings),
+            raise_on_error=False,
+        )
+        assert not result.success
+        failures = [e.step_failure_data.user_failure_data for e in result.all_events if e.is_step_failure]
+        assert any(f is not None and "no data-quality check ran in this run" in f.description for f in failures)
+        assert digests(settings) == before

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pytest
 
-from dagster_project.alerts import alerts_path, failure_lines, recent_alerts
+from dagster_project.alerts import alerts_path, failure_lines, post_webhook, recent_alerts
 from dagster_project.cli import main
 from dagster_project.definitions import build_definitions
 from dagster_project.instance import get_instance
@@ -121,6 +121,10 @@ def test_an_unreachable_webhook_is_logged_and_the_alert_still_recorded(
     cli_alert = recent_alerts(pp_env.warehouse_dir)[-1]
     assert cli_alert["source"] == "cli" and cli_alert["webhook"].startswith("failed:")
     assert alerts_path(pp_env.warehouse_dir).read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_a_malformed_webhook_url_is_an_outcome_not_an_exception():
+    assert post_webhook("hooks.example.com/no-scheme", {"text": "x"}, timeout=1).startswith("failed: ")
 
 
 def test_checks_run_between_the_build_and_publishing(pp_env: Settings):

@@ -376,6 +376,8 @@ def test_close_period_rules(ledger_env, capsys):
     assert "2024-05 was already closed on" in capsys.readouterr().out
     manifest = json.loads((ledger_env.exports_dir / "payouts" / "2024-05" / "manifest.json").read_text())
     assert manifest["status"] == "final" and manifest["total_usd"] == "4365.00"
+    assert main(["close-period", "2000-01"]) == 0  # a month without a single line closes too
+    assert "Closed 2000-01: 0 lines, total 0.00 USD frozen" in capsys.readouterr().out
 
 
 def test_a_corrected_deal_in_a_closed_period_becomes_one_adjustment(ledger_env):

@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from dagster_project.gate import failed_checks
+from dagster_project.gate import publish_blockers
 from dagster_project.locking import WarehouseLock
 from dagster_project.partitions import window_from_context
 from dagster_project.publish import publish_marts
@@ -31,13 +31,13 @@ def build_publish_asset(
     def published_marts(
         context: AssetExecutionContext, partnerpulse: PartnerPulseConfig, warehouse_lock: WarehouseLock
     ):  # warehouse_lock: held for the whole run (one writer at a time)
-        errors, warnings = failed_checks(context.instance, context.run_id)
+        errors, warnings = publish_blockers(context.instance, context.run_id)
         for warning in warnings:
             context.log.warning(f"check warning (does not block): {warning}")
         if errors:
             raise dg.Failure(
                 description=(
-                    f"Not published: {len(errors)} error-severity check(s) failed:\n"
+                    f"Not published: {len(errors)} blocking problem(s) (error-severity checks):\n"
                     + "\n".join(f"  - {e}" for e in errors)
                     + "\nThe previously published files are unchanged."
                 ),
