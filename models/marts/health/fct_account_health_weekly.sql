@@ -36,29 +36,69 @@ rules as (
 
 ),
 
+{#- History (last week's category, the points of trend_weeks_back weeks ago) is looked up on
+    narrow keys first and joined to the wide scored rows once: joining the wide rows to themselves
+    twice ran out of memory at 200,000 accounts (11M account-weeks) on a full refresh. -#}
+keyed as (
+
+    select
+        scored.week_start,
+        scored.account_id,
+        cast({{ dbt.dateadd('day', -7, 'scored.week_start') }} as date) as previous_week_start,
+        cast({{ dbt.dateadd('day', '-7 * rules.trend_weeks_back', 'scored.week_start') }} as date) as trend_week_start
+    from scored
+    cross join rules
+
+),
+
+history as (
+
+    select
+        keyed.week_start,
+        keyed.account_id,
+        previous_week.health_category as previous_category,
+        four_weeks_ago.health_points as points_4_weeks_ago
+    from keyed
+    left join scored as previous_week
+        on keyed.account_id = previous_week.account_id
+        and keyed.previous_week_start = previous_week.week_start
+    left join scored as four_weeks_ago
+        on keyed.account_id = four_weeks_ago.account_id
+        and keyed.trend_week_start = four_weeks_ago.week_start
+
+),
+
+measured_phases as (
+
+    select
+        week_start,
+        account_id,
+        lifecycle_phase,
+        next_end_date
+    from measured
+
+),
+
 with_history as (
 
     select
         scored.*,
         weeks.is_target,
-        previous_week.health_category as previous_category,
-        four_weeks_ago.health_points as points_4_weeks_ago,
-        measured.lifecycle_phase,
-        measured.next_end_date,
+        history.previous_category,
+        history.points_4_weeks_ago,
+        measured_phases.lifecycle_phase,
+        measured_phases.next_end_date,
         rules.trend_change_points
     from scored
     inner join weeks
         on scored.week_start = weeks.week_start
-    inner join measured
-        on scored.week_start = measured.week_start
-        and scored.account_id = measured.account_id
+    inner join measured_phases
+        on scored.week_start = measured_phases.week_start
+        and scored.account_id = measured_phases.account_id
+    inner join history
+        on scored.week_start = history.week_start
+        and scored.account_id = history.account_id
     cross join rules
-    left join scored as previous_week
-        on scored.account_id = previous_week.account_id
-        and previous_week.week_start = cast({{ dbt.dateadd('day', -7, 'scored.week_start') }} as date)
-    left join scored as four_weeks_ago
-        on scored.account_id = four_weeks_ago.account_id
-        and four_weeks_ago.week_start = cast({{ dbt.dateadd('day', '-7 * rules.trend_weeks_back', 'scored.week_start') }} as date)
 
 ),
 
