@@ -117,6 +117,11 @@ def _run_summary(result, instance) -> tuple[bool, list[str]]:
     return result.success, lines
 
 
+def _console_logger() -> dict:
+    """Dagster's console logger at PARTNERPULSE_LOG_LEVEL (INFO by default), for in-process runs."""
+    return {"console": {"config": {"log_level": os.environ.get("PARTNERPULSE_LOG_LEVEL", "INFO")}}}
+
+
 def _run_weeks(settings: Settings, week: dt.date, last: dt.date | None = None) -> int:
     """Refresh ``week`` — or, with ``last``, every week from ``week`` to ``last`` in ONE run (backfill)."""
     import dagster as dg
@@ -146,9 +151,7 @@ def _run_weeks(settings: Settings, week: dt.date, last: dt.date | None = None) -
                 **partition_run_args(window),
                 instance=instance,
                 raise_on_error=False,
-                run_config={
-                    "loggers": {"console": {"config": {"log_level": os.environ.get("PARTNERPULSE_LOG_LEVEL", "INFO")}}}
-                },
+                run_config={"loggers": _console_logger()},
             )
     except WarehouseBusy as exc:
         raise CommandError(str(exc)) from exc
@@ -215,7 +218,14 @@ def cmd_close_period(args: argparse.Namespace, settings: Settings) -> int:
     job = build_definitions(settings).resolve_job_def(CLOSE_PERIOD_JOB)
     try:
         with warehouse_lock(settings.warehouse_dir, holder=f"partnerpulse close-period {args.period}"):
-            result = _close_period_run(job, instance, args.period)
+            result = job.execute_in_process(
+                run_config={
+                    "ops": {"close_payout_period_op": {"config": {"period": args.period}}},
+                    "loggers": _console_logger(),
+                },
+                instance=instance,
+                raise_on_error=False,
+            )
     except WarehouseBusy as exc:
         raise CommandError(str(exc)) from exc
     success, lines = _run_summary(result, instance)
@@ -224,17 +234,6 @@ def cmd_close_period(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"{args.period} was not closed.\n{detail}")
     _say(result.output_for_node("close_payout_period_op"))
     return 0
-
-
-def _close_period_run(job, instance, period: str):
-    return job.execute_in_process(
-        run_config={
-            "ops": {"close_payout_period_op": {"config": {"period": period}}},
-            "loggers": {"console": {"config": {"log_level": os.environ.get("PARTNERPULSE_LOG_LEVEL", "INFO")}}},
-        },
-        instance=instance,
-        raise_on_error=False,
-    )
 
 
 # -------------------------------------------------------------------------------------------- status
