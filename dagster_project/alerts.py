@@ -154,9 +154,13 @@ def record_alert(
     log(f"ALERT {alert['text']}")
     url = os.environ.get(WEBHOOK_ENV, "").strip()
     if url:
+        raw_timeout = os.environ.get(WEBHOOK_TIMEOUT_ENV, "").strip() or "10"
         try:
-            timeout = float(os.environ.get(WEBHOOK_TIMEOUT_ENV, "") or 10)
-        except ValueError:
+            timeout = float(raw_timeout)
+            if timeout <= 0:
+                raise ValueError
+        except ValueError:  # an alert must still go out: say so, use the default
+            log(f"{WEBHOOK_TIMEOUT_ENV}: '{raw_timeout}' is not a positive number of seconds; using 10")
             timeout = 10.0
         outcome = post_webhook(url, alert, timeout)
         if not outcome.startswith("delivered"):

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import duckdb
 
-from dagster_project.exports.payouts import export_all_periods, load_lines, period_label, write_period
+from dagster_project.exports.payouts import export_all_periods, load_lines, period_label, read_manifest, write_period
 from dagster_project.settings import Settings
 from dagster_project.warehouse import connect
 
@@ -75,6 +75,27 @@ def _closed_at(con: duckdb.DuckDBPyConnection, period: dt.date) -> dt.datetime |
     return row[0] if row else None
 
 
+def _frozen_lines(con: duckdb.DuckDBPyConnection, period: dt.date) -> list[dict]:
+    """A closed period's frozen lines as the finance files need them (with the partner's name)."""
+    columns = ", ".join(f"lines.{c}" for c in LEDGER_COLUMNS)
+    cursor = con.execute(
+        f"select {columns}, partners.partner_name, 'closed' as period_status "
+        "from ledger.payout_lines_closed as lines "
+        "left join marts.dim_partners as partners on lines.partner_id = partners.partner_id "
+        "where lines.payout_period = ? order by lines.partner_id, lines.incentive_type, lines.payout_line_id",
+        [period],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _published_as_of(settings: Settings) -> dt.date | None:
+    if not settings.published_duckdb.exists():
+        return None
+    with duckdb.connect(str(settings.published_duckdb), read_only=True) as published:
+        return published.execute("select as_of_date from publish_info").fetchone()[0]
+
+
 def close_period(
     settings: Settings,
     period: dt.date,
@@ -92,12 +113,19 @@ def close_period(
     with connect(settings) as con:
         closed_at = _closed_at(con, period)
         if closed_at is not None:
-            frozen = con.execute(
-                "select count(*), coalesce(sum(amount_usd), 0) from ledger.payout_lines_closed where payout_period = ?",
-                [period],
-            ).fetchone()
-            log(f"{label} was already closed on {closed_at:%Y-%m-%d %H:%M} UTC; nothing changed.")
-            return CloseResult(period, True, closed_at, int(frozen[0]), Decimal(frozen[1]), str(exports_root / label))
+            frozen = _frozen_lines(con, period)
+            total = sum((Decimal(line["amount_usd"]) for line in frozen), Decimal(0))
+            manifest = read_manifest(exports_root / label)
+            if manifest is not None and manifest.get("status") == "final":
+                log(f"{label} was already closed on {closed_at:%Y-%m-%d %H:%M} UTC; nothing changed.")
+            else:  # the close froze the ledger but its final files were never written (or were removed)
+                as_of_date = _published_as_of(settings) or last_day
+                write_period(exports_root, period, frozen, as_of_date, final=True)
+                log(
+                    f"{label} was already closed on {closed_at:%Y-%m-%d %H:%M} UTC; its final files were missing "
+                    f"and were written again from the frozen lines in {exports_root / label}."
+                )
+            return CloseResult(period, True, closed_at, len(frozen), total, str(exports_root / label))
 
     if not settings.published_duckdb.exists():
         raise LedgerError("nothing has been published yet; run `partnerpulse refresh` first")

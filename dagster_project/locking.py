@@ -99,8 +99,13 @@ def warehouse_lock(warehouse_dir: Path, holder: str) -> Iterator[None]:
         "host": socket.gethostname(),
         "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
     }
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+    except OSError:  # could not record the holder (disk full, …): give the lock back, then fail
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+        raise
     with _guard:
         _held[key] = (fd, 1)
     try:

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.settings import Settings
+from dagster_project.quality.config import load_quality_config
+from dagster_project.quality.quarantine import error_share_for
+from dagster_project.quality.suites import Suite, SuiteError, load_suites
+from dagster_project.settings import ConfigError, Settings
 
 
 def _age(since: dt.datetime) -> str:
@@ -76,10 +79,12 @@ def _quarantine_lines(settings: Settings) -> list[str]:
         lines = [
             f"Quarantine, refresh week {week} ({label}): {quarantined:,} of {landed:,} landed rows",
         ]
-        error_share = _quarantine_error_share()
+        thresholds = _quarantine_thresholds()
         for _, table, t_landed, t_staged, t_quarantined, share in rows:
             if t_quarantined:
-                level = "error" if error_share is not None and share > error_share else "warning"
+                level = "warning"
+                if thresholds is not None and share > error_share_for(table, *thresholds):
+                    level = "error"
                 lines.append(
                     f"  {table:<22} {t_quarantined:>8,} of {t_landed:>12,} ({share:.2%}, {level}); staged {t_staged:,}"
                 )
@@ -90,13 +95,12 @@ def _quarantine_lines(settings: Settings) -> list[str]:
     return ["Quarantine: no refresh has completed the dbt build yet"]
 
 
-def _quarantine_error_share() -> float | None:
-    from dagster_project.quality.config import load_quality_config
-    from dagster_project.settings import ConfigError
-
+def _quarantine_thresholds() -> tuple[dict[str, Suite], float] | None:
+    """The suites (per-table overrides) and the default error share; None when they cannot be read."""
     try:
-        return load_quality_config().quarantine_error_share
-    except ConfigError:
+        config = load_quality_config()
+        return load_suites(config.expectations_dir), config.quarantine_error_share
+    except (ConfigError, SuiteError):
         return None
 
 

@@ -27,15 +27,20 @@ def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 @contextlib.contextmanager
-def isolated_env(root: Path, first_week: dt.date, **extra: str) -> Iterator[Settings]:
+def isolated_env(root: Path, first_week: dt.date, landing: Path | None = None, **extra: str) -> Iterator[Settings]:
     """Landing, warehouse and Dagster home under ``root`` for a module-scoped fixture; restored afterwards.
 
-    ``extra`` sets further variables (``PARTNERPULSE_QUARANTINE_ERROR_SHARE="1"``). The resolved
-    settings are exported too, as the CLI does, so dbt sees the same absolute paths.
+    ``landing`` defaults to ``root / "landing"``. ``extra`` sets further variables
+    (``PARTNERPULSE_QUARANTINE_ERROR_SHARE="1"``); an alert webhook or expectations folder from the
+    caller's environment is never inherited. The resolved settings are exported too, as the CLI
+    does, so dbt sees the same absolute paths.
     """
+    landing = landing or root / "landing"
     with pytest.MonkeyPatch.context() as mp:
-        (root / "landing").mkdir(parents=True, exist_ok=True)
-        mp.setenv("PARTNERPULSE_LANDING_DIR", str(root / "landing"))
+        landing.mkdir(parents=True, exist_ok=True)
+        mp.setenv("PARTNERPULSE_LANDING_DIR", str(landing))
+        mp.delenv("PARTNERPULSE_ALERT_WEBHOOK_URL", raising=False)
+        mp.delenv("PARTNERPULSE_EXPECTATIONS_DIR", raising=False)
         mp.setenv("PARTNERPULSE_WAREHOUSE_DIR", str(root / "warehouse"))
         mp.setenv("PARTNERPULSE_FIRST_WEEK", first_week.isoformat())
         mp.setenv("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "2GB")

@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +26,8 @@ from dagster_project.definitions import build_definitions
 from dagster_project.instance import get_instance
 from dagster_project.quality.suites import dump_suite
 from dagster_project.schedules import REFRESH_JOB
-from dagster_project.settings import EXPECTATIONS_DIR, Settings, load_settings
-from tests.helpers import query
+from dagster_project.settings import EXPECTATIONS_DIR, Settings
+from tests.helpers import isolated_env, query
 
 DEMO_END = dt.date(2024, 6, 30)
 FIRST_WEEK = dt.date(2024, 5, 27)
@@ -46,23 +45,12 @@ class Built:
     outputs: dict[str, tuple[int, str, str]]  # label → (exit code, stdout, stderr)
 
 
-@contextlib.contextmanager
-def environment(root: Path, landing: Path, expectations: Path | None = None) -> Iterator[Settings]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PARTNERPULSE_LANDING_DIR", str(landing))
-        mp.setenv("PARTNERPULSE_WAREHOUSE_DIR", str(root / "warehouse"))
-        mp.setenv("PARTNERPULSE_FIRST_WEEK", FIRST_WEEK.isoformat())
-        mp.setenv("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "2GB")
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        mp.delenv("PARTNERPULSE_ALERT_WEBHOOK_URL", raising=False)
-        if expectations is not None:
-            mp.setenv("PARTNERPULSE_EXPECTATIONS_DIR", str(expectations))
-        else:
-            mp.delenv("PARTNERPULSE_EXPECTATIONS_DIR", raising=False)
-        settings = load_settings()
-        for name, value in settings.env().items():
-            mp.setenv(name, value)
-        yield settings
+def environment(
+    root: Path, landing: Path, expectations: Path | None = None
+) -> contextlib.AbstractContextManager[Settings]:
+    """This module's environment: ``isolated_env`` with the shared landing and optional suites."""
+    extra = {"PARTNERPULSE_EXPECTATIONS_DIR": str(expectations)} if expectations is not None else {}
+    return isolated_env(root, FIRST_WEEK, landing, **extra)
 
 
 def cli(*args: str) -> tuple[int, str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ import threading
 from collections.abc import Iterator
 
 import dagster as dg
+import duckdb
 import pytest
 
 from dagster_project.alerts import alerts_path, failure_lines, post_webhook, recent_alerts
@@ -208,3 +210,28 @@ def test_backfill_arguments_are_checked(pp_env: Settings, capsys):
     assert "before the first weekly partition 2024-01-01" in capsys.readouterr().err
     assert main(["backfill", "--from", "2024-01-01", "--to", "2998-12-31"]) == 2
     assert "has not ended yet" in capsys.readouterr().err
+
+
+def test_status_labels_quarantine_with_each_tables_own_threshold(
+    pp_env: Settings, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    # accounts' suite allows 20% quarantined; contacts falls back to PARTNERPULSE_QUARANTINE_ERROR_SHARE (5%)
+    suites = tmp_path / "expectations"
+    suites.mkdir()
+    override = {"name": "landing.accounts", "meta": {"partnerpulse": {"quarantine_error_share": 0.2}}}
+    override["expectations"] = []
+    (suites / "landing.accounts.json").write_text(json.dumps(override), encoding="utf-8")
+    monkeypatch.setenv("PARTNERPULSE_EXPECTATIONS_DIR", str(suites))
+    pp_env.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(pp_env.duckdb_path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.dq_refresh_log as select * from (values "
+            "(date '2024-03-04', 'accounts', 100, 90, 10, 0.10), (date '2024-03-04', 'contacts', 100, 90, 10, 0.10)) "
+            "t(refresh_week, table_name, rows_landed, rows_staged, rows_quarantined, quarantine_share)"
+        )
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "Quarantine, refresh week 2024-03-04 (working warehouse): 20 of 200 landed rows" in out
+    assert re.search(r"accounts +10 of +100 \(10\.00%, warning\)", out)
+    assert re.search(r"contacts +10 of +100 \(10\.00%, error\)", out)

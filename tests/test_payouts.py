@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import shutil
 from decimal import Decimal
 
 import pytest
@@ -374,8 +375,14 @@ def test_close_period_rules(ledger_env, capsys):
     assert "Closed 2024-05: 4 lines, total 4365.00 USD frozen" in out
     assert main(["close-period", "2024-05"]) == 0  # idempotent
     assert "2024-05 was already closed on" in capsys.readouterr().out
-    manifest = json.loads((ledger_env.exports_dir / "payouts" / "2024-05" / "manifest.json").read_text())
+    may = ledger_env.exports_dir / "payouts" / "2024-05"
+    manifest = json.loads((may / "manifest.json").read_text())
     assert manifest["status"] == "final" and manifest["total_usd"] == "4365.00"
+    final_files = {p.name: p.read_bytes() for p in may.iterdir()}
+    shutil.rmtree(may)  # the close froze the ledger, but its files are gone (a failed write, a removal)
+    assert main(["close-period", "2024-05"]) == 0
+    assert "its final files were missing and were written again from the frozen lines" in capsys.readouterr().out
+    assert {p.name: p.read_bytes() for p in may.iterdir()} == final_files
     assert main(["close-period", "2000-01"]) == 0  # a month without a single line closes too
     assert "Closed 2000-01: 0 lines, total 0.00 USD frozen" in capsys.readouterr().out
 

@@ -252,6 +252,18 @@ def test_big_tables_are_validated_on_a_deterministic_key_sample():
     assert not one_week.sampled and one_week.rows_in_scope == 5000
 
 
+def test_a_table_without_a_key_is_sampled_on_whole_rows():
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.events as select i % 97 as a, i % 89 as b, i as c from range(20000) t(i)")
+    first = read_scope(con, "raw.events", key=(), week_column=None, window=None, max_rows=2000)
+    again = read_scope(con, "raw.events", key=(), week_column=None, window=None, max_rows=2000)
+    assert first.sampled and first.sample_modulus == 10
+    assert 1500 < len(first.frame) < 2500  # about one row in ten, not (almost) none
+    ordered = [scope.frame.sort_values("c").reset_index(drop=True) for scope in (first, again)]
+    assert ordered[0].equals(ordered[1])
+
+
 def test_freshness_compares_the_newest_date_up_to_d_with_the_lag():
     con = duckdb.connect()
     con.execute("create schema raw")

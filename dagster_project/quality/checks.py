@@ -32,7 +32,7 @@ from dagster_project.quality.config import QualityConfig, load_quality_config
 from dagster_project.quality.frames import count_rows, read_scope
 from dagster_project.quality.freshness import measure_freshness
 from dagster_project.quality.gx_suites import GxValidator
-from dagster_project.quality.quarantine import QuarantineShare, refresh_log_counts
+from dagster_project.quality.quarantine import QuarantineShare, error_share_for, refresh_log_counts
 from dagster_project.quality.row_counts import RowCountBounds, RowCountChange, record_counts, recorded_count
 from dagster_project.quality.suites import Suite, default_relation, load_suites, suite_path
 from dagster_project.resources import PartnerPulseConfig
@@ -248,12 +248,7 @@ class _Evaluator:
         )
 
     def quarantine(self, asset_key: dg.AssetKey, table: str, log_counts: dict[str, tuple[int, int]]):
-        suite = self.suites.get(f"landing.{table}")
-        error_share = (
-            suite.quarantine_error_share
-            if suite and suite.quarantine_error_share is not None
-            else self.config.quarantine_error_share
-        )
+        error_share = error_share_for(table, self.suites, self.config.quarantine_error_share)
         week = self.window.last
         if table not in log_counts:
             return dg.AssetCheckResult(

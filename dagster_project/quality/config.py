@@ -23,31 +23,27 @@ class QualityConfig:
     gx_max_rows: int  # tables with more rows in scope are validated on a deterministic sample
 
 
-def _float(name: str, default: float, low: float, high: float | None = None) -> float:
+def _number(name: str, default: float, low: float, high: float | None = None, *, whole: bool = False) -> float:
+    """A number from the environment variable ``name`` (``default`` when unset), within [low, high]."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = int(raw) if whole else float(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name}: '{raw}' is not a number") from exc
+        raise ConfigError(f"{name}: '{raw}' is not a {'whole number' if whole else 'number'}") from exc
     if value < low or (high is not None and value > high):
         bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise ConfigError(f"{name}: {value} must be {bounds}")
     return value
 
 
+def _float(name: str, default: float, low: float, high: float | None = None) -> float:
+    return float(_number(name, default, low, high))
+
+
 def _int(name: str, default: int, low: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name}: '{raw}' is not a whole number") from exc
-    if value < low:
-        raise ConfigError(f"{name}: {value} must be at least {low}")
-    return value
+    return int(_number(name, default, low, whole=True))
 
 
 def expectations_dir() -> Path:

@@ -55,6 +55,16 @@ def relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     return bool(found and found[0])
 
 
+def relation_columns(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, ...]:
+    schema, _, name = relation.rpartition(".")
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [schema or "main", name],
+    ).fetchall()
+    return tuple(row[0] for row in rows)
+
+
 def scope_filter(week_column: str | None, window: WeekWindow | None) -> tuple[str, list]:
     if not week_column or window is None:
         return "", []
@@ -83,7 +93,9 @@ def read_scope(
     where, params = scope_filter(week_column, window)
     modulus = max(1, math.ceil(total / max_rows))
     if modulus > 1:
-        hashed = ", ".join(quote_ident(c) for c in key) if key else "columns(*)"
+        # Without a key, hash the whole row (every column in one hash; `columns(*)` would expand
+        # into one condition per column, all of which would have to hold).
+        hashed = ", ".join(quote_ident(c) for c in (key or relation_columns(con, relation)))
         condition = f"hash({hashed}) % {modulus} = 0"
         where = f"{where} and {condition}" if where else f"where {condition}"
     frame = con.execute(f"select * from {quote_relation(relation)} {where}", params).df()

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from dagster_project.quality.suites import Suite
+
 
 @dataclass(frozen=True)
 class QuarantineShare:
@@ -37,6 +39,14 @@ class QuarantineShare:
             f"{verdict} the allowed {self.error_share:.2%}; see select * from marts.dq_quarantine "
             f"where refresh_week = '{week}' and table_name = '{self.table}'"
         )
+
+
+def error_share_for(table: str, suites: dict[str, Suite], default: float) -> float:
+    """The quarantine share above which ``table`` is an error: its suite's override, else the default."""
+    suite = suites.get(f"landing.{table}")
+    if suite is not None and suite.quarantine_error_share is not None:
+        return suite.quarantine_error_share
+    return default
 
 
 def refresh_log_counts(con: duckdb.DuckDBPyConnection, week: dt.date) -> dict[str, tuple[int, int]]:
