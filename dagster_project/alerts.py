@@ -14,6 +14,7 @@ import datetime as dt
 import http.client
 import json
 import logging
+import math
 import os
 import re
 import urllib.error
@@ -30,6 +31,7 @@ ALERTS_DIR = "alerts"
 ALERTS_FILE = "alerts.jsonl"
 WEBHOOK_ENV = "PARTNERPULSE_ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_ENV = "PARTNERPULSE_ALERT_WEBHOOK_TIMEOUT"
+MAX_WEBHOOK_TIMEOUT = 3600.0
 _log = logging.getLogger("partnerpulse.alerts")
 
 
@@ -140,7 +142,7 @@ def post_webhook(url: str, payload: dict[str, Any], timeout: float) -> str:
             return f"delivered (HTTP {response.status})"
     except urllib.error.HTTPError as exc:
         return f"failed: HTTP {exc.code} {exc.reason}"
-    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError, ValueError, OverflowError) as exc:
         return f"failed: {getattr(exc, 'reason', exc)}"
 
 
@@ -157,10 +159,10 @@ def record_alert(
         raw_timeout = os.environ.get(WEBHOOK_TIMEOUT_ENV, "").strip() or "10"
         try:
             timeout = float(raw_timeout)
-            if timeout <= 0:
+            if not math.isfinite(timeout) or not 0 < timeout <= MAX_WEBHOOK_TIMEOUT:
                 raise ValueError
         except ValueError:  # an alert must still go out: say so, use the default
-            log(f"{WEBHOOK_TIMEOUT_ENV}: '{raw_timeout}' is not a positive number of seconds; using 10")
+            log(f"{WEBHOOK_TIMEOUT_ENV}: '{raw_timeout}' is not a number of seconds in (0, 3600]; using 10")
             timeout = 10.0
         outcome = post_webhook(url, alert, timeout)
         if not outcome.startswith("delivered"):

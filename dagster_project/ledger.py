@@ -15,7 +15,14 @@ from decimal import Decimal
 
 import duckdb
 
-from dagster_project.exports.payouts import export_all_periods, load_lines, period_label, read_manifest, write_period
+from dagster_project.exports.payouts import (
+    PeriodExport,
+    export_all_periods,
+    final_files_intact,
+    load_lines,
+    period_label,
+    write_period,
+)
 from dagster_project.settings import Settings
 from dagster_project.warehouse import connect
 
@@ -76,24 +83,27 @@ def _closed_at(con: duckdb.DuckDBPyConnection, period: dt.date) -> dt.datetime |
 
 
 def _frozen_lines(con: duckdb.DuckDBPyConnection, period: dt.date) -> list[dict]:
-    """A closed period's frozen lines as the finance files need them (with the partner's name)."""
-    columns = ", ".join(f"lines.{c}" for c in LEDGER_COLUMNS)
+    """A closed period's frozen lines, in the order of the finance files."""
     cursor = con.execute(
-        f"select {columns}, partners.partner_name, 'closed' as period_status "
-        "from ledger.payout_lines_closed as lines "
-        "left join marts.dim_partners as partners on lines.partner_id = partners.partner_id "
-        "where lines.payout_period = ? order by lines.partner_id, lines.incentive_type, lines.payout_line_id",
+        f"select {', '.join(LEDGER_COLUMNS)}, 'closed' as period_status from ledger.payout_lines_closed "
+        "where payout_period = ? order by partner_id, incentive_type, payout_line_id",
         [period],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _published_as_of(settings: Settings) -> dt.date | None:
-    if not settings.published_duckdb.exists():
-        return None
-    with duckdb.connect(str(settings.published_duckdb), read_only=True) as published:
-        return published.execute("select as_of_date from publish_info").fetchone()[0]
+def _rewrite_final_files(settings: Settings, period: dt.date, frozen: list[dict]) -> PeriodExport:
+    """Final files of a closed period from its frozen lines; partner names and the as-of date come
+    from the current published file (the period's end when nothing is published)."""
+    names: dict[str, str] = {}
+    as_of_date = period_end(period)
+    if settings.published_duckdb.exists():
+        with duckdb.connect(str(settings.published_duckdb), read_only=True) as published:
+            as_of_date = published.execute("select as_of_date from publish_info").fetchone()[0]
+            names = dict(published.execute("select partner_id, partner_name from dim_partners").fetchall())
+    lines = [{**line, "partner_name": names.get(line["partner_id"])} for line in frozen]
+    return write_period(settings.exports_dir / "payouts", period, lines, as_of_date, final=True, force=True)
 
 
 def close_period(
@@ -113,19 +123,23 @@ def close_period(
     with connect(settings) as con:
         closed_at = _closed_at(con, period)
         if closed_at is not None:
-            frozen = _frozen_lines(con, period)
-            total = sum((Decimal(line["amount_usd"]) for line in frozen), Decimal(0))
-            manifest = read_manifest(exports_root / label)
-            if manifest is not None and manifest.get("status") == "final":
-                log(f"{label} was already closed on {closed_at:%Y-%m-%d %H:%M} UTC; nothing changed.")
-            else:  # the close froze the ledger but its final files were never written (or were removed)
-                as_of_date = _published_as_of(settings) or last_day
-                write_period(exports_root, period, frozen, as_of_date, final=True)
-                log(
-                    f"{label} was already closed on {closed_at:%Y-%m-%d %H:%M} UTC; its final files were missing "
-                    f"and were written again from the frozen lines in {exports_root / label}."
-                )
-            return CloseResult(period, True, closed_at, len(frozen), total, str(exports_root / label))
+            count, frozen_total = con.execute(
+                "select count(*), coalesce(sum(amount_usd), 0) from ledger.payout_lines_closed where payout_period = ?",
+                [period],
+            ).fetchone()
+            intact = final_files_intact(exports_root / label)
+            frozen = None if intact else _frozen_lines(con, period)
+    if closed_at is not None:
+        if frozen is None:
+            log(f"{label} was already closed on {closed_at:%Y-%m-%d %H:%M} UTC; nothing changed.")
+        else:  # the close froze the ledger, but its final files never got written, or went missing since
+            export = _rewrite_final_files(settings, period, frozen)
+            log(
+                f"{label} was already closed on {closed_at:%Y-%m-%d %H:%M} UTC; its final files were missing "
+                f"or altered and were written again from the {len(frozen)} frozen lines in {export.directory} "
+                f"(total {export.total_usd} USD)."
+            )
+        return CloseResult(period, True, closed_at, int(count), Decimal(frozen_total), str(exports_root / label))
 
     if not settings.published_duckdb.exists():
         raise LedgerError("nothing has been published yet; run `partnerpulse refresh` first")

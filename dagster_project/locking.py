@@ -103,8 +103,10 @@ def warehouse_lock(warehouse_dir: Path, holder: str) -> Iterator[None]:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
     except OSError:  # could not record the holder (disk full, …): give the lock back, then fail
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
         raise
     with _guard:
         _held[key] = (fd, 1)

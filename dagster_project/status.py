@@ -96,12 +96,18 @@ def _quarantine_lines(settings: Settings) -> list[str]:
 
 
 def _quarantine_thresholds() -> tuple[dict[str, Suite], float] | None:
-    """The suites (per-table overrides) and the default error share; None when they cannot be read."""
+    """The suites (per-table overrides) and the default error share; None when the configuration
+    cannot be read. A suite folder that does not load (an error the checks report) leaves the
+    default for every table."""
     try:
         config = load_quality_config()
-        return load_suites(config.expectations_dir), config.quarantine_error_share
-    except (ConfigError, SuiteError):
+    except ConfigError:
         return None
+    try:
+        suites = load_suites(config.expectations_dir)
+    except (SuiteError, ValueError, TypeError, AttributeError):
+        suites = {}
+    return suites, config.quarantine_error_share
 
 
 def _run_weeks_label(run) -> str:

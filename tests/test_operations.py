@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.alerts import alerts_path, failure_lines, post_webhook, recent_alerts
+from dagster_project.alerts import alerts_path, failure_lines, post_webhook, recent_alerts, record_alert
 from dagster_project.cli import main
 from dagster_project.definitions import build_definitions
 from dagster_project.instance import get_instance
@@ -129,6 +129,19 @@ def test_a_malformed_webhook_url_is_an_outcome_not_an_exception():
     assert post_webhook("hooks.example.com/no-scheme", {"text": "x"}, timeout=1).startswith("failed: ")
 
 
+@pytest.mark.parametrize("timeout", ["nan", "inf", "-1", "soon"])
+def test_a_bad_webhook_timeout_is_logged_and_the_alert_still_goes_out(
+    tmp_path, webhook, monkeypatch: pytest.MonkeyPatch, timeout: str
+):
+    url, hook = webhook
+    monkeypatch.setenv("PARTNERPULSE_ALERT_WEBHOOK_URL", url)
+    monkeypatch.setenv("PARTNERPULSE_ALERT_WEBHOOK_TIMEOUT", timeout)
+    said: list[str] = []
+    alert = record_alert({"run_id": "r1", "text": "run r1 failed"}, tmp_path, log=said.append)
+    assert alert is not None and alert["webhook"] == "delivered (HTTP 200)" and len(hook.received) == 1
+    assert f"PARTNERPULSE_ALERT_WEBHOOK_TIMEOUT: '{timeout}' is not a number of seconds in (0, 3600]; using 10" in said
+
+
 def test_checks_run_between_the_build_and_publishing(pp_env: Settings):
     defs = build_definitions(pp_env)
     job = defs.resolve_job_def(REFRESH_JOB)
@@ -222,6 +235,7 @@ def test_status_labels_quarantine_with_each_tables_own_threshold(
     override["expectations"] = []
     (suites / "landing.accounts.json").write_text(json.dumps(override), encoding="utf-8")
     monkeypatch.setenv("PARTNERPULSE_EXPECTATIONS_DIR", str(suites))
+    monkeypatch.setenv("PARTNERPULSE_QUARANTINE_ERROR_SHARE", "0.05")
     pp_env.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(pp_env.duckdb_path)) as con:
         con.execute("create schema marts")

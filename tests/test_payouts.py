@@ -381,7 +381,13 @@ def test_close_period_rules(ledger_env, capsys):
     final_files = {p.name: p.read_bytes() for p in may.iterdir()}
     shutil.rmtree(may)  # the close froze the ledger, but its files are gone (a failed write, a removal)
     assert main(["close-period", "2024-05"]) == 0
-    assert "its final files were missing and were written again from the frozen lines" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "its final files were missing or altered and were written again from the 4 frozen lines" in out
+    assert "(total 4365.00 USD)" in out
+    assert {p.name: p.read_bytes() for p in may.iterdir()} == final_files  # nothing refreshed in between
+    (may / "payout_lines.csv").write_text("edited by hand\n")  # the manifest still says final
+    assert main(["close-period", "2024-05"]) == 0
+    assert "were written again" in capsys.readouterr().out
     assert {p.name: p.read_bytes() for p in may.iterdir()} == final_files
     assert main(["close-period", "2000-01"]) == 0  # a month without a single line closes too
     assert "Closed 2000-01: 0 lines, total 0.00 USD frozen" in capsys.readouterr().out

@@ -176,10 +176,26 @@ def _write_parquet_atomically(path: Path, table: pa.Table) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_period(root: Path, period: dt.date, lines: list[dict], as_of_date: dt.date, final: bool) -> PeriodExport:
-    """Write one period's files; a period already marked final is kept as it is."""
+def final_files_intact(directory: Path) -> bool:
+    """The folder holds a final manifest and every file it lists, unchanged (same SHA-256)."""
+    try:
+        manifest = read_manifest(directory)
+    except (OSError, ValueError):
+        return False
+    if not manifest or manifest.get("status") != "final" or not isinstance(manifest.get("files"), dict):
+        return False
+    return all(
+        (directory / name).is_file() and _sha256(directory / name) == digest
+        for name, digest in manifest["files"].items()
+    )
+
+
+def write_period(
+    root: Path, period: dt.date, lines: list[dict], as_of_date: dt.date, final: bool, force: bool = False
+) -> PeriodExport:
+    """Write one period's files; a period already marked final is kept as it is (unless ``force``)."""
     directory = root / period_label(period)
-    existing = read_manifest(directory)
+    existing = None if force else read_manifest(directory)
     if existing and existing.get("status") == "final":
         return PeriodExport(
             period=period,

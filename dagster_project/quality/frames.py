@@ -38,7 +38,7 @@ class ScopedFrame:
             return f"all {self.rows_in_scope:,} rows in scope"
         return (
             f"deterministic sample of {len(self.frame):,} of {self.rows_in_scope:,} rows "
-            f"(key hash modulo {self.sample_modulus} = 0)"
+            f"(rows whose key hash modulo {self.sample_modulus} = 0; the whole row is the key of a keyless suite)"
         )
 
 
