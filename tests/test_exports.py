@@ -10,10 +10,12 @@ import subprocess
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from dagster_project.cli import main
+from dagster_project.exports.partner_feeds import _split_by_partner
 from dagster_project.settings import REPO_ROOT, load_settings
 from tests.helpers import query, refresh
 
@@ -63,6 +65,17 @@ def test_every_partner_feed_holds_only_its_own_accounts(published):
     )[0][0]
     assert totals["health"] == health_rows > 0
     assert totals["usage"] > totals["health"]
+
+
+def test_feeds_split_by_partner_keep_each_partners_rows_in_order():
+    table = pa.table({"partner_id": ["P2", "P1", "P2", "P3", "P1", "P2"], "n": [1, 2, 3, 4, 5, 6]})
+    split = _split_by_partner(table)
+    assert {partner: piece.column("n").to_pylist() for partner, piece in split.items()} == {
+        "P1": [2, 5],
+        "P2": [1, 3, 6],
+        "P3": [4],
+    }
+    assert _split_by_partner(table.slice(0, 0)) == {}
 
 
 def test_executive_page_renders_in_chromium(published, tmp_path: Path):

@@ -19,13 +19,13 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dagster_project.exports.csvsafe import write_csv_atomically
@@ -98,11 +98,20 @@ class FeedsResult:
 
 
 def _split_by_partner(table: pa.Table) -> dict[str, pa.Table]:
-    partner_column = table.column("partner_id").to_pylist()
-    positions: dict[str, list[int]] = defaultdict(list)
-    for position, partner in enumerate(partner_column):
-        positions[partner].append(position)
-    return {partner: table.take(pa.array(rows)) for partner, rows in positions.items()}
+    """One table per partner, rows in the feed's order. A stable sort on partner_id (a no-op for the
+    feed queries, which already order by it) makes each partner's rows one contiguous run; the
+    pieces are zero-copy slices of it (one ``take`` per partner cost 70 s at 5,000 partners)."""
+    if table.num_rows == 0:
+        return {}
+    ordered = table.take(pc.sort_indices(table, sort_keys=[("partner_id", "ascending")]))
+    pieces: dict[str, pa.Table] = {}
+    start = 0
+    partners = ordered.column("partner_id").to_pylist()
+    for position in range(1, len(partners) + 1):
+        if position == len(partners) or partners[position] != partners[start]:
+            pieces[partners[start]] = ordered.slice(start, position - start)
+            start = position
+    return pieces
 
 
 def _write_feed(folder: Path, name: str, table: pa.Table) -> None:
