@@ -24,7 +24,7 @@ from dagster_project.exports.payouts import (
     write_period,
 )
 from dagster_project.settings import Settings
-from dagster_project.warehouse import connect
+from dagster_project.warehouse import connect, records
 
 LEDGER_COLUMNS = (
     "payout_line_id",
@@ -89,8 +89,7 @@ def _frozen_lines(con: duckdb.DuckDBPyConnection, period: dt.date) -> list[dict]
         "where payout_period = ? order by partner_id, incentive_type, payout_line_id",
         [period],
     )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return records(cursor)
 
 
 def _rewrite_final_files(settings: Settings, period: dt.date, frozen: list[dict]) -> PeriodExport:
@@ -127,19 +126,17 @@ def close_period(
                 "select count(*), coalesce(sum(amount_usd), 0) from ledger.payout_lines_closed where payout_period = ?",
                 [period],
             ).fetchone()
-            intact = final_files_intact(exports_root / label)
-            frozen = None if intact else _frozen_lines(con, period)
-    if closed_at is not None:
-        if frozen is None:
-            log(f"{label} was already closed on {closed_at:%Y-%m-%d %H:%M} UTC; nothing changed.")
-        else:  # the close froze the ledger, but its final files never got written, or went missing since
-            export = _rewrite_final_files(settings, period, frozen)
-            log(
-                f"{label} was already closed on {closed_at:%Y-%m-%d %H:%M} UTC; its final files were missing "
-                f"or altered and were written again from the {len(frozen)} frozen lines in {export.directory} "
-                f"(total {export.total_usd} USD)."
-            )
-        return CloseResult(period, True, closed_at, int(count), Decimal(frozen_total), str(exports_root / label))
+            if final_files_intact(exports_root / label):
+                log(f"{label} was already closed on {closed_at:%Y-%m-%d %H:%M} UTC; nothing changed.")
+            else:  # the close froze the ledger, but its final files never got written, or went missing since
+                frozen = _frozen_lines(con, period)
+                export = _rewrite_final_files(settings, period, frozen)
+                log(
+                    f"{label} was already closed on {closed_at:%Y-%m-%d %H:%M} UTC; its final files were missing "
+                    f"or altered and were written again from the {len(frozen)} frozen lines in {export.directory} "
+                    f"(total {export.total_usd} USD)."
+                )
+            return CloseResult(period, True, closed_at, int(count), Decimal(frozen_total), str(exports_root / label))
 
     if not settings.published_duckdb.exists():
         raise LedgerError("nothing has been published yet; run `partnerpulse refresh` first")

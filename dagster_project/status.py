@@ -105,7 +105,7 @@ def _quarantine_thresholds() -> tuple[dict[str, Suite], float] | None:
         return None
     try:
         suites = load_suites(config.expectations_dir)
-    except (SuiteError, ValueError, TypeError, AttributeError):
+    except SuiteError:
         suites = {}
     return suites, config.quarantine_error_share
 

@@ -19,6 +19,12 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def records(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The rows of an executed query as dicts keyed by column name."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Same limits as dbt's profile: bounded memory, spill to the warehouse's temp folder, UTC."""
     settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)

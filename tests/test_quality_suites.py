@@ -232,6 +232,26 @@ def test_suite_files_with_mistakes_are_rejected_naming_the_file(tmp_path: Path):
         load_suite(wrong)
 
 
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        ([1], r"meta must be a JSON object, not \[1\]"),
+        ({"partnerpulse": {"quarantine_error_share": "abc"}}, r"quarantine_error_share must be a number, not \"abc\""),
+        ({"partnerpulse": {"key": "account_id"}}, r"key must be a list of column names, not \"account_id\""),
+        (
+            {"partnerpulse": {"freshness": {"column": "d", "max_lag_days": 2.5}}},
+            r"freshness\.max_lag_days must be a whole number, not 2\.5",
+        ),
+        ({"partnerpulse": {"row_count": [0.5]}}, r"row_count must be a JSON object"),
+    ],
+)
+def test_malformed_suite_settings_are_suite_errors(tmp_path: Path, meta, message: str):
+    path = suite_path(tmp_path, "landing", "accounts")
+    path.write_text(json.dumps({"name": "landing.accounts", "meta": meta, "expectations": []}), encoding="utf-8")
+    with pytest.raises(SuiteError, match=r"landing\.accounts\.json: .*" + message):
+        load_suite(path)
+
+
 def test_big_tables_are_validated_on_a_deterministic_key_sample():
     con = duckdb.connect()
     con.execute("create schema marts")

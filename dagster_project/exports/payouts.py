@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dagster_project.exports.csvsafe import to_cents, write_csv_atomically
+from dagster_project.warehouse import records
 
 INCENTIVE_TYPES = (
     "expansion_commission",
@@ -110,8 +111,7 @@ def load_lines(con: duckdb.DuckDBPyConnection, periods: list[dt.date] | None = N
         f"{where} order by lines.payout_period, lines.partner_id, lines.incentive_type, lines.payout_line_id",
         params,
     )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return records(cursor)
 
 
 def _rounded(line: dict) -> dict:

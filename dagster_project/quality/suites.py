@@ -93,6 +93,26 @@ def _severity(value: Any, where: str) -> str:
     return severity
 
 
+def _object(value: Any, where: str) -> dict[str, Any]:
+    """An optional JSON object setting: {} when absent, a SuiteError when it is something else."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SuiteError(f"{where} must be a JSON object, not {json.dumps(value)}")
+    return value
+
+
+def _number(value: Any, where: str, whole: bool = False) -> float:
+    """A numeric setting, as a SuiteError naming the setting when it is not a number."""
+    try:
+        if isinstance(value, bool) or (whole and float(value) != int(value)):
+            raise ValueError
+        return int(value) if whole else float(value)
+    except (TypeError, ValueError):
+        kind = "a whole number" if whole else "a number"
+        raise SuiteError(f"{where} must be {kind}, not {json.dumps(value)}") from None
+
+
 def load_suite(path: Path) -> Suite:
     """Read and check one suite file (structure only; GX validates the expectations when it runs)."""
     where = str(path)
@@ -117,33 +137,39 @@ def load_suite(path: Path) -> Suite:
             raise SuiteError(f"{where}: expectation {i} ({expectation['type']}): 'kwargs' must be an object")
         _severity(expectation.get("severity"), f"{where}: expectation {i} ({expectation['type']})")
 
-    settings = (document.get("meta") or {}).get("partnerpulse") or {}
+    meta = _object(document.get("meta"), f"{where}: meta")
+    settings = _object(meta.get("partnerpulse"), f"{where}: meta.partnerpulse")
     unknown = set(settings) - _SETTINGS_KEYS
     if unknown:
         raise SuiteError(
             f"{where}: unknown meta.partnerpulse setting(s) {', '.join(sorted(unknown))} "
             f"(known: {', '.join(sorted(_SETTINGS_KEYS))})"
         )
-    row_count = dict(settings.get("row_count") or {})
+    row_count = dict(_object(settings.get("row_count"), f"{where}: meta.partnerpulse.row_count"))
     if set(row_count) - _ROW_COUNT_KEYS:
         raise SuiteError(f"{where}: meta.partnerpulse.row_count knows only {', '.join(sorted(_ROW_COUNT_KEYS))}")
     if "severity" in row_count:
         row_count["severity"] = _severity(row_count["severity"], f"{where}: row_count")
     freshness = None
     if settings.get("freshness"):
-        raw = settings["freshness"]
+        raw = _object(settings["freshness"], f"{where}: meta.partnerpulse.freshness")
         if kind != "landing":
             raise SuiteError(f"{where}: freshness applies to landing tables only")
         if set(raw) - _FRESHNESS_KEYS or "column" not in raw or "max_lag_days" not in raw:
             raise SuiteError(f"{where}: meta.partnerpulse.freshness needs column, max_lag_days (and optional severity)")
         freshness = FreshnessRule(
             column=str(raw["column"]),
-            max_lag_days=int(raw["max_lag_days"]),
+            max_lag_days=int(_number(raw["max_lag_days"], f"{where}: meta.partnerpulse.freshness.max_lag_days", True)),
             severity=_severity(raw.get("severity", "warning"), f"{where}: freshness"),
         )
     share = settings.get("quarantine_error_share")
-    if share is not None and not (0 <= float(share) <= 1):
-        raise SuiteError(f"{where}: quarantine_error_share must be between 0 and 1")
+    if share is not None:
+        share = _number(share, f"{where}: quarantine_error_share")
+        if not 0 <= share <= 1:
+            raise SuiteError(f"{where}: quarantine_error_share must be between 0 and 1")
+    key = settings.get("key") or []
+    if not isinstance(key, list) or not all(isinstance(column, str) for column in key):
+        raise SuiteError(f"{where}: meta.partnerpulse.key must be a list of column names, not {json.dumps(key)}")
     if kind == "landing":
         try:
             table_spec(table)
@@ -155,11 +181,11 @@ def load_suite(path: Path) -> Suite:
         path=path,
         document=document,
         relation=str(settings.get("relation") or default_relation(kind, table)),
-        key=tuple(settings.get("key") or ()),
+        key=tuple(key),
         week_column=settings.get("week_column"),
         row_count=row_count,
         freshness=freshness,
-        quarantine_error_share=None if share is None else float(share),
+        quarantine_error_share=share,
     )
 
 
