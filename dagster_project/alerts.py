@@ -1,7 +1,8 @@
 """Alerts for failed refreshes: a JSON line in ``<warehouse>/alerts/alerts.jsonl``, a log line, and
 a POST of the same JSON to ``PARTNERPULSE_ALERT_WEBHOOK_URL`` when set (its ``text`` field makes it
 readable in a Slack or Teams incoming webhook as is). A webhook that is down is logged, never raised:
-alerting must not turn one failure into two.
+alerting must not turn one failure into two. The webhook URL is a secret (Slack and Teams put the
+token in its path): logs, alerts.jsonl and status show it as scheme and host only.
 
 Recorded by the run-failure sensor (sensors.py) for runs launched by Dagster (schedule, UI,
 backfills) and by the CLI for its own in-process runs, which the daemon's sensor does not see.
@@ -18,6 +19,7 @@ import math
 import os
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +29,7 @@ import dagster as dg
 
 from dagster_project.gate import check_summary
 
+PUBLISHED_KEY = dg.AssetKey(["published", "marts_duckdb"])
 ALERTS_DIR = "alerts"
 ALERTS_FILE = "alerts.jsonl"
 WEBHOOK_ENV = "PARTNERPULSE_ALERT_WEBHOOK_URL"
@@ -54,7 +57,7 @@ def _first_line(text: str | None, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _root_message(error) -> str | None:
+def root_message(error) -> str | None:
     """The innermost cause of a serialized error: the message a person can act on."""
     while error is not None and getattr(error, "cause", None) is not None:
         error = error.cause
@@ -82,7 +85,7 @@ def failure_lines(instance: dg.DagsterInstance, run_id: str) -> list[str]:
             run_id, of_type={dg.DagsterEventType.RESOURCE_INIT_FAILURE, dg.DagsterEventType.RUN_FAILURE}
         ):
             error = getattr(entry.dagster_event.event_specific_data, "error", None)
-            lines.append(f"run failed: {_first_line(_root_message(error) or entry.dagster_event.message)}")
+            lines.append(f"run failed: {_first_line(root_message(error) or entry.dagster_event.message)}")
             if error is not None:
                 break
     summary = check_summary(instance, run_id)
@@ -90,11 +93,28 @@ def failure_lines(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     return lines
 
 
+def _published_in(instance: dg.DagsterInstance, run_id: str) -> bool:
+    records = instance.get_records_for_run(
+        run_id=run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=100_000
+    ).records
+    return any(
+        record.event_log_entry.dagster_event.asset_key == PUBLISHED_KEY
+        for record in records
+        if record.event_log_entry.dagster_event is not None
+    )
+
+
 def failure_alert(instance: dg.DagsterInstance, run: dg.DagsterRun, source: str) -> dict[str, Any]:
     lines = failure_lines(instance, run.run_id)
     weeks = run_weeks(run)
+    what = f"for week {weeks} " if weeks != "(no partition)" else ""
+    outcome = (
+        "it failed after publishing (later outputs were not written)"
+        if _published_in(instance, run.run_id)
+        else "nothing was published"
+    )
     text = (
-        f"PartnerPulse: {run.job_name} for week {weeks} failed (run {run.run_id[:8]}); nothing was published. "
+        f"PartnerPulse: {run.job_name} {what}failed (run {run.run_id[:8]}); {outcome}. "
         + ("; ".join(lines[:3]) if lines else "No step reported an error.")
         + " Details: `partnerpulse status` or the run in the Dagster UI."
     )
@@ -129,8 +149,43 @@ def recent_alerts(warehouse_dir: Path, limit: int = 5) -> list[dict[str, Any]]:
     return alerts
 
 
+def redact_url(url: str) -> str:
+    """A webhook URL as it may be shown: scheme and host only (``https://hooks.slack.com/…``)."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:  # e.g. an invalid port or IPv6 address
+        scheme = host = None
+    if not scheme or not host:
+        return "(the configured webhook URL)"
+    return f"{scheme}://{host}/…"
+
+
+_URL = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^/\s@'\"]+@)?([^/\s:'\"]+)(:[0-9]+)?[^\s'\"]*", re.IGNORECASE)
+
+
+def redact(text: str, url: str | None = None) -> str:
+    """``text`` without the webhook URL or its secret parts, and with any URL cut to scheme and host."""
+    if url:
+        url = url.strip()
+        secrets = [url]
+        try:
+            parts = urllib.parse.urlsplit(url)
+            secrets += [parts.path + (f"?{parts.query}" if parts.query else ""), parts.path, parts.query]
+            secrets += [parts.username or "", parts.password or ""]
+        except ValueError:
+            pass
+        for secret in sorted({s for s in secrets if len(s) > 1}, key=len, reverse=True):
+            text = text.replace(secret, redact_url(url) if secret == url else "…")
+    return _URL.sub(lambda m: f"{m[1]}{m[3]}/…", text)
+
+
 def post_webhook(url: str, payload: dict[str, Any], timeout: float) -> str:
-    """POST the alert; returns a short outcome ("delivered (HTTP 200)" or why not)."""
+    """POST the alert; returns a short outcome ("delivered (HTTP 200)" or why not), never the URL."""
+    return redact(_post(url, payload, timeout), url)
+
+
+def _post(url: str, payload: dict[str, Any], timeout: float) -> str:
     try:  # a malformed URL (no scheme) raises here already: never let alerting itself fail
         request = urllib.request.Request(
             url,
@@ -166,7 +221,10 @@ def record_alert(
             timeout = 10.0
         outcome = post_webhook(url, alert, timeout)
         if not outcome.startswith("delivered"):
-            log(f"alert webhook {url}: {outcome} (the alert is still recorded in {alerts_path(warehouse_dir)})")
+            log(
+                f"alert webhook {redact_url(url)}: {outcome} "
+                f"(the alert is still recorded in {alerts_path(warehouse_dir)})"
+            )
         alert = {**alert, "webhook": outcome}
     else:
         alert = {**alert, "webhook": "not configured"}

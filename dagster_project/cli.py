@@ -1,5 +1,10 @@
-"""`partnerpulse` — the command line (SPEC §1). Every command runs through the same Dagster
-definitions the schedule uses; exit code 0 on success, non-zero with a readable reason."""
+"""`partnerpulse` — the command line (SPEC §1). Every command that changes something runs through
+the same Dagster definitions the schedule uses; exit code 0 on success, non-zero with a readable reason.
+
+What can be checked without a run is checked first, before Dagster is even imported (about 0.5 s
+instead of 25-50 s): the week, the landing folder and files, the month to close. A mistake is then
+answered in one paragraph and no Dagster run is created. An error inside a run is printed as its
+message; its stack trace stays in the run's event log (instance.py ``console_logger``)."""
 
 from __future__ import annotations
 
@@ -11,7 +16,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dagster_project.settings import DEMO_MANIFEST_NAME, ConfigError, Settings, last_complete_week, load_settings
+from dagster_project.settings import (
+    DEMO_MANIFEST_NAME,
+    ConfigError,
+    Settings,
+    console_log_level,
+    last_complete_week,
+    load_settings,
+)
 
 
 class CommandError(RuntimeError):
@@ -99,6 +111,7 @@ def _run_summary(result, instance) -> tuple[bool, list[str]]:
     """Readable lines about a finished run: failed steps and failed checks."""
     import dagster as dg
 
+    from dagster_project.alerts import root_message
     from dagster_project.gate import failed_checks
 
     lines: list[str] = []
@@ -108,7 +121,7 @@ def _run_summary(result, instance) -> tuple[bool, list[str]]:
             data = event.step_failure_data
             message = data.user_failure_data.description if data.user_failure_data else None
             if not message and data.error:
-                message = data.error.message.strip()
+                message = root_message(data.error)
             if message and message.startswith("Not published:") and errors:
                 message = message.splitlines()[0] + " (listed below)"  # the gate lists the same checks
             lines.append(f"step {event.step_key} failed: {message}")
@@ -117,42 +130,81 @@ def _run_summary(result, instance) -> tuple[bool, list[str]]:
     return result.success, lines
 
 
-def _console_logger() -> dict:
-    """Dagster's console logger at PARTNERPULSE_LOG_LEVEL (INFO by default), for in-process runs."""
-    return {"console": {"config": {"log_level": os.environ.get("PARTNERPULSE_LOG_LEVEL", "INFO")}}}
+def _check_landing(settings: Settings, what: str) -> None:
+    """Before any run: the landing folder, every table's files, their headers and encoding.
+
+    The same checks (and messages) as the ingest step, plus a look at the start of each CSV, so
+    that a mistake is answered at once instead of after starting Dagster and a run. Deliberately
+    imports neither Dagster nor dagster-dbt (seconds).
+    """
+    from dagster_project.ingest.files import IngestError, utf8_sample_problem
+    from dagster_project.ingest.loader import plan_landing
+
+    if settings.target != "duckdb":
+        raise CommandError(
+            f"PARTNERPULSE_TARGET={settings.target}: only the duckdb target can ingest landing files in this "
+            f"version; the refresh of {what} did not start"
+        )
+    try:
+        plans = plan_landing(settings.landing_dir)
+        problems = [p for plan in plans for file in plan.files if (p := utf8_sample_problem(file))]
+    except IngestError as exc:
+        problems = exc.problems
+    if problems:
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        raise CommandError(
+            f"The refresh of {what} did not start: the landing data in {settings.landing_dir} cannot be used "
+            f"({len(problems)} problem(s)); nothing was published:\n{listed}"
+        )
+
+
+def _execute(job, instance, log_at_least: str | None = None, run_config: dict | None = None, **kwargs):
+    """``execute_in_process`` with the CLI's console logger: an error shows as its message, its stack
+    trace stays in the run's event log (instance.py ``console_logger``)."""
+    from dagster_project.instance import console_run_config, with_console_logger
+
+    config = {**(run_config or {}), "loggers": console_run_config(at_least=log_at_least)}
+    return with_console_logger(job).execute_in_process(
+        run_config=config, instance=instance, raise_on_error=False, **kwargs
+    )
 
 
 def _run_weeks(settings: Settings, week: dt.date, last: dt.date | None = None) -> int:
     """Refresh ``week`` — or, with ``last``, every week from ``week`` to ``last`` in ONE run (backfill)."""
+    what = f"week {week}" if last is None or last == week else f"weeks {week} … {last}"
+    console_log_level()  # a wrong PARTNERPULSE_LOG_LEVEL is a mistake too: answered before the run
+    _check_landing(settings, what)  # before Dagster is even imported: a mistake is answered in a second
+
     import dagster as dg
 
     from dagster_project.alerts import failure_alert, record_alert
     from dagster_project.backfill import partition_run_args
-    from dagster_project.definitions import build_definitions
-    from dagster_project.instance import get_instance
     from dagster_project.locking import WarehouseBusy, warehouse_lock
     from dagster_project.partitions import WeekWindow
-    from dagster_project.schedules import REFRESH_JOB
 
     window = WeekWindow(first=week, last=last or week)
-    what = f"week {week}" if window.first == window.last else f"weeks {window.first} … {window.last}"
-    instance = get_instance(settings)
-    defs = build_definitions(settings)
-    job = defs.resolve_job_def(REFRESH_JOB)
+
     started = dt.datetime.now()
-    if window.first == window.last:
-        _say(f"Refreshing {what} (as-of {window.as_of_date}) from {settings.landing_dir} into {settings.warehouse_dir}")
-    else:
-        _say(f"Backfilling {what} ({len(window.weeks)} weeks, one run, one dbt build) from {settings.landing_dir} …")
+    holder = f"partnerpulse {'refresh' if last is None else 'backfill'} of {what}"
     try:
-        holder = f"partnerpulse {'refresh' if last is None else 'backfill'} of {what}"
-        with warehouse_lock(settings.warehouse_dir, holder=holder):
-            result = job.execute_in_process(
-                **partition_run_args(window),
-                instance=instance,
-                raise_on_error=False,
-                run_config={"loggers": _console_logger()},
-            )
+        with warehouse_lock(settings.warehouse_dir, holder=holder):  # held until the run has ended
+            from dagster_project.definitions import build_definitions
+            from dagster_project.instance import get_instance
+            from dagster_project.schedules import REFRESH_JOB
+
+            if window.first == window.last:
+                _say(
+                    f"Refreshing {what} (as-of {window.as_of_date}) from {settings.landing_dir} "
+                    f"into {settings.warehouse_dir}"
+                )
+            else:
+                _say(
+                    f"Backfilling {what} ({len(window.weeks)} weeks, one run, one dbt build) "
+                    f"from {settings.landing_dir} …"
+                )
+            instance = get_instance(settings)
+            job = build_definitions(settings).resolve_job_def(REFRESH_JOB)
+            result = _execute(job, instance, **partition_run_args(window))
     except WarehouseBusy as exc:
         raise CommandError(str(exc)) from exc
     seconds = (dt.datetime.now() - started).total_seconds()
@@ -176,7 +228,7 @@ def _run_weeks(settings: Settings, week: dt.date, last: dt.date | None = None) -
         raise CommandError(
             f"The refresh of {what} {outcome}.\n{detail}\n"
             f"Details: run {result.run_id} in the Dagster UI (make ui; a failed check's metadata lists the "
-            f"failing expectations with sample values) or `partnerpulse status`."
+            f"failing expectations with sample values, a failed step its stack trace) or `partnerpulse status`."
         )
     for line in lines:
         _say(f"warning: {line}")
@@ -203,35 +255,89 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 # -------------------------------------------------------------------------------------- close-period
 
 
-def cmd_close_period(args: argparse.Namespace, settings: Settings) -> int:
-    from dagster_project.definitions import build_definitions
-    from dagster_project.instance import get_instance
-    from dagster_project.jobs import CLOSE_PERIOD_JOB
-    from dagster_project.ledger import LedgerError, parse_period
-    from dagster_project.locking import WarehouseBusy, warehouse_lock
-
+def _interactive() -> bool:
+    """A person at a terminal (stdin is a TTY), as opposed to a script or a scheduler."""
     try:
-        parse_period(args.period)
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):  # no stdin, or a closed one
+        return False
+
+
+def _confirmed(question: str) -> bool:
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        answer = ""
+    return answer.strip().lower() in {"y", "yes"}
+
+
+def cmd_close_period(args: argparse.Namespace, settings: Settings) -> int:
+    """Close a payout period: strict YYYY-MM, checks before any run, a summary first (``--dry-run``
+    shows only that; a person at a terminal confirms it), then the Dagster job that freezes it."""
+    from dagster_project.ledger import LedgerError, check_period, closed_period, parse_period, plan_close
+
+    console_log_level()
+    try:
+        period = parse_period(args.period)
+        check_period(settings, period)  # ended, not before the data: no lock, no Dagster needed
     except LedgerError as exc:
         raise CommandError(str(exc)) from exc
-    instance = get_instance(settings)
-    job = build_definitions(settings).resolve_job_def(CLOSE_PERIOD_JOB)
+    label = args.period
+
+    from dagster_project.locking import WarehouseBusy, warehouse_lock
+
+    holder = f"partnerpulse close-period {label}" + (" --dry-run" if args.dry_run else "")
     try:
-        with warehouse_lock(settings.warehouse_dir, holder=f"partnerpulse close-period {args.period}"):
-            result = job.execute_in_process(
-                run_config={
-                    "ops": {"close_payout_period_op": {"config": {"period": args.period}}},
-                    "loggers": _console_logger(),
-                },
-                instance=instance,
-                raise_on_error=False,
+        with warehouse_lock(settings.warehouse_dir, holder=holder):  # to read the ledger in the working warehouse
+            closed = closed_period(settings, period)
+            plan = None if closed is not None else plan_close(settings, period)
+    except WarehouseBusy as exc:
+        raise CommandError(str(exc)) from exc
+    except LedgerError as exc:
+        raise CommandError(str(exc)) from exc
+
+    summary = [closed.summary()] if closed is not None else plan.summary()
+    if args.dry_run:
+        for line in summary:
+            _say(line)
+        _say("Dry run: nothing was closed or written.")
+        return 0
+    if plan is not None and not args.yes and _interactive():
+        for line in summary:
+            _say(line)
+        if not _confirmed(f"Close {label} for good?"):
+            raise CommandError(f"{label} was not closed (not confirmed); nothing changed.")
+
+    try:
+        with warehouse_lock(settings.warehouse_dir, holder=holder):  # held until the run has ended
+            still_open = plan is not None and closed_period(settings, period) is None
+            if still_open and plan_close(settings, period).digest != plan.digest:
+                raise CommandError(
+                    f"{label} was not closed: a refresh published other lines for it since the summary "
+                    "above; run close-period again to see them"
+                )
+            from dagster_project.definitions import build_definitions
+            from dagster_project.instance import get_instance
+            from dagster_project.jobs import CLOSE_PERIOD_JOB
+
+            instance = get_instance(settings)
+            job = build_definitions(settings).resolve_job_def(CLOSE_PERIOD_JOB)
+            # the op logs its outcome at INFO, which is printed below: the console shows warnings and errors
+            # (everything at PARTNERPULSE_LOG_LEVEL=DEBUG)
+            result = _execute(
+                job,
+                instance,
+                log_at_least="WARNING",
+                run_config={"ops": {"close_payout_period_op": {"config": {"period": label}}}},
             )
     except WarehouseBusy as exc:
         raise CommandError(str(exc)) from exc
+    except LedgerError as exc:
+        raise CommandError(f"{label} was not closed: {exc}") from exc
     success, lines = _run_summary(result, instance)
     if not success:
         detail = "\n".join(f"  - {line}" for line in lines) or "  - (no step reported an error)"
-        raise CommandError(f"{args.period} was not closed.\n{detail}")
+        raise CommandError(f"{label} was not closed.\n{detail}\nDetails: run {result.run_id} in the Dagster UI.")
     _say(result.output_for_node("close_payout_period_op"))
     return 0
 
@@ -292,6 +398,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     close = sub.add_parser("close-period", help="freeze a payout period (YYYY-MM) and write its final files")
     close.add_argument("period", help="the month to close, YYYY-MM (it must have ended)")
+    close.add_argument(
+        "--dry-run", action="store_true", help="show the lines and totals that would be frozen; change nothing"
+    )
+    close.add_argument("--yes", action="store_true", help="do not ask for confirmation at a terminal")
     close.set_defaults(func=cmd_close_period)
 
     status = sub.add_parser("status", help="last refreshes, check results, quarantine counts, published file")

@@ -10,6 +10,11 @@ by the run queue (``concurrency.runs.max_concurrent_runs: 1`` in the dagster.yam
 
 The lock is re-entrant within a process: ``partnerpulse refresh`` takes it before starting the
 run, and the run's resource, in the same process, then simply proceeds.
+
+Whoever holds the lock is the only live writer. So a run that takes it also looks for runs of the
+writer jobs that are still STARTED although their process has ended (killed, crashed) and marks
+them failed, with why (instance.py ``fail_abandoned_runs``): the run list never shows a dead
+refresh as running.
 """
 
 from __future__ import annotations
@@ -150,7 +155,19 @@ class WarehouseLock(dg.ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseLock]:
+        from dagster_project.instance import HOST_TAG, PID_TAG, fail_abandoned_runs
+
         run = context.dagster_run
         holder = f"Dagster run {run.run_id} ({run.job_name})" if run else "Dagster run"
-        with warehouse_lock(Path(self.warehouse_dir), holder=holder):
+        warehouse_dir = Path(self.warehouse_dir)
+        with warehouse_lock(warehouse_dir, holder=holder):
+            instance = context.instance
+            if run is not None and instance is not None:
+                instance.add_run_tags(run.run_id, {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()})
+                # the command that holds the lock (the CLI's, when it launched this run)
+                by = (current_holder(warehouse_dir) or {}).get("holder") or holder
+                if run.run_id not in by:
+                    by += f" (run {run.run_id})"
+                log = context.log.warning if context.log is not None else print
+                fail_abandoned_runs(instance, run.run_id, by=by, warehouse_dir=warehouse_dir, log=log)
             yield self

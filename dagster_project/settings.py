@@ -26,8 +26,20 @@ DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else (shutil.which("dbt") 
 DEFAULT_HISTORY_WEEKS = 104
 
 
+LOG_LEVEL_ENV = "PARTNERPULSE_LOG_LEVEL"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 class ConfigError(ValueError):
     """A configuration value a person has to fix (message says which and how)."""
+
+
+def console_log_level(default: str = "INFO") -> str:
+    """PARTNERPULSE_LOG_LEVEL (the CLI's Dagster console log level), checked; ``default`` when unset."""
+    level = os.environ.get(LOG_LEVEL_ENV, "").strip().upper() or default
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"{LOG_LEVEL_ENV}: '{level}' is not a log level; use one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def last_complete_week(today: dt.date | None = None) -> dt.date:

@@ -141,7 +141,7 @@ def _week_outcome_lines(instance, records) -> list[str]:
 
 
 def _alert_lines(settings: Settings, limit: int = 5) -> list[str]:
-    from dagster_project.alerts import alerts_path, recent_alerts
+    from dagster_project.alerts import alerts_path, recent_alerts, redact
 
     alerts = recent_alerts(settings.warehouse_dir, limit=limit)
     if not alerts:
@@ -150,7 +150,7 @@ def _alert_lines(settings: Settings, limit: int = 5) -> list[str]:
     for alert in reversed(alerts):
         lines.append(
             f"  {alert.get('recorded_at', '?')}  {alert.get('job', '?')} week {alert.get('weeks', '?')}  "
-            f"run {str(alert.get('run_id', ''))[:8]}  webhook: {alert.get('webhook', '-')}"
+            f"run {str(alert.get('run_id', ''))[:8]}  webhook: {redact(str(alert.get('webhook', '-')))}"
         )
         for failure in alert.get("failures", [])[:3]:
             lines.append(f"      {failure}")
@@ -167,7 +167,6 @@ def _lock_lines(settings: Settings) -> list[str]:
 def _run_lines(settings: Settings, limit: int) -> list[str]:
     import dagster as dg
 
-    from dagster_project.gate import check_summary
     from dagster_project.instance import get_instance
     from dagster_project.schedules import REFRESH_JOB
 
@@ -179,26 +178,46 @@ def _run_lines(settings: Settings, limit: int) -> list[str]:
         return ["Refreshes: none yet (run `partnerpulse refresh`)"]
     lines = [f"Last {len(records)} refresh(es):"]
     for record in records:
-        run = record.dagster_run
-        week = _run_weeks_label(run)
-        started = dt.datetime.fromtimestamp(record.start_time, dt.UTC) if record.start_time else None
-        took = f"{record.end_time - record.start_time:.0f}s" if record.start_time and record.end_time else "-"
-        summary = check_summary(instance, run.run_id)
-        errors, warnings = summary.errors, summary.warnings
-        lines.append(
-            f"  week {week}  {run.status.value:<8} started {started:%Y-%m-%d %H:%M} UTC  took {took}  "
-            f"checks: {summary.passed} passed, {len(errors)} error(s), {len(warnings)} warning(s)  run {run.run_id[:8]}"
-            if started
-            else f"  week {week}  {run.status.value}  run {run.run_id[:8]}"
-        )
-        for line in errors:
-            lines.append(f"      error: {line}")
-        for line in warnings:
-            lines.append(f"      warning: {line}")
+        lines.extend(_run_record_lines(instance, record))
     week_lines = _week_outcome_lines(
         instance, instance.get_run_records(filters=dg.RunsFilter(job_name=REFRESH_JOB), limit=max(limit, 50))
     )
     return lines + (["", *week_lines] if week_lines else [])
+
+
+def _run_record_lines(instance, record) -> list[str]:
+    """One refresh: week, outcome, duration, checks; why it failed; a run whose process is gone."""
+    import dagster as dg
+
+    from dagster_project.alerts import failure_lines
+    from dagster_project.gate import check_summary
+    from dagster_project.instance import process_ended, run_process
+
+    run = record.dagster_run
+    week = _run_weeks_label(run)
+    started = dt.datetime.fromtimestamp(record.start_time, dt.UTC) if record.start_time else None
+    took = f"{record.end_time - record.start_time:.0f}s" if record.start_time and record.end_time else "-"
+    summary = check_summary(instance, run.run_id)
+    lines = [
+        f"  week {week}  {run.status.value:<8} started {started:%Y-%m-%d %H:%M} UTC  took {took}  "
+        f"checks: {summary.passed} passed, {len(summary.errors)} error(s), {len(summary.warnings)} warning(s)  "
+        f"run {run.run_id[:8]}"
+        if started
+        else f"  week {week}  {run.status.value}  run {run.run_id[:8]}"
+    ]
+    lines.extend(f"      error: {line}" for line in summary.errors)
+    lines.extend(f"      warning: {line}" for line in summary.warnings)
+    if run.status == dg.DagsterRunStatus.FAILURE:  # failed steps, or why the run itself failed
+        failures = [line for line in failure_lines(instance, run.run_id) if not line.startswith("check ")]
+        lines.extend(f"      {line}" for line in failures[:3])
+    elif run.status in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING):
+        process = run_process(instance, run)
+        if process is not None and process_ended(process, record.start_time):
+            lines.append(
+                f"      not running: its process ({process.describe()}) has ended — killed or crashed; "
+                "the next refresh marks it failed"
+            )
+    return lines
 
 
 def render_status(settings: Settings, limit: int = 5) -> str:

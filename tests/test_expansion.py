@@ -11,7 +11,8 @@ Platform, Security Module, Automation Module (usage; capacity 1,000 api_calls pe
 A1 SMB, P1. Core 100 + Security 100 seats (240 / 120 USD) + Premium Support 9,600 = ARR 45,600;
    ends 2025-06-09 (365 days, Adoption). MAU 90 + 90 of 200 seats (0.9), WAU 140 (0.7), 100
    employees (80 a year earlier: growth 0.25, 25 postings), F1-F4 used (breadth 0.8, 2 advanced),
-   API on 20 weekdays of the last 4 weeks (10 calls each), 3 departments (2 thirteen weeks ago),
+   API on 20 weekdays of the last 4 weeks (10 calls each), 3 departments (2 on 2024-03-11, exactly
+   90 days before D; 3 on 2024-03-04, outside that day's trailing 7 days: U6 compares with 2),
    NPS 9 and 10, CSAT 5 (one ticket; 5 tickets in the 90 days before: decreasing), 6 contacts in 90
    days, 2 executive activities, training 2/2, onboarding 2/2, ROI documented, funding round,
    geographic expansion, renewal plan complete. Health 16 (Expansion Ready).
@@ -45,7 +46,8 @@ A3 SMB, direct. Core 25 seats = 6,000, ends 2024-07-19 (40 days), plan complete.
    Campaign: advanced_feature_workshop (Healthy / Maintain, Moderate).
 A4 Mid-Market (alone), P2, EUR. Core 40 x 500 + Analytics 30 x 50 EUR = 22,000 + 1,650 = 23,650 USD,
    ends 2024-10-31 (144 days), plan in progress. MAU 34 + 22 of 70 seats (0.8), WAU 21 + 14 (0.5),
-   1,000 employees both years, 5 postings, no features used, a pilot with the CIO on 2024-05-10
+   1,000 employees both years, 5 postings, no features used, 3 departments at D but no usage row
+   90 days earlier (unknown: no U6), a pilot with the CIO on 2024-05-10
    (validates the open Cross-sell O2 on Security Module, at Negotiation), training 1/1, merger
    2024-02-01, compliance mandate, competitor evaluation. Health 2+0+0+1+2+1+1+1 = 8.
    Readiness: 2 + 5 + 1 = 8; 2 + 3 + 3 = 8; 3 + 2 + 4 = 9; 2 + 4 = 6; 100% of its segment (3) + 3
@@ -54,7 +56,8 @@ A4 Mid-Market (alone), P2, EUR. Core 40 x 500 + Analytics 30 x 50 EUR = 22,000 +
    / 70 = 3,378.571429 (renewal_expansion; O2 is another line). Campaigns: advanced_feature_workshop
    (Basic), roadmap_alignment_session (Renewal & Expansion, B2 B3).
 A5 Enterprise (alone), P2. Automation 2 units x 1,200 = 2,400 (usage-based: capacity 2 x 1,000 x 28 =
-   56,000 calls, used 44,800 = 0.8; flat 1,600 calls a day for 13 weeks: no U5), MAU 6, no seats,
+   56,000 calls, used 44,800 = 0.8; flat 1,600 calls a day for 13 weeks: no U5; 3 departments every
+   day, also 90 days before D: no U6), MAU 6, no seats,
    training 1/1. Health 2+0+2+0+2+1+0+1 = 8.
    Readiness: 5 + 3 (no seats) + 1 = 9; 2 + 3 + 3 = 8; 3 + 2 + 1 = 6; 0 + 1 = 1; 3 + 4 lines (5) = 8
    → 32 Low. Signals: U1 0.8, U4 28.
@@ -87,15 +90,21 @@ def usage(account, product, day, wau, mau, api, departments):
 
 
 USAGE = (
-    # A1 Core: the last 4 weeks, API calls on weekdays; 13 weeks earlier 2 departments
+    # A1 Core: the last 4 weeks, API calls on weekdays; 90 days before D (2024-03-11) 2 departments,
+    # 97 days before (2024-03-04, the last row of the ISO week 13 weeks back, not in 03-05 .. 03-11) 3
     [usage("A1", "PR-CORE-1", d, 70, 90, 10 if d.weekday() < 5 else 0, 3) for d in days("2024-05-13", "2024-06-09")]
-    + [usage("A1", "PR-CORE-1", dt.date(2024, 3, 4), 60, 80, 0, 2), usage("A1", "PR-SEC-1", D_DAY, 70, 90, 0, 1)]
+    + [
+        usage("A1", "PR-CORE-1", dt.date(2024, 3, 4), 60, 80, 0, 3),
+        usage("A1", "PR-CORE-1", dt.date(2024, 3, 11), 60, 80, 0, 2),
+    ]
+    + [usage("A1", "PR-SEC-1", D_DAY, 70, 90, 0, 1)]
     + [usage("A2", "PR-CORE-1", D_DAY, 10, 40, 0, 1)]
     # A3: one API day a week (Wednesdays) for 13 weeks, and D itself
     + [usage("A3", "PR-CORE-1", d, 12, 15, 10, 1) for d in days("2024-03-13", "2024-06-05", 7)]
     + [usage("A3", "PR-CORE-1", D_DAY, 12, 15, 0, 1)]
-    + [usage("A4", "PR-CORE-1", D_DAY, 21, 34, 0, 2), usage("A4", "PR-ANA-1", D_DAY, 14, 22, 0, 1)]
-    + [usage("A5", "PR-AUTO", d, 6, 6, 1600, 1) for d in days("2024-03-11", "2024-06-09")]
+    # A4: 3 departments at D and no history; A5: 3 departments at D and 90 days before D (2024-03-11)
+    + [usage("A4", "PR-CORE-1", D_DAY, 21, 34, 0, 3), usage("A4", "PR-ANA-1", D_DAY, 14, 22, 0, 1)]
+    + [usage("A5", "PR-AUTO", d, 6, 6, 1600, 3) for d in days("2024-03-11", "2024-06-09")]
 )
 
 DATA = {
@@ -490,7 +499,7 @@ def test_signals_by_hand(warehouse):
         ("A1", "U3", "product_usage", D(2), D(2)),
         ("A1", "U4", "product_usage", D(20), D(20)),
         ("A1", "U5", "product_usage", "9/28", D("0.02")),
-        ("A1", "U6", "product_usage", D(3), D(3)),
+        ("A1", "U6", "product_usage", D(3), D(3)),  # 3 departments vs 2 exactly 90 days before D
         ("A2", "U1", "product_usage", D("0.8"), D("0.75")),
         ("A4", "B2", "business", D(1), D(1)),
         ("A4", "B3", "business", D(1), D(1)),
@@ -498,7 +507,7 @@ def test_signals_by_hand(warehouse):
         ("A4", "U1", "product_usage", D("0.8"), D("0.75")),
         ("A5", "U1", "product_usage", D("0.8"), D("0.75")),
         ("A5", "U4", "product_usage", D(28), D(20)),
-    ]
+    ]  # no U6 for A4 (3 departments, none known 90 days before) nor A5 (3 then and now)
 
 
 def test_alignment_by_hand(warehouse):

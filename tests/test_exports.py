@@ -3,7 +3,10 @@ executive page renders in a real browser, and the README's BI snippets work on a
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -15,9 +18,20 @@ import pyarrow.parquet as pq
 import pytest
 
 from dagster_project.cli import main
-from dagster_project.exports.partner_feeds import _split_by_partner
+from dagster_project.exports import partner_feeds
+from dagster_project.exports.partner_feeds import (
+    FEED_FOLDER_NAME,
+    FeedError,
+    _remove_stale_folders,
+    _replace_folder,
+    _split_by_partner,
+    feed_folder_name,
+    feed_folders,
+)
 from dagster_project.settings import REPO_ROOT, load_settings
-from tests.helpers import query, refresh
+from tests.conftest import FIRST_WEEK
+from tests.helpers import isolated_env, query, refresh
+from tests.landing import MINIMAL, write_minimal_landing
 
 DEMO_END = dt.date(2024, 6, 30)
 WEEK = dt.date(2024, 6, 24)
@@ -42,16 +56,24 @@ def published(tmp_path_factory: pytest.TempPathFactory):
         yield load_settings()
 
 
+def _feed_index(root: Path) -> dict[str, str]:
+    """partner_id -> folder, from exports/partners/index.parquet."""
+    index = pq.read_table(root / "index.parquet")
+    return dict(zip(index.column("partner_id").to_pylist(), index.column("folder").to_pylist(), strict=True))
+
+
 def test_every_partner_feed_holds_only_its_own_accounts(published):
     owners = dict(query(published.published_duckdb, "select account_id, partner_id from dim_accounts"))
     partners = [p for (p,) in query(published.published_duckdb, "select partner_id from dim_partners")]
     root = published.exports_dir / "partners"
-    assert sorted(p.name for p in root.iterdir()) == sorted(partners)
+    folders = _feed_index(root)
+    assert sorted(folders) == sorted(partners)
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == sorted(folders.values())
     totals = dict.fromkeys(FEEDS, 0)
     for partner in partners:
         for feed in FEEDS:
-            table = pq.read_table(root / partner / f"{feed}.parquet")
-            assert (root / partner / f"{feed}.csv").is_file()
+            table = pq.read_table(root / folders[partner] / f"{feed}.parquet")
+            assert (root / folders[partner] / f"{feed}.csv").is_file()
             accounts = set(table.column("account_id").to_pylist())
             assert all(owners[account] == partner for account in accounts), (partner, feed)
             assert set(table.column("partner_id").to_pylist()) <= {partner}
@@ -76,6 +98,185 @@ def test_feeds_split_by_partner_keep_each_partners_rows_in_order():
         "P3": [4],
     }
     assert _split_by_partner(table.slice(0, 0)) == {}
+
+
+def test_feed_folder_names_are_safe_distinct_and_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    ids = [
+        "../../published", "..", ".", "", "a/b", "a-b", "a_b", "A/B", "a\\b", "ACME/EMEA", "acme", "ACME", "Acme",
+        "-rf", ".hidden", "$(rm -rf ~)", "`id`", "a b", "id", "con", "Müller", "Muller", "日本", "x" * 200,
+        "x" * 199 + "y",
+    ]  # fmt: skip
+    folders = feed_folders(ids)
+    names = list(folders.values())
+    assert len(set(names)) == len({name.lower() for name in names}) == len(ids)  # distinct, also ignoring case
+    for partner_id, name in folders.items():
+        assert FEED_FOLDER_NAME.fullmatch(name) and re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,52}", name), partner_id
+        assert (tmp_path / name).resolve().parent == tmp_path.resolve()
+        assert feed_folder_name(partner_id) == name
+    # readable where the id allows, and the same in every process and week (pinned)
+    assert folders["ACME/EMEA"] == "acme-emea_e01461bbf57f"
+    assert (folders["acme"], folders["ACME"]) == ("acme_822b33ad87c1", "acme_a8308e8e2e4b")
+    assert folders["../../published"] == "published_8a114e68a450"
+    assert (folders[".."], folders["."]) == ("id_5ec1f7e700f3", "id_cdb4ee2aea69")
+    assert folders["Müller"].startswith("muller_") and folders["x" * 200] == "x" * 40 + "_aa20c23e3201"
+
+    monkeypatch.setattr(partner_feeds, "feed_folder_name", lambda partner_id: "same_000000000000")
+    with pytest.raises(FeedError, match=r"partner ids 'acme' and 'ACME' map to the same feed folder same_000000000000"):
+        feed_folders(["acme", "ACME"])
+
+
+def test_stale_feed_folder_cleanup_removes_only_what_the_step_wrote(tmp_path: Path):
+    root = tmp_path / "partners"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "usage.csv").write_text("not a feed", encoding="utf-8")
+    entries = {
+        "kept-partner_0123456789ab": ["usage.csv"],  # a current partner
+        "gone-partner_0123456789ab": ["usage.csv", "health.parquet"],  # a partner no longer in dim_partners
+        f".new-{'a' * 32}": ["usage.csv"],  # work folders of an interrupted run
+        f".old-{'b' * 32}": [],
+        "P1": ["usage.csv", "health.parquet"],  # a feed folder of the layout named by the raw id
+        "notes": ["todo.txt"],  # not the step's
+        "P9": ["usage.csv", "todo.txt"],
+        "empty": [],
+    }
+    for folder, files in entries.items():
+        (root / folder).mkdir(parents=True)
+        for name in files:
+            (root / folder / name).write_text("x", encoding="utf-8")
+    (root / "index.csv").write_text("x", encoding="utf-8")
+    (root / "gone_0123456789ab").write_text("a file with a folder's name", encoding="utf-8")
+    os.symlink(outside, root / "link_0123456789ab")
+    os.symlink(outside, root / "P7")
+
+    removed = _remove_stale_folders(root, keep={"kept-partner_0123456789ab"})
+
+    assert sorted(removed) == sorted(["gone-partner_0123456789ab", f".new-{'a' * 32}", f".old-{'b' * 32}", "P1"])
+    assert sorted(p.name for p in root.iterdir()) == sorted(
+        [
+            "kept-partner_0123456789ab",
+            "notes",
+            "P9",
+            "empty",
+            "index.csv",
+            "gone_0123456789ab",
+            "link_0123456789ab",
+            "P7",
+        ]
+    )
+    assert (outside / "usage.csv").read_text(encoding="utf-8") == "not a feed"
+    with pytest.raises(FeedError, match="is not a feed folder"):  # never written through a link
+        _replace_folder(root, "link_0123456789ab", {"usage": pa.table({"partner_id": ["x"]})})
+    assert sorted(p.name for p in outside.iterdir()) == ["usage.csv"]
+
+
+# Partner ids that are not names of a folder (SPEC §2), each with one account (O0..O7), refreshed
+# twice; P1 / P2 and their accounts come from the minimal data set. ("..." next to "../../published"
+# made the earlier code swap the warehouse's published/ folder for a feed folder.) A2 was P1's
+# until 2024-03-01 and is P2's since (partner_assignments): the weeks whose D (the Sunday) is on
+# or after 2024-03-01 are P2's.
+ODD_IDS = ["../../published", "...", "..", ".", "a/b", "ACME/EMEA", "acme", "ACME"]
+ODD_WEEKS = (dt.date(2024, 4, 8), dt.date(2024, 4, 15))
+ODD_LANDING = {
+    "partners": MINIMAL["partners"]
+    + [(pid, f"Odd partner {i}", "MSP", "Gold", "NA", "2023-01-02") for i, pid in enumerate(ODD_IDS)],
+    "accounts": MINIMAL["accounts"]
+    + [
+        (f"O{i}", f"Odd account {i}", pid, "SMB", "Software", "NA", "US", "2023-06-01") for i, pid in enumerate(ODD_IDS)
+    ],
+    "partner_assignments": [
+        ("A1", "P1", "2023-06-01", None),
+        ("A2", "P1", "2023-07-01", "2024-03-01"),
+        ("A2", "P2", "2024-03-01", None),
+    ],
+    "subscriptions": MINIMAL["subscriptions"]
+    + [
+        (f"SO{i}", f"O{i}", "USD", "2023-06-01", "2025-05-31", "true", "active", None, None)
+        for i in range(len(ODD_IDS))
+    ],
+    "subscription_items": MINIMAL["subscription_items"]
+    + [(f"IO{i}", f"SO{i}", "PR-CORE-1", "10", "600.00", "0", "2023-06-01", None) for i in range(len(ODD_IDS))],
+}
+SENTINEL = "not the pipeline's"
+
+
+@pytest.fixture(scope="module")
+def odd_ids(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("odd_ids")
+    with isolated_env(root, FIRST_WEEK) as settings:
+        write_minimal_landing(settings.landing_dir, overrides=ODD_LANDING)
+        sentinels = [
+            root / "next_to_the_warehouse.txt",
+            settings.warehouse_dir / "sentinel.txt",
+            settings.published_dir / "sentinel.txt",
+            settings.exports_dir / "sentinel.txt",
+            settings.exports_dir / "partners" / "sentinel.txt",
+        ]
+        for path in sentinels:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(SENTINEL, encoding="utf-8")
+        root_dir = settings.exports_dir / "partners"
+        indexes = []
+        for week in ODD_WEEKS:
+            assert refresh(week)[0] == 0
+            indexes.append(_feed_index(root_dir))
+        yield settings, sentinels, indexes
+
+
+def test_odd_partner_ids_never_reach_outside_the_partner_feeds_folder(odd_ids):
+    settings, sentinels, _ = odd_ids
+    assert [path.read_text(encoding="utf-8") for path in sentinels] == [SENTINEL] * len(sentinels)
+    assert query(settings.published_duckdb, "select count(*) from dim_partners")[0][0] == 10
+    assert (settings.published_dir / "parquet" / "dim_partners.parquet").is_file()
+    assert (settings.reports_dir / f"executive-{ODD_WEEKS[1]}.html").is_file()
+
+
+def test_each_odd_partner_id_gets_its_own_folder_with_only_its_accounts(odd_ids):
+    settings, _, (first, second) = odd_ids
+    root = settings.exports_dir / "partners"
+    expected = {"P1": ["A1"], "P2": ["A2"]} | {pid: [f"O{i}"] for i, pid in enumerate(ODD_IDS)}
+    assert first == second  # the same folder every week
+    assert sorted(second) == sorted(expected)
+    assert second["ACME/EMEA"] == "acme-emea_" + hashlib.sha256(b"ACME/EMEA").hexdigest()[:12]
+    assert second["../../published"].startswith("published_") and second[".."].startswith("id_")
+    assert len({folder.lower() for folder in second.values()}) == 10  # acme and ACME apart, whatever the file system
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == sorted(second.values())
+    for partner, accounts in expected.items():
+        folder = root / second[partner]
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            f"{f}.{ext}" for f in FEEDS for ext in ("csv", "parquet")
+        )
+        health = pq.read_table(folder / "health.parquet")
+        assert health.column("account_id").to_pylist() == accounts, partner
+        for feed in FEEDS:
+            table = pq.read_table(folder / f"{feed}.parquet")
+            assert set(table.column("account_id").to_pylist()) <= set(accounts), (partner, feed)
+            assert set(table.column("partner_id").to_pylist()) <= {partner}, (partner, feed)
+    with (root / "index.csv").open(encoding="utf-8", newline="") as handle:
+        index_csv = list(csv.DictReader(handle))
+    assert {row["partner_id"]: row["folder"] for row in index_csv} == second
+    by_id = {row["partner_id"]: row for row in index_csv}
+    assert (by_id["ACME"]["partner_name"], by_id["ACME"]["accounts"], by_id["ACME"]["health_rows"]) == (
+        "Odd partner 7",
+        "1",
+        "1",
+    )
+
+
+def test_usage_feed_shows_only_the_weeks_the_account_was_the_partners(odd_ids):
+    settings, _, (_, index) = odd_ids
+    root = settings.exports_dir / "partners"
+
+    def usage(partner: str) -> list[tuple[str, dt.date]]:
+        table = pq.read_table(root / index[partner] / "usage.parquet")
+        return list(zip(table.column("account_id").to_pylist(), table.column("week_start").to_pylist(), strict=True))
+
+    # D = 2024-04-21: the 13 weeks 2024-01-22 ... 2024-04-15; A2 is P2's from the week of 2024-02-26
+    # (its Sunday 2024-03-03 is after the takeover on 2024-03-01); the 5 weeks before were P1's.
+    thirteen = [dt.date(2024, 1, 22) + dt.timedelta(weeks=n) for n in range(13)]
+    assert usage("P2") == [("A2", week) for week in thirteen[5:]]
+    assert thirteen[5] == dt.date(2024, 2, 26) and len(thirteen[5:]) == 8
+    assert usage("P1") == [("A1", week) for week in thirteen]  # A2 is no longer P1's on D: not in its feeds
 
 
 def test_executive_page_renders_in_chromium(published, tmp_path: Path):

@@ -17,12 +17,20 @@ spiff       A5 (P2) adds its 2nd line on 2024-03-15: 2,000.00 (March); its 3rd o
             the cross-sells of A12 (October 2023) and A11 (February 2024) make their 2nd line: 2,000.00 each
 NRR 2023    P1: A6 100,000 -> 110,000 = 110.00%, start 100,000: 3% x 10,000 = 300.00 (January 2024)
             P3: A7 100,000 -> 109,999 = 109.999%: none; P2: A8 50,000 -> 80,000 = 160% but start < 100,000: none
+            partner "direct" (Silver; a partner id is any text): A21 100,000 -> 120,000 = 120%: 3% x 20,000 =
+            600.00 (January 2024); the direct account A22 (no partner, 100,000 -> 150,000) is not in its cohort
 health      A9 (P1) At Risk in the week of 2024-04-01, Healthy in the week of 2024-06-24: 1,000.00 (June)
             A10 (P1) At Risk in both, Healthy only from the week of 2024-07-01: none
 clawback    D3 A11 (P1) Cross-sell 1,000 won 2024-02-10 (105.00, February); the line is dropped
             2024-05-01, so it is gone at the May month end, within 180 days: -105.00 (May)
             D4 A12 (P1) Cross-sell 2,000 won 2023-10-01 (210.00, October 2023); dropped 2024-05-01,
             more than 180 days later: no clawback
+            D7 A14 (P1) Upsell of 20 seats, a USD deal of 2,200 on a EUR subscription (100 seats x 100 EUR),
+            won 2024-01-08: 2,200 x 10.5% = 231.00 (January). The line at January's rate 1.10: 11,000
+            before, 13,200 after; 110 seats from 2024-06-10 = 12,100 at the June month end: half the
+            expansion lost, 231.00 x 1,100 / 2,200 = -115.50 (June; EUR at 1.20 since May is no gain);
+            90 seats from 2024-07-04 = 9,900 on 2024-07-06, the window's last day (after the last month
+            end inside it): the rest, -115.50 (July), once
 """
 
 from __future__ import annotations
@@ -106,6 +114,7 @@ def _build() -> dict[str, list]:
                 (11, "P1"),
                 (12, "P1"),
                 (13, "P4"),
+                (14, "P1"),
             ]
         ],
         "contacts": [("CA9", "A9", "CEO", "true", "2020-01-01"), ("CA10", "A10", "CEO", "true", "2020-01-01")],
@@ -132,6 +141,7 @@ def _build() -> dict[str, list]:
             ("S11", "A11", "USD", "2024-01-01", "2025-12-31", "true", "active", None, None),
             ("S12", "A12", "USD", "2023-06-01", "2025-12-31", "true", "active", None, None),
             ("S13", "A13", "USD", "2024-01-01", "2025-12-31", "true", "active", None, None),
+            ("S14", "A14", "EUR", "2023-06-01", "2025-12-31", "true", "active", None, None),
         ],
         "subscription_items": [
             ("I1", "S1", "PR-CORE", "10", "1000", "0", "2024-01-01", None),
@@ -154,6 +164,10 @@ def _build() -> dict[str, list]:
             ("I12a", "S12", "PR-CORE", "10", "1000", "0", "2023-06-01", None),
             ("I12b", "S12", "PR-ANA", "20", "100", "0", "2023-10-05", "2024-05-01"),
             ("I13", "S13", "PR-CORE", "10", "1000", "0", "2024-01-01", None),
+            ("I14a", "S14", "PR-CORE", "100", "100", "0", "2023-06-01", "2024-01-08"),
+            ("I14b", "S14", "PR-CORE", "120", "100", "0", "2024-01-08", "2024-06-10"),
+            ("I14c", "S14", "PR-CORE", "110", "100", "0", "2024-06-10", "2024-07-04"),
+            ("I14d", "S14", "PR-CORE", "90", "100", "0", "2024-07-04", None),
         ],
         "opportunities": [
             (
@@ -232,6 +246,21 @@ def _build() -> dict[str, list]:
                 None,
             ),
             (
+                "D7",
+                "A14",
+                "P1",
+                "sourced",
+                "Upsell",
+                "PR-CORE",
+                "Closed Won",
+                "2200",
+                "USD",
+                None,
+                "2023-12-01",
+                "2024-01-08",
+                None,
+            ),
+            (
                 "R91",
                 "A3",
                 "P1",
@@ -266,6 +295,29 @@ def _build() -> dict[str, list]:
     }
 
 
+def _with_a_partner_named_direct(data: dict[str, list]) -> dict[str, list]:
+    """Partner ids are opaque text (SPEC §2): partner "direct" with account A21, next to the direct
+    account A22 (no partner); both grow in July 2023 and end 2024-12-31 (177 days after D)."""
+    extra = {
+        "partners": [("direct", "Direct Line Partners", "Reseller", "Silver", "NA", "2020-01-01")],
+        "accounts": [
+            ("A21", "Account 21", "direct", "SMB", "Software", "NA", "US", "2020-01-01"),
+            ("A22", "Account 22", None, "SMB", "Software", "NA", "US", "2020-01-01"),
+        ],
+        "subscriptions": [
+            ("S21", "A21", "USD", "2022-01-01", "2024-12-31", "true", "active", None, None),
+            ("S22", "A22", "USD", "2022-01-01", "2024-12-31", "true", "active", None, None),
+        ],
+        "subscription_items": [
+            ("I21a", "S21", "PR-CORE", "100", "1000", "0", "2022-01-01", "2023-07-01"),
+            ("I21b", "S21", "PR-CORE", "120", "1000", "0", "2023-07-01", None),
+            ("I22a", "S22", "PR-CORE", "100", "1000", "0", "2022-01-01", "2023-07-01"),
+            ("I22b", "S22", "PR-CORE", "150", "1000", "0", "2023-07-01", None),
+        ],
+    }
+    return {table: data.get(table, []) + extra.get(table, []) for table in data.keys() | extra.keys()}
+
+
 EMPTY = [
     "partner_assignments",
     "milestones",
@@ -283,7 +335,9 @@ EMPTY = [
 def ledger_env(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("payouts")
     with isolated_env(root, FIRST) as settings:
-        write_minimal_landing(root / "landing", overrides={**_build(), **{t: [] for t in EMPTY}})
+        write_minimal_landing(
+            root / "landing", overrides={**_with_a_partner_named_direct(_build()), **{t: [] for t in EMPTY}}
+        )
         assert refresh(WEEK)[0] == 0
         yield settings
 
@@ -302,7 +356,9 @@ def test_every_incentive_type_by_hand(ledger_env):
     expected = [
         ("expansion_commission", "D4", "P1", "Gold", "2023-10-01", "2000", "0.105", "210"),
         ("multi_product_spiff", "A12:2_lines", "P1", "Gold", "2023-10-01", "2000", "1", "2000"),
+        ("expansion_commission", "D7", "P1", "Gold", "2024-01-01", "2200", "0.105", "231"),
         ("nrr_performance_bonus", "P1:2023-01-01", "P1", "Gold", "2024-01-01", "10000", "0.03", "300"),
+        ("nrr_performance_bonus", "direct:2023-01-01", "direct", "Silver", "2024-01-01", "20000", "0.03", "600"),
         ("expansion_commission", "D3", "P1", "Gold", "2024-02-01", "1000", "0.105", "105"),
         ("multi_product_spiff", "A11:2_lines", "P1", "Gold", "2024-02-01", "2000", "1", "2000"),
         ("multi_product_spiff", "A5:2_lines", "P2", "Silver", "2024-03-01", "2000", "1", "2000"),
@@ -310,8 +366,10 @@ def test_every_incentive_type_by_hand(ledger_env):
         ("expansion_commission", "D1", "P1", "Gold", "2024-05-01", "12000", "0.105", "1260"),
         ("expansion_commission", "D2", "P2", "Silver", "2024-05-01", "5000", "0.042", "210"),
         ("multi_product_spiff", "A5:3_lines", "P2", "Silver", "2024-05-01", "3000", "1", "3000"),
+        ("clawback", "D7", "P1", "Gold", "2024-06-01", "-1100", "0.105", "-115.5"),
         ("expansion_commission", "D5", "P4", "Registered", "2024-06-01", "1000", "0.07", "70"),
         ("health_improvement_reward", "A9:2024-04-01", "P1", "Gold", "2024-06-01", "1000", "1", "1000"),
+        ("clawback", "D7", "P1", "Gold", "2024-07-01", "-1100", "0.105", "-115.5"),
         ("renewal_bonus", "R91", "P1", "Gold", "2024-07-01", "20000", "0.02", "400"),
     ]
     assert got == [
@@ -320,6 +378,33 @@ def test_every_incentive_type_by_hand(ledger_env):
     ]
     # the 89-day renewal, P3's 109.999% and P2's small base earn nothing; A10 improved after the quarter
     assert not [row for row in got if row[1] in ("R89", "P3:2023-01-01", "P2:2023-01-01") or "A10" in row[1]]
+
+
+def test_a_partner_whose_id_is_direct_stays_apart_from_direct_accounts(ledger_env):
+    """Partner "direct" (A21) earns its NRR bonus (above) and never shares a row with the direct account A22."""
+    retention = query(
+        ledger_env.published_duckdb,
+        "select dimension, dimension_value, accounts_start, starting_arr_usd, ending_arr_usd, nrr "
+        "from rpt_retention where period_type = 'year' and period_start = '2023-01-01' "
+        "and dimension in ('partner', 'attachment') and dimension_value = 'direct' order by 1",
+    )
+    assert retention == [
+        ("attachment", "direct", 1, Decimal(100000), Decimal(150000), Decimal("1.5")),  # A22
+        ("partner", "direct", 1, Decimal(100000), Decimal(120000), Decimal("1.2")),  # A21
+    ]
+    assert query(
+        ledger_env.published_duckdb,
+        "select count(*) from rpt_retention where dimension = 'partner' and dimension_value is null",
+    ) == [(0,)]
+    renewals = query(
+        ledger_env.published_duckdb,
+        "select channel, partner_id, renewal_window, renewal_plan_status, renewals, arr_up_for_renewal_usd "
+        "from rpt_exec_renewals where channel = 'direct' or partner_id = 'direct' order by channel",
+    )
+    assert renewals == [
+        ("direct", None, "within_180_days", "missing", 1, Decimal(150000)),  # S22
+        ("partner_attached", "direct", "within_180_days", "missing", 1, Decimal(120000)),  # S21
+    ]
 
 
 def test_lines_trace_to_their_source_and_plan(ledger_env):
@@ -362,22 +447,103 @@ def test_finance_files_reconcile_and_neutralize_formulas(ledger_env):
         )
     assert all(len(line["amount_usd"].split(".")[1]) == 2 for line in lines)
     manifest = json.loads((june / "manifest.json").read_text())
-    assert manifest["status"] == "open" and manifest["lines"] == 2 and manifest["total_usd"] == "1070.00"
+    # 70.00 + 1,000.00 - 115.50
+    assert manifest["status"] == "open" and manifest["lines"] == 3 and manifest["total_usd"] == "954.50"
 
 
 def test_close_period_rules(ledger_env, capsys):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from dagster_project.instance import get_instance
+
+    payouts = ledger_env.exports_dir / "payouts"
+
+    def ledger_rows() -> list[tuple]:
+        return query(ledger_env.duckdb_path, "select count(*) from ledger.payout_periods")
+
+    def exports() -> dict[str, bytes]:
+        return {str(p.relative_to(payouts)): p.read_bytes() for p in payouts.rglob("*") if p.is_file()}
+
+    # YYYY-MM exactly: a close is irreversible, so nothing is guessed (2024-5 used to close May)
+    for period in ("2024-5", " 2024-05", "2024-05\n", "24-05", "2024-13", "2024/05", "２０２４-05"):
+        assert main(["close-period", period]) == 1
+        err = capsys.readouterr().err
+        assert f"'{period}' is not a payout period: use YYYY-MM, a four-digit year and a two-digit month" in err
+        assert ("(did you mean 2024-05?)" in err) == (period in ("2024-5", " 2024-05", "2024-05\n"))
     assert main(["close-period", "2099-01"]) == 1
     assert "2099-01 has not ended yet (it ends on 2099-01-31)" in capsys.readouterr().err
     assert main(["close-period", "2024-07"]) == 1  # published as of 2024-07-07
     assert "the published refresh is as of 2024-07-07, before the end of 2024-07" in capsys.readouterr().err
-    assert main(["close-period", "2024-5"]) == 0
+
+    # before the data: the weekly history starts 2024-04-01, the earliest payout line is D4's (October 2023)
+    rows_before, files_before = ledger_rows(), exports()
+    for period in ("2019-05", "2023-09"):
+        assert main(["close-period", period]) == 1
+        assert (
+            f"{period} is before the data: the weekly history starts with the week of 2024-04-01 "
+            "(PARTNERPULSE_FIRST_WEEK) and the earliest payout period in the published ledger is 2023-10; "
+            "the earliest month that can be closed is 2023-10"
+        ) in capsys.readouterr().err
+        assert not (payouts / period).exists()
+    assert ledger_rows() == rows_before and exports() == files_before
+
+    # --dry-run: what would be frozen, by value (docstring: May), and nothing changes, no Dagster run
+    runs_before = get_instance(ledger_env).get_runs_count()
+    assert main(["close-period", "2024-05", "--dry-run"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "2024-05: 4 payout line(s) from the published refresh as of 2024-07-07:",
+        "  partner  incentive type              lines      total USD",
+        "  P1       clawback                        1        -105.00",
+        "  P1       expansion_commission            1        1260.00",
+        "  P2       expansion_commission            1         210.00",
+        "  P2       multi_product_spiff             1        3000.00",
+        "  total 4365.00 USD as paid (the sum of the lines rounded to cents); exact sum 4365.000000 USD",
+        "Dry run: nothing was closed or written.",
+    ]
+    assert main(["close-period", "2023-10", "--dry-run"]) == 0  # before the weekly history, but it has lines
     out = capsys.readouterr().out
-    assert "Closed 2024-05: 4 lines, total 4365.00 USD frozen" in out
+    assert "2023-10: 2 payout line(s)" in out and "  total 2210.00 USD as paid" in out
+    assert ledger_rows() == rows_before and exports() == files_before
+    assert get_instance(ledger_env).get_runs_count() == runs_before
+
+    # at a terminal the close asks first; "no" changes nothing
+    controller, terminal = pty.openpty()
+    try:
+        os.write(controller, b"n\n")  # typed ahead; read at the prompt
+        asked = subprocess.run(
+            [sys.executable, "-m", "dagster_project.cli", "close-period", "2024-05"],
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert asked.returncode == 1
+    assert "4 payout line(s)" in asked.stdout and "Close 2024-05 for good? [y/N]" in asked.stdout
+    assert "2024-05 was not closed (not confirmed); nothing changed." in asked.stderr
+    assert ledger_rows() == rows_before and exports() == files_before
+
+    # not a terminal (a script): it closes; the message is printed once
+    assert main(["close-period", "2024-05"]) == 0
+    console = capsys.readouterr()
+    assert "Closed 2024-05: 4 lines, total 4365.00 USD frozen" in console.out
+    assert (console.out + console.err).count("Closed 2024-05:") == 1
     assert main(["close-period", "2024-05"]) == 0  # idempotent
     assert "2024-05 was already closed on" in capsys.readouterr().out
-    may = ledger_env.exports_dir / "payouts" / "2024-05"
+    may = payouts / "2024-05"
     manifest = json.loads((may / "manifest.json").read_text())
     assert manifest["status"] == "final" and manifest["total_usd"] == "4365.00"
+    assert main(["close-period", "2024-05", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "2024-05 is already closed (on " in out
+    assert "4 frozen line(s), total 4365.00 USD as paid (exact sum 4365.000000 USD); its final files are intact" in out
     final_files = {p.name: p.read_bytes() for p in may.iterdir()}
     shutil.rmtree(may)  # the close froze the ledger, but its files are gone (a failed write, a removal)
     assert main(["close-period", "2024-05"]) == 0
@@ -389,8 +555,56 @@ def test_close_period_rules(ledger_env, capsys):
     assert main(["close-period", "2024-05"]) == 0
     assert "were written again" in capsys.readouterr().out
     assert {p.name: p.read_bytes() for p in may.iterdir()} == final_files
-    assert main(["close-period", "2000-01"]) == 0  # a month without a single line closes too
-    assert "Closed 2000-01: 0 lines, total 0.00 USD frozen" in capsys.readouterr().out
+    # a month of the weekly history without a single line closes too, with none
+    assert main(["close-period", "2024-04"]) == 0
+    assert "Closed 2024-04: 0 lines, total 0.00 USD frozen" in capsys.readouterr().out
+    assert query(
+        ledger_env.duckdb_path,
+        "select payout_period, payout_lines, total_usd from ledger.payout_periods order by payout_period",
+    ) == [(dt.date(2024, 4, 1), 0, Decimal(0)), (dt.date(2024, 5, 1), 4, Decimal(4365))]
+
+
+def test_clawbacks_book_the_lost_part_where_it_is_measured(ledger_env):
+    rows = query(
+        ledger_env.published_duckdb,
+        "select earned_on, amount_usd, description from fct_incentive_payouts "
+        "where incentive_type = 'clawback' and source_id = 'D7' order by earned_on",
+    )
+    assert rows == [
+        (
+            dt.date(2024, 6, 30),
+            Decimal("-115.5"),
+            "Expansion of D7 (won 2024-01-08) lost by 2024-06-30: 50.00% of its commission clawed back in all",
+        ),
+        (
+            dt.date(2024, 7, 6),
+            Decimal("-115.5"),
+            "Expansion of D7 (won 2024-01-08) lost by 2024-07-06: 100.00% of its commission clawed back in all",
+        ),
+    ]
+
+
+def test_refreshing_a_week_of_a_closed_period_changes_nothing_that_was_paid(ledger_env):
+    """May 2024 is closed (test_close_period_rules). A refresh of its week 2024-05-06 (D = May 12) sees
+    only lines earned by May 12: D1 (May 10) is unchanged; D2 (May 20), A5's spiff and D3's clawback (May
+    31) were earned after D and must not be reversed by adjustments."""
+    may = ledger_env.exports_dir / "payouts" / "2024-05"
+    final_files = {p.name: p.read_bytes() for p in may.iterdir()}
+    assert refresh(dt.date(2024, 5, 6))[0] == 0
+    assert query(
+        ledger_env.published_duckdb, "select count(*) from fct_incentive_payouts where incentive_type = 'adjustment'"
+    ) == [(0,)]
+    frozen = _lines(ledger_env, "payout_period = '2024-05-01'")
+    assert [(row[0], row[1], row[7]) for row in frozen] == [
+        ("clawback", "D3", Decimal("-105")),
+        ("expansion_commission", "D1", Decimal("1260")),
+        ("expansion_commission", "D2", Decimal("210")),
+        ("multi_product_spiff", "A5:3_lines", Decimal("3000")),
+    ]
+    assert {p.name: p.read_bytes() for p in may.iterdir()} == final_files
+    for folder in (ledger_env.exports_dir / "payouts").iterdir():
+        with (folder / "payout_lines.csv").open(encoding="utf-8", newline="") as handle:
+            assert not [line for line in csv.DictReader(handle) if line["incentive_type"] == "adjustment"], folder
 
 
 def test_a_corrected_deal_in_a_closed_period_becomes_one_adjustment(ledger_env):

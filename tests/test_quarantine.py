@@ -6,14 +6,18 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from dagster_project.cli import main
 from tests.conftest import FIRST_WEEK
 from tests.helpers import isolated_env, query, refresh
-from tests.landing import MINIMAL, write_minimal_landing
+from tests.landing import MINIMAL, write_minimal_landing, write_table
 
 WEEK = dt.date(2024, 3, 4)
+ID_200 = "E" + "x" * 199  # the longest id allowed: staged
+ID_201 = "E" * 201
+CONTROL = tuple(range(0x20)) + tuple(range(0x7F, 0xA0))  # C0, DEL and C1: never in a reason
 
 BAD = {
     "partners": MINIMAL["partners"]
@@ -77,8 +81,39 @@ BAD = {
     ],
     "nps_responses": MINIMAL["nps_responses"] + [("N9", "A1", None, "2024-01-10", "11")],
     "fx_rates": MINIMAL["fx_rates"] + [("GBP", "2024-01-01", "0")],
-    "feature_usage_weekly": MINIMAL["feature_usage_weekly"] + [("A1", "F1", "2024-01-30", "1", "1")],
+    "feature_usage_weekly": MINIMAL["feature_usage_weekly"]
+    + [
+        ("A1", "F1", "2024-01-30", "1", "1"),
+        ("A1", "F9", "2024-01-29", "1", "1"),  # orphan_foreign_key: F9 is quarantined (invalid_id)
+    ],
+    # ids (SPEC §2): at most 200 characters, no control characters (C0, DEL, C1), in keys and references
+    "business_events": MINIMAL["business_events"]
+    + [
+        (ID_200, "A1", "funding_round", "2024-01-20", "edge: 200 characters"),  # staged
+        (ID_201, "A1", "funding_round", "2024-01-20", "201 characters"),  # invalid_id
+        ("E\t9", "A1", "funding_round", "2024-01-20", "tab in the key"),  # invalid_id (C0)
+    ],
+    "milestones": MINIMAL["milestones"] + [("M9", "A1\x7f", "onboarding", "Kickoff", "2023-07-01", None)],  # DEL
+    "training_enrollments": MINIMAL["training_enrollments"]
+    + [("TE9", "A1", "COURSE\x85101", "2024-01-05", None)],  # C1 in a nullable reference
+    "features": MINIMAL["features"] + [("F9", "PR-CORE-1\x1b", "Escape", "basic")],  # ESC in a reference
 }
+
+# contacts.csv carries two columns outside the contract (SPEC §2: ignored; §9, §11: names and emails
+# never reach the marts), on well-formed lines and on a malformed one (8 fields for a 7-column header)
+CONTACT_COLUMNS = ["contact_id", "account_id", "title", "is_executive", "created_date", "full_name", "email"]
+PEOPLE = {
+    "C1": ("Ada Lovelace", "ada.lovelace@example.com"),
+    "C2": ("Grace Hopper", "grace.hopper@example.com"),
+    "C3": ("Alan Turing", "alan.turing@example.com"),
+    "C9": ("Edsger Dijkstra", "edsger.dijkstra@example.com"),
+}
+MALFORMED_CONTACT = "C10,A1,CTO,true,2023-06-01,Mallory Quinn,mallory.quinn@example.com,+1 555 0100"
+PERSONAL = [value for person in PEOPLE.values() for value in person] + [
+    "Mallory Quinn",
+    "mallory.quinn@example.com",
+    "555 0100",
+]
 
 EXPECTED = {
     ("partners", "unknown_enum"): 1,
@@ -106,6 +141,11 @@ EXPECTED = {
     ("nps_responses", "out_of_range"): 1,
     ("fx_rates", "out_of_range"): 1,
     ("feature_usage_weekly", "out_of_range"): 1,
+    ("feature_usage_weekly", "orphan_foreign_key"): 1,
+    ("business_events", "invalid_id"): 2,
+    ("milestones", "invalid_id"): 1,
+    ("training_enrollments", "invalid_id"): 1,
+    ("features", "invalid_id"): 1,
 }
 
 
@@ -115,8 +155,9 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory):
     with isolated_env(root, FIRST_WEEK, PARTNERPULSE_QUARANTINE_ERROR_SHARE="1") as settings:
         # most rows of these tiny tables are bad on purpose: quarantine shares are warnings here, not errors
         landing = write_minimal_landing(root / "landing", overrides=BAD)
+        write_table(landing, "contacts", [(*row, *PEOPLE[row[0]]) for row in BAD["contacts"]], CONTACT_COLUMNS)
         contacts = landing / "contacts.csv"
-        contacts.write_text(contacts.read_text() + "C10,A1,one,too,many,fields\n")
+        contacts.write_text(contacts.read_text() + MALFORMED_CONTACT + "\n")
         assert refresh(WEEK)[0] == 0
         yield settings
 
@@ -173,7 +214,51 @@ def test_reasons_name_the_column_and_value(refreshed):
     assert rows["feature_usage_weekly:A1|F1|2024-01-30"][0] == "out of range: week_start=2024-01-30 is not a Monday"
 
 
-def test_raw_record_is_the_row_as_landed(refreshed):
+def test_invalid_ids_are_quarantined_with_a_readable_reason(refreshed):
+    rows = dict(
+        (key, (code, reason, source_row))
+        for key, code, reason, source_row in query(
+            refreshed.duckdb_path,
+            "select table_name || ':' || record_key, reason_code, reason, source_row from marts.dq_quarantine "
+            "where refresh_week = ?",
+            [WEEK],
+        )
+    )
+    assert rows[f"business_events:{ID_201}"] == (
+        "invalid_id",
+        f"invalid id: event_id is 201 characters long, more than 200 ('{'E' * 40}...')",
+        3,
+    )
+    assert rows["business_events:E\t9"] == (
+        "invalid_id",
+        "invalid id: event_id='E?9' contains control character U+0009 (shown as ?)",
+        4,
+    )
+    assert rows["milestones:M9"][:2] == (
+        "invalid_id",
+        "invalid id: account_id='A1?' contains control character U+007F (shown as ?)",
+    )
+    assert rows["training_enrollments:TE9"][:2] == (
+        "invalid_id",
+        "invalid id: course_id='COURSE?101' contains control character U+0085 (shown as ?)",
+    )
+    assert rows["features:F9"][:2] == (
+        "invalid_id",
+        "invalid id: product_id='PR-CORE-1?' contains control character U+001B (shown as ?)",
+    )
+    # a row referencing a row quarantined for its id is an orphan, as for any other quarantined parent
+    assert rows["feature_usage_weekly:A1|F9|2024-01-29"][:2] == (
+        "orphan_foreign_key",
+        "orphan foreign key: feature_id='F9' not found in stg_usage__features",
+    )
+    assert not [reason for _, reason, _ in rows.values() if any(ord(ch) in CONTROL for ch in reason)]
+    assert query(refreshed.duckdb_path, "select event_id from staging.stg_crm__business_events order by event_id") == [
+        ("E1",),
+        (ID_200,),
+    ]
+
+
+def test_raw_record_is_the_row_as_landed_in_the_contracts_columns(refreshed):
     (raw,) = query(
         refreshed.duckdb_path,
         "select raw_record from marts.dq_quarantine where table_name = 'subscription_items' and record_key = 'I10'",
@@ -188,20 +273,60 @@ def test_raw_record_is_the_row_as_landed(refreshed):
         "effective_from": "2023-06-01",
         "effective_to": None,
     }
+    # a well-formed rejected row of a file with extra columns: the contract's columns only
+    (raw,) = query(
+        refreshed.duckdb_path,
+        "select raw_record from marts.dq_quarantine where table_name = 'contacts' and record_key = 'C9'",
+    )[0]
+    assert json.loads(raw) == {
+        "contact_id": "C9",
+        "account_id": "A1",
+        "title": "CTO",
+        "is_executive": "maybe",
+        "created_date": "2023-06-01",
+    }
+    # a malformed line cannot be matched to columns: no landed values, only where it is and why
     malformed = query(
         refreshed.duckdb_path,
         "select record_key, reason, source_file, source_row, raw_record from marts.dq_quarantine "
         "where reason_code = 'malformed_row'",
     )
-    assert malformed == [
-        (
-            "",
-            "malformed CSV row: expected 5 fields, found 6",
-            "contacts.csv",
-            5,
-            '{"raw_text":"C10,A1,one,too,many,fields"}',
-        )
+    assert malformed == [("", "malformed CSV row: expected 7 fields, found 8", "contacts.csv", 5, None)]
+    assert query(refreshed.duckdb_path, "select * exclude (table_name) from raw.ingest_malformed_rows") == [
+        ("contacts.csv", 5, 7, 8, "malformed CSV row: expected 7 fields, found 8")
     ]
+
+
+def _text_values(path: Path, schemas: tuple[str, ...] | None = None) -> list[tuple[str, str, str]]:
+    """Every non-null value of every text column of every table (in ``schemas``), as (table, column, value)."""
+    found: list[tuple[str, str, str]] = []
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR' order by all"
+        ).fetchall()
+        for schema, table, column in columns:
+            if schemas is not None and schema not in schemas:
+                continue
+            relation = f'"{schema}"."{table}"'
+            values = con.execute(f'select distinct "{column}" from {relation} where "{column}" is not null').fetchall()
+            found.extend((f"{schema}.{table}", column, value) for (value,) in values)
+    return found
+
+
+def test_names_and_emails_of_extra_columns_reach_no_table(refreshed):
+    published = _text_values(Path(refreshed.published_duckdb))
+    raw = _text_values(refreshed.duckdb_path, ("raw",))
+    assert {table for table, _, _ in published} >= {"main.dq_quarantine", "main.dim_accounts"}
+    assert {table for table, _, _ in raw} >= {"raw.contacts", "raw.ingest_malformed_rows"}
+    leaks = [(t, c, v) for t, c, v in published + raw if any(secret in v for secret in PERSONAL)]
+    assert leaks == []
+    # the extra columns are reported by name (sorted), never by value, in the refresh log
+    assert query(
+        refreshed.duckdb_path,
+        "select extra_columns from marts.dq_refresh_log where table_name = 'contacts' and refresh_week = ?",
+        [WEEK],
+    ) == [('["email", "full_name"]',)]
 
 
 def test_landed_equals_staged_plus_quarantined(refreshed):
@@ -218,6 +343,8 @@ def test_landed_equals_staged_plus_quarantined(refreshed):
     assert by_table["contacts"] == (5, 3, 2)
     assert by_table["opportunities"] == (8, 3, 5)
     assert by_table["partner_assignments"] == (2, 2, 0)
+    assert by_table["business_events"] == (4, 2, 2)
+    assert by_table["features"] == (3, 2, 1)
 
 
 def test_enums_are_normalized_in_staging(refreshed):

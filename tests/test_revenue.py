@@ -22,6 +22,9 @@ Accounts (P1 Gold MSP, P2 Silver Reseller):
              closed 2024-03-01, 91 days before end 2024-05-31.
   A7 USD dir Core 4 x 1000 = 4,000 from Jan; an overlapping second subscription adds Automation
              2 x 3000 = 6,000 from Mar 1: cross_sell +6,000.
+  A9 USD dir Core 3 x 1000 = 3,000: S9a 2023-07-15 .. 2023-10-14, then S9b starting ON 2023-10-14
+             (a one-day overlap, no renewed_from): S9a is renewed by S9b; S9b ends 2024-01-13 and is not
+             renewed (churn in Jan 2024). Neither overlaps a month end, so ARR is never counted twice.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ DATA = {
         ("A6", "Zeta", "P2", "Mid-Market", "Health", "NA", "US", "2023-05-01"),
         ("A7", "Eta", None, "SMB", "Retail", "NA", "US", "2023-12-01"),
         ("A8", "Theta", None, "SMB", "Retail", "NA", "US", "2024-01-02"),
+        ("A9", "Iota", None, "SMB", "Retail", "NA", "US", "2023-06-01"),
     ],
     "partner_assignments": [
         ("A6", "P1", "2023-06-01", "2024-05-15"),
@@ -81,6 +85,8 @@ DATA = {
         ("S6b", "A6", "USD", "2024-06-01", "2025-05-31", "true", "active", None, "S6"),
         ("S7a", "A7", "USD", "2024-01-01", "2024-12-31", "true", "active", None, None),
         ("S7b", "A7", "USD", "2024-03-01", "2025-02-28", "true", "active", None, None),
+        ("S9a", "A9", "USD", "2023-07-15", "2023-10-14", "false", "expired", None, None),
+        ("S9b", "A9", "USD", "2023-10-14", "2024-01-13", "false", "expired", None, None),
     ],
     "subscription_items": [
         ("I1a", "S1", "PR-CORE-1", "10", "1000", "10", "2024-01-01", "2024-03-01"),
@@ -98,6 +104,8 @@ DATA = {
         ("I6b", "S6b", "PR-CORE-1", "12", "1000", "0", "2024-06-01", None),
         ("I7a", "S7a", "PR-CORE-1", "4", "1000", "0", "2024-01-01", None),
         ("I7b", "S7b", "PR-AUTO-1", "2", "3000", "0", "2024-03-01", None),
+        ("I9a", "S9a", "PR-CORE-1", "3", "1000", "0", "2023-07-15", None),
+        ("I9b", "S9b", "PR-CORE-1", "3", "1000", "0", "2023-10-14", None),
     ],
     "opportunities": [
         (
@@ -278,12 +286,14 @@ def test_bridge_movements_by_hand(warehouse):
     )
     expected = [
         ("2023-06-01", "A6", "Core Platform", "new_logo", "10000"),
+        ("2023-07-01", "A9", "Core Platform", "new_logo", "3000"),
         ("2024-01-01", "A1", "Core Platform", "new_logo", "9000"),
         ("2024-01-01", "A2", "Core Platform", "new_logo", "11000"),
         ("2024-01-01", "A2", "Security Module", "new_logo", "2200"),
         ("2024-01-01", "A3", "Core Platform", "new_logo", "6000"),
         ("2024-01-01", "A4", "Core Platform", "new_logo", "6000"),
         ("2024-01-01", "A7", "Core Platform", "new_logo", "4000"),
+        ("2024-01-01", "A9", "Core Platform", "churn", "-3000"),
         ("2024-02-01", "A2", "Core Platform", "fx_revaluation", "1000"),
         ("2024-02-01", "A2", "Security Module", "fx_revaluation", "200"),
         ("2024-02-01", "A5", "Core Platform", "new_logo", "10000"),
@@ -338,6 +348,10 @@ def test_renewals_outcomes(warehouse):
     # cancelled mid-term: churned on the cancellation date, ARR of its last active day
     assert rows["S4"] == ("churned", "cancelled", dt.date(2024, 4, 10), D("6000"), None, None, None, "P1")
     assert rows["S1"][:2] == ("open", "not_ended")
+    # S9b starts on S9a's last covered day (a one-day overlap): the renewal, resolved the day after
+    # the end; S9b itself is not renewed by S9a (which started before it)
+    assert rows["S9a"] == ("renewed", "successor_started", dt.date(2023, 10, 15), D("3000"), "S9b", None, None, None)
+    assert rows["S9b"] == ("churned", "grace_period_passed", dt.date(2024, 2, 13), D("3000"), None, None, None, None)
     assert rows["S2"][3] == D("12000")  # EUR 10,000 at D's month (July) rate 1.20
     windows = dict(query(warehouse, "select subscription_id, renewal_window from fct_renewals"))
     assert windows["S6"] == "ended"
@@ -387,13 +401,14 @@ def test_retention_dimensions_use_the_partner_at_period_start(warehouse):
         "from rpt_retention where period_type = 'quarter' and period_start = '2024-04-01' "
         "and dimension in ('partner', 'attachment') order by 1, 2",
     )
-    # A6 moved from P1 to P2 on 2024-05-15: it counts for P1, its partner on 2024-04-01
+    # A6 moved from P1 to P2 on 2024-05-15: it counts for P1, its partner on 2024-04-01; the direct
+    # account A7 is the attachment 'direct' row and has no partner row (a partner id is any text,
+    # 'direct' included: tests/test_payouts.py)
     assert rows == [
         ("attachment", "direct", 1, D(10000), D(10000), D(0)),
         ("attachment", "partner_attached", 5, D(54300), D(51900), D(6000)),
         ("partner", "P1", 3, D(29500), D(28200), D(6000)),
         ("partner", "P2", 2, D(24800), D(23700), D(0)),
-        ("partner", "direct", 1, D(10000), D(10000), D(0)),
     ]
 
 

@@ -11,7 +11,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.publish import PUBLISH_KEY
-from dagster_project.exports.partner_feeds import write_partner_feeds
+from dagster_project.exports.partner_feeds import FeedError, write_partner_feeds
 from dagster_project.ledger import export_payouts
 from dagster_project.partitions import window_from_context
 from dagster_project.reports.executive import write_executive_page
@@ -61,13 +61,20 @@ def build_partner_feeds_asset(partitions_def: dg.PartitionsDefinition) -> dg.Ass
         group_name="exports",
         kinds={"csv", "parquet"},
         description=(
-            "exports/partners/<partner_id>/: usage, expansion alerts, renewal timelines, health and "
-            "competitive alerts of the partner's own accounts only (SPEC §7.6), CSV + Parquet."
+            "exports/partners/<folder>/: usage, expansion alerts, renewal timelines, health and "
+            "competitive alerts of the partner's own accounts only (SPEC §7.6), CSV + Parquet. The folder "
+            "is a safe name encoded from the partner id (a slug plus a hash, never the id itself); "
+            "exports/partners/index.csv (and index.parquet) maps every partner id to its folder."
         ),
     )
     def partner_data_feeds(context: AssetExecutionContext, partnerpulse: PartnerPulseConfig):
         settings = partnerpulse.settings()
-        result = write_partner_feeds(settings.published_duckdb, settings.exports_dir / "partners", log=context.log.info)
+        try:
+            result = write_partner_feeds(
+                settings.published_duckdb, settings.exports_dir / "partners", log=context.log.info
+            )
+        except FeedError as exc:
+            raise dg.Failure(description=str(exc)) from exc
         return dg.MaterializeResult(
             metadata={
                 "partners": dg.MetadataValue.int(result.partners),

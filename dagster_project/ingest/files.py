@@ -7,6 +7,7 @@ for every table and reported together, so one run tells a person everything they
 
 from __future__ import annotations
 
+import codecs
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ import pyarrow.parquet as pq
 from dagster_project.contract import TableSpec
 
 DATA_SUFFIXES = (".csv", ".parquet")
+UTF8_SAMPLE_BYTES = 1 << 20  # checked before a run starts (the load checks every byte)
 
 
 class IngestError(RuntimeError):
@@ -96,6 +98,30 @@ def _read_parquet_header(path: Path, relative: str) -> tuple[list[str], list[str
     except Exception as exc:  # pyarrow raises several types for corrupt files
         return [], [f"{relative}: unreadable Parquet file ({type(exc).__name__}: {exc})"]
     return list(schema.names), []
+
+
+def utf8_sample_problem(landing_file: LandingFile, sample_bytes: int = UTF8_SAMPLE_BYTES) -> str | None:
+    """A quick look at the start of a CSV before a run: its first ``sample_bytes`` must be UTF-8.
+
+    A file saved in another encoding (Latin-1, UTF-16 from a spreadsheet) is usually visible in its
+    first rows; the load itself still checks every byte. None when the sample reads fine.
+    """
+    if landing_file.kind != "csv" or landing_file.is_empty:
+        return None
+    try:
+        with landing_file.path.open("rb") as handle:
+            sample = handle.read(sample_bytes)
+    except OSError as exc:
+        return f"{landing_file.relative}: unreadable ({exc.strerror or exc})"
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")().decode(sample, final=False)  # a cut character is fine
+    except UnicodeDecodeError as exc:
+        line = sample.count(b"\n", 0, exc.start) + 1
+        return (
+            f"{landing_file.relative}: unreadable, line {line} is not valid UTF-8 (byte 0x{sample[exc.start]:02x} "
+            f"at offset {exc.start}); save the file as UTF-8"
+        )
+    return None
 
 
 def plan_table(spec: TableSpec, landing_dir: Path) -> tuple[TablePlan, list[str]]:

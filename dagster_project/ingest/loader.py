@@ -1,9 +1,12 @@
 """Loading landing files into the warehouse's ``raw`` schema, every column as text.
 
 Text keeps every value exactly as landed, so the dbt base models can quarantine a row with the
-offending value instead of failing the load. Each row gets ``_ingest_seq`` (a global order used to
-keep the first of duplicate rows), ``_source_file`` and ``_source_row`` (1 = first data row).
-Landing files are only read, never modified.
+offending value instead of failing the load. Only the contract's columns are loaded: columns beyond
+them (names, emails …) are never read into the warehouse. Each row gets ``_ingest_seq`` (a global
+order used to keep the first of duplicate rows), ``_source_file`` and ``_source_row`` (1 = first
+data row). A CSV line with the wrong number of fields is recorded by its place and field counts
+only, never its text: its values cannot be matched to columns safely (SPEC §9). Landing files are
+only read, never modified.
 """
 
 from __future__ import annotations
@@ -28,6 +31,19 @@ CSV_BLOCK_SIZE = 16 << 20  # bytes per parsed block
 PROGRESS_EVERY_ROWS = 5_000_000
 
 Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class MalformedLine:
+    """A CSV line that could not be split into the header's columns: where it is, and its field counts."""
+
+    line: int  # physical line number in the file (1 = the header)
+    expected_fields: int
+    found_fields: int
+
+    @property
+    def reason(self) -> str:
+        return f"malformed CSV row: expected {self.expected_fields} fields, found {self.found_fields}"
 
 
 @dataclass
@@ -62,16 +78,16 @@ class _CsvLineTracker:
     pyarrow reports malformed rows (wrong field count) through a handler, with their physical line
     number, possibly a block ahead of the batch that would have held them. Valid rows get the next
     line numbers that were not reported as malformed (exact when no record spans several lines).
+    The line's text is dropped here: it may hold values of columns outside the contract.
     """
 
     def __init__(self) -> None:
-        self.malformed: dict[int, tuple[str, str]] = {}
+        self.malformed: dict[int, MalformedLine] = {}
         self._next_line = 2  # line 1 is the header
 
     def handler(self, row: pacsv.InvalidRow) -> str:
         line = int(row.number) if row.number is not None else -1
-        reason = f"malformed CSV row: expected {row.expected_columns} fields, found {row.actual_columns}"
-        self.malformed[line] = (row.text, reason)
+        self.malformed[line] = MalformedLine(line, int(row.expected_columns), int(row.actual_columns))
         return "skip"
 
     def lines_for(self, n: int) -> np.ndarray:
@@ -106,8 +122,8 @@ def _load_csv(
     landing_file: LandingFile,
     seq_offset: int,
     log: Log,
-) -> tuple[int, list[tuple[int, str, str]]]:
-    """Stream one CSV into the raw table. Returns rows loaded and malformed rows."""
+) -> tuple[int, list[MalformedLine]]:
+    """Stream one CSV into the raw table. Returns rows loaded and the malformed lines."""
     tracker = _CsvLineTracker()
     names = landing_file.header
     wanted = [c for c in spec.column_names if c in names]
@@ -153,8 +169,7 @@ def _load_csv(
         before, loaded = loaded, loaded + n
         if loaded // PROGRESS_EVERY_ROWS > before // PROGRESS_EVERY_ROWS:
             log(f"{landing_file.relative}: {loaded:,} rows loaded")
-    malformed = [(line - 1, text, reason) for line, (text, reason) in sorted(tracker.malformed.items())]
-    return loaded, malformed
+    return loaded, [tracker.malformed[line] for line in sorted(tracker.malformed)]
 
 
 def _load_parquet(
@@ -193,7 +208,8 @@ def _load_table(con: duckdb.DuckDBPyConnection, plan: TablePlan, log: Log) -> tu
         if landing_file.kind == "csv":
             rows, malformed = _load_csv(con, target, spec, landing_file, loaded, log)
             malformed_rows.extend(
-                (spec.name, landing_file.relative, row, text, reason) for row, text, reason in malformed
+                (spec.name, landing_file.relative, m.line - 1, m.expected_fields, m.found_fields, m.reason)
+                for m in malformed
             )
         else:
             rows = _load_parquet(con, target, spec, landing_file, loaded)
@@ -240,10 +256,11 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, log: Log = p
 def _write_bookkeeping(con: duckdb.DuckDBPyConnection, loads: list[TableLoad], malformed: list[tuple]) -> None:
     con.execute(
         f"create or replace table {RAW_SCHEMA}.{MALFORMED_TABLE} "
-        "(table_name varchar, source_file varchar, source_row bigint, raw_text varchar, reason varchar)"
+        "(table_name varchar, source_file varchar, source_row bigint, expected_fields bigint, found_fields bigint, "
+        "reason varchar)"
     )
     if malformed:
-        con.executemany(f"insert into {RAW_SCHEMA}.{MALFORMED_TABLE} values (?, ?, ?, ?, ?)", malformed)
+        con.executemany(f"insert into {RAW_SCHEMA}.{MALFORMED_TABLE} values (?, ?, ?, ?, ?, ?)", malformed)
     con.execute(
         f"create or replace table {RAW_SCHEMA}.{REPORT_TABLE} "
         "(table_name varchar, source_files varchar, rows_read bigint, rows_malformed bigint, "

@@ -79,6 +79,11 @@ def _pct(value: Decimal | float | None) -> str:
     return "–" if value is None else f"{float(value) * 100:.1f}%"
 
 
+def _channel_and_partner(partner_id: str | None) -> tuple[str, str]:
+    """A partner id may be any text ('direct' included), so a direct account is told by its channel."""
+    return ("direct", "–") if partner_id is None else ("partner", partner_id)
+
+
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), table_id: str = "") -> str:
     if not rows:
         return '<p class="empty">Nothing to show this week.</p>'
@@ -236,8 +241,8 @@ def render(con: duckdb.DuckDBPyConnection) -> tuple[str, dt.date]:
     action_html = "".join(
         f"<h3>{escape(title)}</h3>"
         + _table(
-            ["Account", "Partner", "Category", "What happened"],
-            [[r[1] or "–", r[2] or "direct", r[3] or "–", r[4]] for r in actions if r[0] == key],
+            ["Account", "Channel", "Partner", "Category", "What happened"],
+            [[r[1] or "–", *_channel_and_partner(r[2]), r[3] or "–", r[4]] for r in actions if r[0] == key],
             table_id=key,
         )
         for key, title in sections.items()

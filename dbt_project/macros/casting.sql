@@ -11,7 +11,7 @@
 
 {% macro duckdb__pp_try_cast(expr, type_name) -%}
     {%- set value = pp_blank_to_null(expr) -%}
-    {%- if type_name == 'text' -%}
+    {%- if type_name in ('text', 'id') -%}
         {{ value }}
     {%- elif type_name == 'boolean' -%}
         case lower({{ value }}) when 'true' then true when 'false' then false end

@@ -5,6 +5,9 @@
 
   Checks, in this order (the first that fails is the reason):
     missing_key             a primary-key column is empty
+    invalid_id              an id column (type: id: keys and references) longer than 200 characters
+                            or holding a control character (macros/ids.sql); checked before
+                            anything else reads the id, so a bad id is never staged or referenced
     unparseable_value       a date, timestamp, number or boolean that does not parse
     unknown_enum            a value outside the column's enumeration (case-insensitive)
     missing_required_value  a non-nullable column is empty
@@ -69,6 +72,12 @@ parse_checked as (
             {%- for k in pk %}
             when {{ pp_blank_to_null('_landed_' ~ k) }} is null
                 then {% if part == 'code' %}'missing_key'{% else %}'missing key: {{ k }} is empty'{% endif %}
+            {%- endfor %}
+            {%- for c in columns if c.meta.get('type') == 'id' %}
+            when {{ dbt.length(c.name) }} > {{ pp_max_id_length() }}
+                then {% if part == 'code' %}'invalid_id'{% else %}'invalid id: {{ c.name }} is ' || cast({{ dbt.length(c.name) }} as {{ dbt.type_string() }}) || ' characters long, more than {{ pp_max_id_length() }} (''' || {{ pp_printable_id(c.name) }} || ''')'{% endif %}
+            when {{ pp_has_control_character(c.name) }}
+                then {% if part == 'code' %}'invalid_id'{% else %}'invalid id: {{ c.name }}=''' || {{ pp_printable_id(c.name) }} || ''' contains control character ' || {{ pp_first_control_character(c.name) }} || ' (shown as ?)'{% endif %}
             {%- endfor %}
             {%- for c in columns %}
             {%- set t = c.meta.get('type', 'text') %}

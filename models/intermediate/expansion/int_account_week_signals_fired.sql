@@ -4,7 +4,9 @@
     (combine = any) or all of them do (combine = all). C2 (support trend decreasing) and C3
     (executive sponsorship Active) restate the health scorecard's rules; the test
     assert_signal_thresholds_match_scorecard keeps them equal. observed_value and threshold are
-    those of the condition that fired (the first one for combine = all). -#}
+    those of the condition that fired (the first one for combine = all). A measure whose value is
+    unknown (null) meets no condition: active_departments_change compares with the value
+    lookback_days earlier, unknown when no usage row was there, so U6 does not fire without history. -#}
 with
 
 measured as (
@@ -27,7 +29,7 @@ thresholds as (
     'api_active_days_28d': 'measured.api_active_days_28d',
     'consumption_trend_per_week': 'measured.consumption_trend_per_week',
     'active_departments': 'measured.active_departments',
-    'active_departments_change_13w': 'measured.active_departments - coalesce(measured.active_departments_13_weeks_ago, 0)',
+    'active_departments_change': 'measured.active_departments - measured.active_departments_earlier',
     'nps_mean_180d': 'measured.nps_mean_180d',
     'csat_180d': 'measured.csat_180d',
     'support_ticket_change_90d': 'measured.tickets_recent_90d - measured.tickets_prior_90d',

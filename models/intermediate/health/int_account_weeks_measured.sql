@@ -93,7 +93,7 @@ final as (
         usage_measured.usage_frequency,
         usage_measured.api_active_days_28d,
         usage_measured.active_departments,
-        usage_measured.active_departments_13_weeks_ago,
+        usage_measured.active_departments_earlier,
         usage_measured.consumption_trend_per_week,
         features_measured.features_used_28d,
         features_measured.advanced_features_used_28d,

@@ -189,7 +189,6 @@ nrr_years as (
     from retention
     where period_type = 'year'
         and dimension = 'partner'
-        and dimension_value <> 'direct'
         and cast({{ dbt.dateadd('year', 1, 'period_start') }} as date) <= {{ refresh_as_of_date() }}
 
 ),

@@ -1,4 +1,9 @@
-{#- Every landed row that did not make it into staging, with its reason and the row as landed. -#}
+{#- Every landed row that did not make it into staging, with its reason and the row as landed
+    (the contract's columns only, as JSON text). A malformed CSV line (wrong number of fields) has
+    no raw_record: its values cannot be matched to columns safely (a missing or extra field shifts
+    them, so a column outside the contract, such as an email, could land under a contract column);
+    its reason names the field counts and source_file / source_row point at the line in the landing
+    file (SPEC §9). -#}
 with
 
 {% for source_name, table_name in landing_table_list() %}
@@ -29,7 +34,7 @@ malformed as (
         reason,
         source_file,
         source_row,
-        {{ pp_json_object('malformed_rows', ['raw_text']) }} as raw_record
+        cast(null as {{ dbt.type_string() }}) as raw_record
     from {{ source('ingest', 'ingest_malformed_rows') }} as malformed_rows
 
 ),

@@ -1,8 +1,11 @@
 {#- Every subscription known at D (started on or before D) with its renewal outcome (SPEC §4):
-    renewed when the account has a subscription starting within the grace period after end_date
-    (or one that renews it explicitly), churned once the grace period has passed without one (or
-    when it was cancelled before its end), open until then. ARR up for renewal is the
-    subscription's ARR on its last active day (D when it has not ended yet). -#}
+    renewed when the account has a subscription starting on end_date or within the grace period
+    after it (a successor starting on the last covered day — a one-day overlap, common in billing
+    exports — is the renewal), or one that renews it explicitly; churned once the grace period has
+    passed without one (or when it was cancelled before its end), open until then. A successor
+    always starts after the expiring subscription did, so neither the subscription itself nor an
+    older overlapping one counts. ARR up for renewal is the subscription's ARR on its last active
+    day (D when it has not ended yet). -#}
 with
 
 subscriptions as (
@@ -80,7 +83,7 @@ successor_candidates as (
         and expiring.subscription_id <> successor.subscription_id
         and (
             successor.renewed_from_subscription_id = expiring.subscription_id
-            or successor.start_date > expiring.end_date
+            or successor.start_date >= expiring.end_date
         )
         and successor.start_date > expiring.start_date
         and successor.start_date <= expiring.grace_end_date

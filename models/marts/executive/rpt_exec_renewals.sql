@@ -1,6 +1,8 @@
 {#- Executive view 3 (SPEC §7.4): upcoming renewals at D — ARR up for renewal by 180/90/60/30-day
     window, renewal plan status by partner, and at-risk renewals (account At Risk at D) with no
-    activity by the partner on the account in the last 60 days (seed executive_targets). -#}
+    activity by the partner on the account in the last 60 days (seed executive_targets). Direct
+    accounts are channel 'direct' with a null partner_id: a partner id may be any text, 'direct'
+    included, so no id stands for "no partner". -#}
 with
 
 renewals as (
@@ -70,7 +72,8 @@ final as (
 
     select
         {{ refresh_as_of_date() }} as as_of_date,
-        coalesce(partner_id, 'direct') as partner_id,
+        partner_id,
+        case when partner_id is null then 'direct' else 'partner_attached' end as channel,
         renewal_window,
         renewal_plan_status,
         cast(count(*) as bigint) as renewals,
@@ -81,7 +84,7 @@ final as (
         cast(sum(case when is_at_risk_without_partner_activity then arr_usd else 0 end) as decimal(38, 6))
             as at_risk_without_partner_activity_arr_usd
     from flagged
-    group by coalesce(partner_id, 'direct'), renewal_window, renewal_plan_status
+    group by partner_id, renewal_window, renewal_plan_status
 
 )
 

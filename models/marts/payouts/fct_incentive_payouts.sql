@@ -5,7 +5,9 @@
     - When this refresh computes something different for a closed period (late data, a corrected
       deal), the difference not yet booked becomes an `adjustment` line in the current open
       period (the month of D, or the next open one): computed - frozen - adjustments already frozen.
-      Once that open period is closed the difference is booked and no new adjustment appears.
+      Only lines earned on or before D are compared, so refreshing an older week (a re-run, a
+      backfill) never reverses closed lines earned after it. Once that open period is closed the
+      difference is booked and no new adjustment appears.
     The table is rebuilt from these three parts each refresh, so a re-run never duplicates a line. -#}
 with
 
@@ -132,6 +134,9 @@ differences as (
     left join frozen_adjustments
         on coalesce(recomputed_closed.payout_line_id, frozen_originals.payout_line_id)
             = frozen_adjustments.adjusts_payout_line_id
+    {#- a refresh of week D computes only lines earned up to D: a frozen line earned later is not
+        "gone", it is outside this refresh's view, and is never reversed by it #}
+    where coalesce(recomputed_closed.earned_on, frozen_originals.earned_on) <= {{ refresh_as_of_date() }}
 
 ),
 

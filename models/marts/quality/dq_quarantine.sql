@@ -3,11 +3,16 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where refresh_week = {{ refresh_week() }}{% endif %}",
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where refresh_week = {{ refresh_week() }}{% endif %}",
+            "{% if is_incremental() %}update {{ this }} set raw_record = null where reason_code = 'malformed_row' and raw_record is not null{% endif %}",
+        ],
     )
 }}
 
-{#- Appends this refresh's rejected rows; re-running a week replaces that week's rows. -#}
+{#- Appends this refresh's rejected rows; re-running a week replaces that week's rows. Earlier
+    versions kept a malformed CSV line's text in raw_record, which can hold columns outside the
+    contract (names, emails): the second pre-hook clears it in the weeks already stored. -#}
 with
 
 rejected as (

@@ -1,7 +1,9 @@
 {#- Retention per period (month, quarter, calendar year) and dimension (SPEC §4). The cohort of a
     period = accounts with ARR > 0 at the end of the month before it, valued in constant currency
     at that month's rates; the partner dimensions use the partner of record on the period's first
-    day. Every row satisfies start + expansion - contraction - churn = end (tested). -#}
+    day. The partner dimension has partner-attached accounts only (a partner id may be any text,
+    'direct' included): direct accounts are the attachment = 'direct' rows. Every row satisfies
+    start + expansion - contraction - churn = end (tested). -#}
 with
 
 retained as (
@@ -276,7 +278,7 @@ final as (
         renewed_arr_usd,
         program_renewal_rate,
         renewal_rate - program_renewal_rate as renewal_rate_vs_program,
-        coalesce(dimension = 'partner' and dimension_value <> 'direct' and renewal_rate < program_renewal_rate, false)
+        coalesce(dimension = 'partner' and renewal_rate < program_renewal_rate, false)
             as needs_enablement_review,
         expansion_arr_per_customer_usd,
         cast(active_accounts_end as bigint) as active_accounts_end,
