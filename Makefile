@@ -8,11 +8,12 @@ STAMP := $(VENV)/.installed
 export PARTNERPULSE_LANDING_DIR ?= $(CURDIR)/data/landing
 export PARTNERPULSE_WAREHOUSE_DIR ?= $(CURDIR)/data/warehouse
 
-.PHONY: install run test ui lint clean help chromium bench
+.PHONY: install run test test-fast ui lint clean help chromium bench
 
 help:
 	@echo "make run    - install, generate demo data if missing, refresh the latest week, publish"
 	@echo "make test   - install and run the whole test suite"
+	@echo "make test-fast - the tests that run no real refresh (pytest -m 'not slow'), for the edit loop"
 	@echo "make ui     - Dagster web UI on http://127.0.0.1:3000"
 	@echo "make lint   - ruff"
 	@echo "make bench  - benchmark at 2k/20k/200k accounts, results in bench/results.md"
@@ -33,6 +34,10 @@ run: $(STAMP)
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Everything but the tests that run a real refresh (Dagster + dbt, marked slow): a few minutes.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 # The executive page is tested in a real browser: Debian's Chromium (not a downloaded one).
 chromium:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import duckdb
 
-SKIP_COLUMNS = {"publish_info": {"published_at"}}
+# columns that change on every run by design (when and by which run), not with the data
+SKIP_COLUMNS = {"publish_info": {"published_at", "run_id"}, "dq_refresh_log": {"refreshed_at"}}
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[tuple[str, str]]]:

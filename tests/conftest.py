@@ -1,4 +1,10 @@
-"""Shared fixtures: every test gets its own landing folder, warehouse and Dagster home."""
+"""Shared fixtures: every test gets its own landing folder, warehouse and Dagster home.
+
+Also the fast tier: a test that runs a real refresh (Dagster and dbt, 30-60 s) is marked ``slow``,
+so ``python -m pytest -m "not slow"`` (``make test-fast``) checks everything else in a few minutes.
+A test refreshing in its own body carries ``@pytest.mark.slow``; the tests using a module fixture
+that refreshes are marked here, from REFRESH_FIXTURES.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,33 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.assets.dbt import get_dbt_project, prepare_manifest
+from dagster_project.defs.warehouse.project import get_dbt_project, prepare_manifest
 from dagster_project.settings import Settings, load_settings
 
 FIRST_WEEK = dt.date(2024, 1, 1)
+
+# Module-scoped fixtures that run a real refresh, by test file: every test that uses one is `slow`.
+REFRESH_FIXTURES = {
+    "test_expansion.py": {"warehouse"},
+    "test_exports.py": {"published", "odd_ids"},
+    "test_gate_and_backfill.py": {"sequential", "backfilled"},
+    "test_health.py": {"env"},
+    "test_payouts.py": {"ledger_env"},
+    "test_quarantine.py": {"refreshed"},
+    "test_refresh.py": {"scenario"},
+    "test_revenue.py": {"warehouse"},
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        names = REFRESH_FIXTURES.get(item.path.name, set())
+        module = getattr(item, "module", None)
+        if missing := {name for name in names if not hasattr(module, name)}:
+            # a renamed fixture must not silently move its tests into the fast tier
+            raise pytest.UsageError(f"tests/conftest.py REFRESH_FIXTURES: {item.path.name} has no fixture {missing}")
+        if names & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", autouse=True)

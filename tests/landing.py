@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from dagster_project.contract import landing_tables, table_spec
+from dagster_project.defs.landing.contract import landing_tables, table_spec
 
 
 def write_table(

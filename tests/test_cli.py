@@ -18,10 +18,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project.alerts import alerts_path, recent_alerts, record_alert
 from dagster_project.cli import main
-from dagster_project.instance import get_instance
-from dagster_project.schedules import REFRESH_JOB
+from dagster_project.defs.operations.alerts import alerts_path, recent_alerts, record_alert
+from dagster_project.defs.operations.instance import get_instance
+from dagster_project.defs.operations.jobs import REFRESH_JOB
 from dagster_project.settings import Settings
 from tests.landing import write_minimal_landing, write_table
 
@@ -177,6 +177,7 @@ def _started_refresh(settings: Settings, timeout: float = 180) -> dg.DagsterRun:
     raise AssertionError("the refresh never started")
 
 
+@pytest.mark.slow
 def test_a_killed_refresh_is_marked_failed_by_the_next_one(pp_env: Settings, capsys):
     write_minimal_landing(pp_env.landing_dir)
     killed = subprocess.Popen(
@@ -223,7 +224,7 @@ def test_a_killed_refresh_is_marked_failed_by_the_next_one(pp_env: Settings, cap
     assert f"week {WEEK}  FAILURE" in status and f"run {run.run_id[:8]}" in status
     assert f"week {WEEK}  SUCCESS" in status and "has ended — killed or crashed" not in status
     assert f"      run failed: {reason}" in status
-    from dagster_project.instance import fail_abandoned_runs
+    from dagster_project.defs.operations.instance import fail_abandoned_runs
 
     # the next one finds nothing left to mark
     assert fail_abandoned_runs(instance, None, by="test", warehouse_dir=pp_env.warehouse_dir, log=print) == []

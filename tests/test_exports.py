@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dagster_project.cli import main
-from dagster_project.exports import partner_feeds
-from dagster_project.exports.partner_feeds import (
+from dagster_project.defs.partner_feeds import feeds as partner_feeds
+from dagster_project.defs.partner_feeds.feeds import (
     FEED_FOLDER_NAME,
     FeedError,
     _remove_stale_folders,

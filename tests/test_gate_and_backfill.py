@@ -20,12 +20,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.alerts import recent_alerts
 from dagster_project.cli import main
 from dagster_project.definitions import build_definitions
-from dagster_project.instance import get_instance
-from dagster_project.quality.suites import dump_suite
-from dagster_project.schedules import REFRESH_JOB
+from dagster_project.defs.operations.alerts import recent_alerts
+from dagster_project.defs.operations.instance import get_instance
+from dagster_project.defs.operations.jobs import REFRESH_JOB
+from dagster_project.defs.quality.suites import dump_suite
 from dagster_project.settings import EXPECTATIONS_DIR, Settings
 from tests.helpers import isolated_env, query
 

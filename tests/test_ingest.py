@@ -10,10 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dagster_project.contract import landing_tables
-from dagster_project.ingest import IngestError, load_landing
+from dagster_project.defs.landing.contract import landing_tables
+from dagster_project.defs.landing.files import IngestError
+from dagster_project.defs.landing.loader import load_landing
+from dagster_project.lib.warehouse import connect
 from dagster_project.settings import Settings
-from dagster_project.warehouse import connect
 from tests.landing import MINIMAL, write_minimal_landing, write_table
 
 

@@ -17,13 +17,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.alerts import alerts_path, failure_lines, post_webhook, recent_alerts, record_alert
 from dagster_project.cli import main
 from dagster_project.definitions import build_definitions
-from dagster_project.instance import get_instance
-from dagster_project.quality.checks import FRESHNESS_STEP, QUALITY_STEP
-from dagster_project.schedules import REFRESH_JOB
-from dagster_project.sensors import FAILURE_SENSOR
+from dagster_project.defs.operations.alerts import alerts_path, failure_lines, post_webhook, recent_alerts, record_alert
+from dagster_project.defs.operations.instance import get_instance
+from dagster_project.defs.operations.jobs import REFRESH_JOB
+from dagster_project.defs.operations.sensors import FAILURE_SENSOR
+from dagster_project.defs.quality.checks import FRESHNESS_STEP, QUALITY_STEP
 from dagster_project.settings import Settings
 from tests.landing import write_minimal_landing
 
@@ -181,7 +181,7 @@ def test_a_second_writer_fails_fast_with_a_clear_message(pp_env: Settings, capsy
                 f"""
                 import sys, time
                 from pathlib import Path
-                from dagster_project.locking import warehouse_lock
+                from dagster_project.defs.operations.locking import warehouse_lock
                 with warehouse_lock(Path({str(pp_env.warehouse_dir)!r}), holder="partnerpulse backfill of weeks X … Y"):
                     print("held", flush=True)
                     sys.stdin.read()

@@ -457,7 +457,7 @@ def test_close_period_rules(ledger_env, capsys):
     import subprocess
     import sys
 
-    from dagster_project.instance import get_instance
+    from dagster_project.defs.operations.instance import get_instance
 
     payouts = ledger_env.exports_dir / "payouts"
 

@@ -12,16 +12,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dagster_project.assets.dbt import get_dbt_project, mart_model_names
-from dagster_project.contract import landing_tables
-from dagster_project.partitions import WeekWindow
-from dagster_project.quality.config import load_quality_config
-from dagster_project.quality.frames import read_scope
-from dagster_project.quality.freshness import measure_freshness
-from dagster_project.quality.gx_suites import GxValidator
-from dagster_project.quality.quarantine import QuarantineShare
-from dagster_project.quality.row_counts import RowCountBounds, RowCountChange, record_counts, recorded_count
-from dagster_project.quality.suites import (
+from dagster_project.defs.landing.contract import landing_tables
+from dagster_project.defs.quality.config import load_quality_config
+from dagster_project.defs.quality.frames import read_scope
+from dagster_project.defs.quality.freshness import measure_freshness
+from dagster_project.defs.quality.gx_suites import GxValidator
+from dagster_project.defs.quality.quarantine import QuarantineShare
+from dagster_project.defs.quality.row_counts import RowCountBounds, RowCountChange, record_counts, recorded_count
+from dagster_project.defs.quality.suites import (
     SuiteError,
     build_gx_suite,
     dump_suite,
@@ -29,6 +27,8 @@ from dagster_project.quality.suites import (
     load_suites,
     suite_path,
 )
+from dagster_project.defs.warehouse.project import get_dbt_project, mart_model_names
+from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import EXPECTATIONS_DIR, ConfigError
 
 
@@ -57,7 +57,7 @@ def test_every_landing_table_and_every_mart_has_a_suite(suites):
     expected |= {f"marts.{m}" for m in mart_model_names(get_dbt_project().manifest_path)}
     missing = sorted(expected - set(suites))
     assert not missing, (
-        f"no suite for {missing}: run `python -m dagster_project.quality.scaffold`, review and commit the files"
+        f"no suite for {missing}: run `python -m dagster_project.defs.quality.scaffold`, review and commit the files"
     )
     assert sorted(set(suites) - expected) == [], "suites for tables that no longer exist"
 

@@ -147,6 +147,7 @@ def test_structural_error_stops_before_publishing_and_keeps_the_old_file(scenari
     assert scenario.digests_after_third == scenario.digests_before_third
 
 
+@pytest.mark.slow
 def test_a_new_user_with_hand_written_csvs_and_empty_optional_tables(tmp_path: Path):
     """The real `partnerpulse` executable, every location pointing elsewhere, data not from the generator."""
     landing = tmp_path / "exports"
@@ -187,6 +188,7 @@ def test_a_new_user_with_hand_written_csvs_and_empty_optional_tables(tmp_path: P
     assert "no rows quarantined" in status.stdout
 
 
+@pytest.mark.slow
 def test_generated_faults_are_quarantined_exactly(pp_env: Settings, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("PARTNERPULSE_QUARANTINE_ERROR_SHARE", "0.25")  # 60 accounts: a few faults are a big share
     assert main(["demo-data", "--accounts", "60", "--seed", "3", "--end", DEMO_END.isoformat(), "--faults"]) == 0

@@ -1,6 +1,7 @@
 {#- Every landing table as [source, table]. A literal list (not read from the graph) so that the
-    refs built from it are known when dbt parses the project; tests/test_contract.py checks it
-    matches the source definitions. -#}
+    refs built from it are known when dbt parses the project;
+    tests/test_dbt_project.py::test_landing_table_list_matches_the_sources checks it matches the
+    source definitions. -#}
 {% macro landing_table_list() -%}
     {{ return([
         ['crm', 'partners'], ['crm', 'accounts'], ['crm', 'partner_assignments'], ['crm', 'contacts'],

@@ -1,9 +1,11 @@
 {#- Weekly history (SPEC §3, issue "history and point-in-time").
 
-    target_weeks(): the weeks this run writes into the weekly marts — the partition window
+    target_weeks(): the weeks this run writes into the weekly marts (and the weekly health
+    snapshot, int_account_weeks_health_snapshotted) — the partition window
     [week_start_from, week_start], plus every week from var('first_week') up to week_start that
-    the weekly marts do not hold yet (so the first refresh builds the whole history and later
-    refreshes add one week). Read at execution time from marts.fct_account_health_weekly.
+    they do not hold yet (so the first refresh builds the whole history and later refreshes add
+    one week). Read at execution time from marts.fct_account_health_weekly and
+    intermediate.int_account_weeks_health_snapshotted: a week missing from either is rebuilt.
 
     scoring_weeks_sql(): those weeks plus the weeks 1 and 4 before each (previous category and
     trend), as rows (week_start, as_of_date, is_target). Every figure of a week is computed from
@@ -32,11 +34,23 @@
     {%- endfor -%}
     {%- set first_week = var('first_week', none) -%}
     {%- if first_week and execute -%}
+        {#- a week is held when every weekly history table holds it (a table added later, such as
+            the intermediate health snapshot, gets its missing weeks built on its first run) -#}
         {%- set existing = [] -%}
-        {%- set relation = adapter.get_relation(
-                database=target.database, schema='marts', identifier='fct_account_health_weekly') -%}
-        {%- if relation is not none and not flags.FULL_REFRESH -%}
-            {%- set result = run_query('select distinct cast(week_start as varchar) from ' ~ relation) -%}
+        {%- set relations = [] -%}
+        {%- for schema, identifier in [
+                ('marts', 'fct_account_health_weekly'), ('intermediate', 'int_account_weeks_health_snapshotted')] -%}
+            {%- do relations.append(adapter.get_relation(
+                    database=target.database, schema=schema, identifier=identifier)) -%}
+        {%- endfor -%}
+        {%- if none not in relations and not flags.FULL_REFRESH -%}
+            {%- set held_query -%}
+                {%- for relation in relations -%}
+                select distinct cast(week_start as varchar) from {{ relation }}
+                {%- if not loop.last %} intersect {% endif -%}
+                {%- endfor -%}
+            {%- endset -%}
+            {%- set result = run_query(held_query) -%}
             {%- for value in result.columns[0].values() %}{% do existing.append(value | string) %}{% endfor -%}
         {%- endif -%}
         {%- set first = _pp_monday(first_week) -%}
@@ -72,14 +86,16 @@
     ) as weeks (week_start, is_target)
 {%- endmacro %}
 
-{#- pre_hook of the weekly marts: remove the rows of the weeks this run writes, so a re-run or a
-    backfill replaces them (idempotent) instead of adding duplicates. -#}
+{#- pre_hook of the weekly marts (and the weekly health snapshot): remove the rows of the weeks
+    this run writes, so a re-run or a backfill replaces them (idempotent) instead of adding
+    duplicates. The weeks are int_weeks_spined's target weeks, decided once per run when it is
+    built (every model using this hook selects from it, so it is built first): target_weeks()
+    evaluated again here could differ, once an earlier model of the same run has filled weeks
+    the history tables lacked, and the rows of those weeks would be inserted twice. -#}
 {% macro delete_target_weeks() -%}
     {%- if is_incremental() -%}
         delete from {{ this }} where week_start in (
-            {%- for week in target_weeks() -%}
-                cast('{{ week }}' as date){{ ', ' if not loop.last }}
-            {%- endfor -%}
+            select week_start from {{ ref('int_weeks_spined') }} where is_target
         )
     {%- endif -%}
 {%- endmacro %}

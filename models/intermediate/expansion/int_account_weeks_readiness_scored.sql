@@ -3,7 +3,15 @@
     values (bounds with their inclusiveness, joined like the scorecard bands), readiness_levels for
     the categorical ones (support trend and executive sponsorship from the health scorecard, the
     funding event) and for missing values — summed into five components, the score (0-100) and
-    the priority (seed readiness_priorities). -#}
+    the priority (seed readiness_priorities). banded_metrics: the sub-metrics scored by
+    readiness_bands, as (metric of the seed, measured column). -#}
+{%- set banded_metrics = [
+    ('adoption_rate', 'adoption_rate'), ('usage_frequency', 'usage_frequency'),
+    ('feature_breadth', 'feature_breadth'), ('nps', 'nps_mean_180d'), ('csat', 'csat_180d'),
+    ('employee_growth', 'employee_growth'), ('open_job_postings', 'open_job_postings'),
+    ('engaged_stakeholders', 'engaged_stakeholders_90d'), ('arr_vs_segment', 'arr_vs_segment'),
+    ('lines_not_owned', 'lines_not_owned')] %}
+
 with
 
 measured as (
@@ -120,9 +128,7 @@ banded as (
 
     select
         inputs.*,
-        {%- for metric in ['adoption_rate', 'usage_frequency', 'feature_breadth', 'nps', 'csat',
-                           'employee_growth', 'open_job_postings', 'engaged_stakeholders',
-                           'arr_vs_segment', 'lines_not_owned'] %}
+        {%- for metric, value in banded_metrics %}
         coalesce({{ metric }}_band.points, {{ metric }}_missing.points) as {{ metric }}_points,
         coalesce({{ metric }}_band.level, {{ metric }}_missing.level_text) as {{ metric }}_level,
         {%- endfor %}
@@ -131,22 +137,8 @@ banded as (
         funding.level_text as funding_level,
         executive_sponsor.points as executive_sponsor_points
     from inputs
-    {{ join_scorecard_band('bands', 'adoption_rate', 'inputs.adoption_rate', 'adoption_rate_band') }}
-    {{ join_scorecard_band('bands', 'usage_frequency', 'inputs.usage_frequency', 'usage_frequency_band') }}
-    {{ join_scorecard_band('bands', 'feature_breadth', 'inputs.feature_breadth', 'feature_breadth_band') }}
-    {{ join_scorecard_band('bands', 'nps', 'inputs.nps_mean_180d', 'nps_band') }}
-    {{ join_scorecard_band('bands', 'csat', 'inputs.csat_180d', 'csat_band') }}
-    {{ join_scorecard_band('bands', 'employee_growth', 'inputs.employee_growth', 'employee_growth_band') }}
-    {{ join_scorecard_band('bands', 'open_job_postings', 'inputs.open_job_postings', 'open_job_postings_band') }}
-    {{ join_scorecard_band('bands', 'engaged_stakeholders', 'inputs.engaged_stakeholders_90d', 'engaged_stakeholders_band') }}
-    {{ join_scorecard_band('bands', 'arr_vs_segment', 'inputs.arr_vs_segment', 'arr_vs_segment_band') }}
-    {{ join_scorecard_band('bands', 'lines_not_owned', 'inputs.lines_not_owned', 'lines_not_owned_band') }}
-    {%- for metric, value in [('adoption_rate', 'adoption_rate'), ('usage_frequency', 'usage_frequency'),
-                              ('feature_breadth', 'feature_breadth'), ('nps', 'nps_mean_180d'),
-                              ('csat', 'csat_180d'), ('employee_growth', 'employee_growth'),
-                              ('open_job_postings', 'open_job_postings'),
-                              ('engaged_stakeholders', 'engaged_stakeholders_90d'),
-                              ('arr_vs_segment', 'arr_vs_segment'), ('lines_not_owned', 'lines_not_owned')] %}
+    {%- for metric, value in banded_metrics %}
+    {{ join_scorecard_band('bands', metric, 'inputs.' ~ value, metric ~ '_band') }}
     left join levels as {{ metric }}_missing
         on {{ metric }}_missing.metric = '{{ metric }}'
         and {{ metric }}_missing.level = 'missing'

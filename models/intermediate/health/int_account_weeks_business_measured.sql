@@ -1,6 +1,12 @@
 {#- Outside-in facts at each scored week's as-of date D (SPEC §6-§7): the latest employee count
     and open job postings (snapshots on or before D, at most 400 days old), employee growth vs the
     snapshot closest to 365 days earlier, and business events in their trailing windows. -#}
+{%- set event_windows = [
+    ('funding_round', 365), ('revenue_growth_announcement', 365),
+    ('merger_acquisition', 180), ('reorganization', 180), ('compliance_mandate', 180),
+    ('product_launch', 180), ('it_modernization', 180), ('geographic_expansion', 180),
+    ('competitor_evaluation', 90)] %}
+
 with
 
 active as (
@@ -66,28 +72,15 @@ year_ago as (
 
 event_flags as (
 
-    select
-        active.week_start,
-        active.account_id,
-        {%- for event_type, days in [
-            ('funding_round', 365), ('revenue_growth_announcement', 365),
-            ('merger_acquisition', 180), ('reorganization', 180), ('compliance_mandate', 180),
-            ('product_launch', 180), ('it_modernization', 180), ('geographic_expansion', 180),
-            ('competitor_evaluation', 90)] %}
-        sum(
-            case
-                when events.event_type = '{{ event_type }}'
-                    and events.event_date >= cast({{ dbt.dateadd('day', 1 - days, 'active.as_of_date') }} as date)
-                then 1 else 0
-            end
-        ) as {{ event_type }}_{{ days }}d{{ ',' if not loop.last }}
-        {%- endfor %}
-    from active
-    inner join events
-        on active.account_id = events.account_id
-        and events.event_date <= active.as_of_date
-        and events.event_date >= cast({{ dbt.dateadd('day', -364, 'active.as_of_date') }} as date)
-    group by active.week_start, active.account_id
+    {#- business events of the trailing 365 days, counted per type over the type's own window -#}
+    {%- set event_counts = [] %}
+    {%- for event_type, days in event_windows %}
+        {%- do event_counts.append((
+            event_type ~ '_' ~ days ~ 'd',
+            "sum(case when events.event_type = '" ~ event_type ~ "' and events.event_date >= cast("
+                ~ dbt.dateadd('day', 1 - days, 'active.as_of_date') ~ " as date) then 1 else 0 end)")) %}
+    {%- endfor %}
+    {{ trailing_window_aggregate('active', 'events', 'event_date', days=365, aggregates=event_counts) }}
 
 ),
 
@@ -104,10 +97,7 @@ final as (
             when year_ago.employee_count > 0 and year_ago.snapshot_date < latest.snapshot_date
                 then {{ pp_ratio('latest.employee_count - year_ago.employee_count', 'year_ago.employee_count') }}
         end as employee_growth,
-        {%- for column in [
-            'funding_round_365d', 'revenue_growth_announcement_365d', 'merger_acquisition_180d',
-            'reorganization_180d', 'compliance_mandate_180d', 'product_launch_180d', 'it_modernization_180d',
-            'geographic_expansion_180d', 'competitor_evaluation_90d'] %}
+        {%- for column, _ in event_counts %}
         coalesce(event_flags.{{ column }}, 0) as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     from active

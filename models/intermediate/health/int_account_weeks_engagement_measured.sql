@@ -47,109 +47,101 @@ milestones as (
 
 ),
 
-executive_activities as (
+executive_contact_activities as (
 
-    select
-        active.week_start,
-        active.account_id,
-        count(*) as executive_activities_180d
-    from active
-    inner join activities
-        on active.account_id = activities.account_id
-        and activities.activity_date between cast({{ dbt.dateadd('day', -179, 'active.as_of_date') }} as date)
-            and active.as_of_date
+    select activities.*
+    from activities
     inner join contacts
         on activities.contact_id = contacts.contact_id
         and contacts.is_executive
-    group by active.week_start, active.account_id
+
+),
+
+ticket_openings as (
+
+    select
+        account_id,
+        cast(opened_at as date) as opened_on
+    from tickets
+
+),
+
+csat_responses as (
+
+    select
+        account_id,
+        cast(closed_at as date) as closed_on,
+        csat_score
+    from tickets
+    where csat_score is not null
+
+),
+
+executive_activities as (
+
+    {{ trailing_window_aggregate(
+        'active', 'executive_contact_activities', 'activity_date', days=180,
+        aggregates=[('executive_activities_180d', 'count(*)')]) }}
 
 ),
 
 stakeholders as (
 
-    select
-        active.week_start,
-        active.account_id,
-        count(distinct activities.contact_id) as engaged_stakeholders_90d,
-        sum(case when activities.activity_type = 'expansion_outreach' then 1 else 0 end)
-            as expansion_outreach_90d
-    from active
-    inner join activities
-        on active.account_id = activities.account_id
-        and activities.activity_date between cast({{ dbt.dateadd('day', -89, 'active.as_of_date') }} as date)
-            and active.as_of_date
-    group by active.week_start, active.account_id
+    {{ trailing_window_aggregate(
+        'active', 'activities', 'activity_date', days=90,
+        aggregates=[
+            ('engaged_stakeholders_90d', 'count(distinct activities.contact_id)'),
+            ('expansion_outreach_90d',
+             "sum(case when activities.activity_type = 'expansion_outreach' then 1 else 0 end)"),
+        ]) }}
 
 ),
 
 training as (
 
-    select
-        active.week_start,
-        active.account_id,
-        count(*) as enrollments_365d,
-        sum(case when enrollments.completed_date <= active.as_of_date then 1 else 0 end) as completions_365d
-    from active
-    inner join enrollments
-        on active.account_id = enrollments.account_id
-        and enrollments.enrolled_date between cast({{ dbt.dateadd('day', -364, 'active.as_of_date') }} as date)
-            and active.as_of_date
-    group by active.week_start, active.account_id
+    {{ trailing_window_aggregate(
+        'active', 'enrollments', 'enrolled_date', days=365,
+        aggregates=[
+            ('enrollments_365d', 'count(*)'),
+            ('completions_365d', 'sum(case when enrollments.completed_date <= active.as_of_date then 1 else 0 end)'),
+        ]) }}
 
 ),
 
 ticket_counts as (
 
-    select
-        active.week_start,
-        active.account_id,
-        sum(
-            case when cast(tickets.opened_at as date) >= cast({{ dbt.dateadd('day', -89, 'active.as_of_date') }} as date)
-                then 1 else 0 end
-        ) as tickets_recent_90d,
-        sum(
-            case when cast(tickets.opened_at as date) < cast({{ dbt.dateadd('day', -89, 'active.as_of_date') }} as date)
-                then 1 else 0 end
-        ) as tickets_prior_90d
-    from active
-    inner join tickets
-        on active.account_id = tickets.account_id
-        and cast(tickets.opened_at as date) between cast({{ dbt.dateadd('day', -179, 'active.as_of_date') }} as date)
-            and active.as_of_date
-    group by active.week_start, active.account_id
+    {#- tickets opened in the trailing 180 days, split at D - 89 into the recent and prior 90 -#}
+    {%- set recent_start = 'cast(' ~ dbt.dateadd('day', -89, 'active.as_of_date') ~ ' as date)' %}
+    {{ trailing_window_aggregate(
+        'active', 'ticket_openings', 'opened_on', days=180,
+        aggregates=[
+            ('tickets_recent_90d',
+             'sum(case when ticket_openings.opened_on >= ' ~ recent_start ~ ' then 1 else 0 end)'),
+            ('tickets_prior_90d',
+             'sum(case when ticket_openings.opened_on < ' ~ recent_start ~ ' then 1 else 0 end)'),
+        ]) }}
 
 ),
 
 satisfaction as (
 
-    select
-        active.week_start,
-        active.account_id,
-        {{ pp_ratio('sum(tickets.csat_score)', 'count(*)', 4) }} as csat_180d,
-        count(*) as csat_responses_180d
-    from active
-    inner join tickets
-        on active.account_id = tickets.account_id
-        and tickets.csat_score is not null
-        and cast(tickets.closed_at as date) between cast({{ dbt.dateadd('day', -179, 'active.as_of_date') }} as date)
-            and active.as_of_date
-    group by active.week_start, active.account_id
+    {{ trailing_window_aggregate(
+        'active', 'csat_responses', 'closed_on', days=180,
+        aggregates=[
+            ('csat_180d', pp_ratio('sum(csat_responses.csat_score)', 'count(*)', 4)),
+            ('csat_responses_180d', 'count(*)'),
+        ]) }}
 
 ),
 
 promoter_scores as (
 
-    select
-        active.week_start,
-        active.account_id,
-        {{ pp_ratio('sum(nps.score)', 'count(*)', 4) }} as nps_mean_180d,
-        count(*) as nps_responses_180d
-    from active
-    inner join nps
-        on active.account_id = nps.account_id
-        and nps.responded_date between cast({{ dbt.dateadd('day', -179, 'active.as_of_date') }} as date)
-            and active.as_of_date
-    group by active.week_start, active.account_id
+    {{ trailing_window_aggregate(
+        'active', 'nps', 'responded_date', days=180,
+        aggregates=[
+            ('nps_mean_180d', pp_ratio('sum(nps.score)', 'count(*)', 4)),
+            ('nps_responses_180d', 'count(*)'),
+        ]) }}
 
 ),
 

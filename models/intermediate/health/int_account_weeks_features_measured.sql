@@ -40,23 +40,29 @@ available as (
 
 ),
 
-used as (
+feature_use as (
 
     select
-        active.week_start,
-        active.account_id,
-        count(distinct feature_usage.feature_id) as features_used_28d,
-        count(distinct case when features.feature_tier = 'advanced' then feature_usage.feature_id end)
-            as advanced_features_used_28d
-    from active
-    inner join feature_usage
-        on active.account_id = feature_usage.account_id
-        and feature_usage.week_start between cast({{ dbt.dateadd('day', -21, 'active.week_start') }} as date)
-            and active.week_start
-        and feature_usage.events > 0
+        feature_usage.account_id,
+        feature_usage.week_start,
+        feature_usage.feature_id,
+        features.feature_tier
+    from feature_usage
     inner join features
         on feature_usage.feature_id = features.feature_id
-    group by active.week_start, active.account_id
+    where feature_usage.events > 0
+
+),
+
+used as (
+
+    {{ trailing_window_aggregate(
+        'active', 'feature_use', 'week_start', weeks=4,
+        aggregates=[
+            ('features_used_28d', 'count(distinct feature_use.feature_id)'),
+            ('advanced_features_used_28d',
+             "count(distinct case when feature_use.feature_tier = 'advanced' then feature_use.feature_id end)"),
+        ]) }}
 
 ),
 

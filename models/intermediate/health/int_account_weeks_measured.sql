@@ -33,6 +33,12 @@ business_measured as (
 
 ),
 
+earlier_departments_measured as (
+
+    select * from {{ ref('int_account_weeks_earlier_departments_measured') }}
+
+),
+
 renewal_plans as (
 
     select * from {{ ref('stg_crm__renewal_plans') }}
@@ -93,7 +99,7 @@ final as (
         usage_measured.usage_frequency,
         usage_measured.api_active_days_28d,
         usage_measured.active_departments,
-        usage_measured.active_departments_earlier,
+        earlier_departments_measured.active_departments_earlier,
         usage_measured.consumption_trend_per_week,
         features_measured.features_used_28d,
         features_measured.advanced_features_used_28d,
@@ -137,6 +143,9 @@ final as (
         on active.week_start = features_measured.week_start and active.account_id = features_measured.account_id
     inner join business_measured
         on active.week_start = business_measured.week_start and active.account_id = business_measured.account_id
+    inner join earlier_departments_measured
+        on active.week_start = earlier_departments_measured.week_start
+        and active.account_id = earlier_departments_measured.account_id
     left join plan_updates
         on active.week_start = plan_updates.week_start
         and active.account_id = plan_updates.account_id

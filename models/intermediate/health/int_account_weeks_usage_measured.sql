@@ -2,8 +2,9 @@
     license utilization = sum of monthly_active_users on per-seat products / licensed seats; for
     accounts without per-seat items, average daily usage over the capacity window / purchased
     capacity (seed usage_capacity), else not applicable. API days in the trailing 28 days; active
-    departments at D and at D - lookback_days (U6, seed signal_thresholds: 90 days); the 13-week
-    least-squares slope of weekly api_calls + storage relative to its mean. -#}
+    departments at D (the value lookback_days earlier, for U6, is
+    int_account_weeks_earlier_departments_measured); the 13-week least-squares slope of weekly
+    api_calls + storage relative to its mean. -#}
 with
 
 active as (
@@ -33,24 +34,6 @@ usage_days as (
 capacity as (
 
     select * from {{ ref('usage_capacity') }}
-
-),
-
-usage_rows as (
-
-    select * from {{ ref('stg_usage__usage_daily') }}
-
-),
-
-items as (
-
-    select * from {{ ref('int_subscription_items_priced') }}
-
-),
-
-thresholds as (
-
-    select * from {{ ref('signal_thresholds') }}
 
 ),
 
@@ -106,120 +89,49 @@ capacity_usage as (
 
 ),
 
-capacity_consumed as (
+capacity_products as (
 
+    {#- the usage-priced products held by an account with a capacity definition -#}
     select
         capacity_usage.week_start,
         capacity_usage.account_id,
-        sum(usage_weekly.api_calls) as consumed
+        held.product_id,
+        capacity_usage.window_days
     from capacity_usage
     inner join held
         on capacity_usage.week_start = held.week_start
         and capacity_usage.account_id = held.account_id
         and held.pricing_model = 'usage'
-    inner join usage_weekly
-        on held.account_id = usage_weekly.account_id
-        and held.product_id = usage_weekly.product_id
-        and usage_weekly.week_start > cast({{ dbt.dateadd('day', '-capacity_usage.window_days', 'capacity_usage.week_start') }} as date)
-        and usage_weekly.week_start <= capacity_usage.week_start
-    group by capacity_usage.week_start, capacity_usage.account_id
+
+),
+
+capacity_consumed as (
+
+    {#- their weekly API calls of the window_days back from the scored week's Monday -#}
+    {{ trailing_window_aggregate(
+        'capacity_products', 'usage_weekly', 'week_start', days='capacity_products.window_days',
+        anchor='week_start', join_columns=['account_id', 'product_id'],
+        aggregates=[('consumed', 'sum(usage_weekly.api_calls)')]) }}
 
 ),
 
 api_days as (
 
-    select
-        active.week_start,
-        active.account_id,
-        sum(usage_days.api_active_days) as api_active_days_28d
-    from active
-    inner join usage_days
-        on active.account_id = usage_days.account_id
-        and usage_days.week_start between cast({{ dbt.dateadd('day', -21, 'active.week_start') }} as date)
-            and active.week_start
-    group by active.week_start, active.account_id
-
-),
-
-departments_lookback as (
-
-    {#- U6 compares active departments at D with the same measure lookback_days earlier (SPEC §7.2:
-        90 days); one row of the seed at most uses that measure (seed tests) -#}
-    select max(lookback_days) as lookback_days
-    from thresholds
-    where measure = 'active_departments_change'
-
-),
-
-usage_rows_shifted as (
-
-    {#- the value at E = D - lookback_days is, per product, the latest usage row on or before E within
-        E's trailing 7 days (as at D, SPEC §5): usage_date + lookback_days falls in D's ISO week (D is
-        its Sunday), so each row serves exactly one week, found by an equality join -#}
-    select
-        usage_rows.account_id,
-        usage_rows.product_id,
-        usage_rows.usage_date,
-        coalesce(usage_rows.active_departments, 0) as active_departments,
-        cast({{ dbt.date_trunc('week', dbt.dateadd('day', 'departments_lookback.lookback_days', 'usage_rows.usage_date')) }} as date)
-            as week_start
-    from usage_rows
-    cross join departments_lookback
-
-),
-
-product_departments_earlier as (
-
-    {#- products held at E (items in effect that day, as held at D), latest row first -#}
-    select
-        active.week_start,
-        active.account_id,
-        usage_rows_shifted.product_id,
-        usage_rows_shifted.active_departments,
-        row_number() over (
-            partition by active.week_start, active.account_id, usage_rows_shifted.product_id
-            order by usage_rows_shifted.usage_date desc
-        ) as recency
-    from active
-    cross join departments_lookback
-    inner join usage_rows_shifted
-        on active.account_id = usage_rows_shifted.account_id
-        and active.week_start = usage_rows_shifted.week_start
-    inner join items
-        on usage_rows_shifted.account_id = items.account_id
-        and usage_rows_shifted.product_id = items.product_id
-        and items.active_from <= cast({{ dbt.dateadd('day', '-departments_lookback.lookback_days', 'active.as_of_date') }} as date)
-        and items.active_to > cast({{ dbt.dateadd('day', '-departments_lookback.lookback_days', 'active.as_of_date') }} as date)
-
-),
-
-departments_earlier as (
-
-    {#- no usage row of a held product in E's trailing 7 days: the earlier value is unknown (no row) -#}
-    select
-        week_start,
-        account_id,
-        max(active_departments) as active_departments_earlier
-    from product_departments_earlier
-    where recency = 1
-    group by week_start, account_id
+    {{ trailing_window_aggregate(
+        'active', 'usage_days', 'week_start', weeks=4,
+        aggregates=[('api_active_days_28d', 'sum(usage_days.api_active_days)')]) }}
 
 ),
 
 consumption_points as (
 
     {#- y = weekly api_calls + storage (latest of the week), x = 0 (12 weeks back) ... 12 (D's week) -#}
-    select
-        active.week_start,
-        active.account_id,
-        12 - {{ dbt.datediff('usage_weekly.week_start', 'active.week_start', 'day') }} / 7 as x,
-        sum(usage_weekly.api_calls + coalesce(usage_weekly.storage_gb, 0)) as y
-    from active
-    inner join usage_weekly
-        on active.account_id = usage_weekly.account_id
-        and usage_weekly.week_start between cast({{ dbt.dateadd('day', -84, 'active.week_start') }} as date)
-            and active.week_start
-    group by active.week_start, active.account_id, usage_weekly.week_start
+    {{ trailing_window_aggregate(
+        'active', 'usage_weekly', 'week_start', weeks=13, group_by=['usage_weekly.week_start'],
+        aggregates=[
+            ('x', '12 - ' ~ dbt.datediff('usage_weekly.week_start', 'active.week_start', 'day') ~ ' / 7'),
+            ('y', 'sum(usage_weekly.api_calls + coalesce(usage_weekly.storage_gb, 0))'),
+        ]) }}
 
 ),
 
@@ -266,7 +178,6 @@ final as (
         end as usage_frequency,
         cast(coalesce(api_days.api_active_days_28d, 0) as bigint) as api_active_days_28d,
         cast(coalesce(seat_usage.active_departments, 0) as bigint) as active_departments,
-        cast(departments_earlier.active_departments_earlier as bigint) as active_departments_earlier,
         case
             when consumption_trend.mean_y > 0 then consumption_trend.slope / consumption_trend.mean_y
         end as consumption_trend_per_week
@@ -279,8 +190,6 @@ final as (
         on active.week_start = capacity_consumed.week_start and active.account_id = capacity_consumed.account_id
     left join api_days
         on active.week_start = api_days.week_start and active.account_id = api_days.account_id
-    left join departments_earlier
-        on active.week_start = departments_earlier.week_start and active.account_id = departments_earlier.account_id
     left join consumption_trend
         on active.week_start = consumption_trend.week_start and active.account_id = consumption_trend.account_id
 

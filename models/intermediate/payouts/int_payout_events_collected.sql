@@ -1,7 +1,8 @@
 {#- Every event that earns a partner incentive up to D (SPEC §8), before partner, tier and plan are
     resolved: won expansions, early renewals, accounts reaching their 2nd / 3rd product line,
-    partners' yearly NRR, and accounts moved from At Risk to Healthy or better within a quarter.
-    (Clawbacks depend on the commissions and are added in int_payout_lines_computed.) -#}
+    partners' yearly NRR (int_retention_cohorts_aggregated), and accounts moved from At Risk to
+    Healthy or better within a quarter (int_account_quarters_health_improved). (Clawbacks depend
+    on the commissions and are added in int_payout_lines_computed.) -#}
 with
 
 opportunities as (
@@ -23,16 +24,17 @@ line_months as (
 
 ),
 
-retention as (
+partner_years as (
 
-    select * from {{ ref('rpt_retention') }}
+    select * from {{ ref('int_retention_cohorts_aggregated') }}
+    where period_type = 'year'
+        and dimension = 'partner'
 
 ),
 
-health as (
+health_improvements as (
 
-    select * from {{ ref('fct_account_health_weekly') }}
-    where week_start <= {{ refresh_week() }}
+    select * from {{ ref('int_account_quarters_health_improved') }}
 
 ),
 
@@ -86,6 +88,16 @@ renewal_deals as (
     inner join renewals
         on opportunities.renewal_subscription_id = renewals.subscription_id
     where opportunities.opportunity_type = 'Renewal' and opportunities.is_won
+
+),
+
+partner_nrr as (
+
+    {#- NRR as rpt_retention publishes it -#}
+    select
+        *,
+        cast({{ pp_ratio('ending_arr_usd', 'starting_arr_usd') }} as decimal(38, 10)) as nrr
+    from partner_years
 
 ),
 
@@ -186,50 +198,19 @@ nrr_years as (
         'NRR of ' || cast(extract(year from period_start) as varchar) || ': '
             || cast(round(nrr * 100, 2) as varchar) || '% on ' || cast(round(starting_arr_usd, 2) as varchar)
             || ' starting ARR' as description
-    from retention
-    where period_type = 'year'
-        and dimension = 'partner'
-        and cast({{ dbt.dateadd('year', 1, 'period_start') }} as date) <= {{ refresh_as_of_date() }}
+    from partner_nrr
+    where cast({{ dbt.dateadd('year', 1, 'period_start') }} as date) <= {{ refresh_as_of_date() }}
 
 ),
 
-quarters as (
-
-    select
-        quarter_start,
-        max(month_end) as quarter_end
-    from months
-    group by quarter_start
-    having count(*) = 3
-
-),
-
-quarter_weeks as (
-
-    {#- the quarter's first week starts in its first 7 days; its last week ends in its last 7 -#}
-    select
-        quarters.quarter_start,
-        quarters.quarter_end,
-        min(case when health.week_start <= cast({{ dbt.dateadd('day', 6, 'quarters.quarter_start') }} as date)
-            then health.week_start end) as first_week,
-        max(case when health.as_of_date >= cast({{ dbt.dateadd('day', -6, 'quarters.quarter_end') }} as date)
-            then health.week_start end) as last_week
-    from quarters
-    inner join health
-        on health.week_start >= quarters.quarter_start
-        and health.as_of_date <= quarters.quarter_end
-    group by quarters.quarter_start, quarters.quarter_end
-
-),
-
-health_improvements as (
+health_rewards as (
 
     select
         'health_improvement_reward' as incentive_type,
         'account_quarter' as source_type,
-        first_scores.account_id || ':' || cast(quarter_weeks.quarter_start as varchar) as source_id,
-        first_scores.account_id,
-        quarter_weeks.quarter_end as earned_on,
+        account_id || ':' || cast(quarter_start as varchar) as source_id,
+        account_id,
+        quarter_end as earned_on,
         cast(null as varchar) as deal_partner_id,
         cast(null as varchar) as partner_role,
         cast(null as decimal(38, 6)) as basis_usd,
@@ -237,17 +218,10 @@ health_improvements as (
         cast(null as integer) as product_line_level,
         cast(null as decimal(38, 10)) as nrr,
         cast(null as decimal(38, 6)) as starting_arr_usd,
-        'Account ' || first_scores.account_id || ' went from At Risk (week of '
-            || cast(quarter_weeks.first_week as varchar) || ') to ' || last_scores.health_category
-            || ' (week of ' || cast(quarter_weeks.last_week as varchar) || ')' as description
-    from quarter_weeks
-    inner join health as first_scores
-        on first_scores.week_start = quarter_weeks.first_week
-        and first_scores.health_category = 'At Risk'
-    inner join health as last_scores
-        on last_scores.week_start = quarter_weeks.last_week
-        and last_scores.account_id = first_scores.account_id
-        and last_scores.health_category in ('Healthy / Maintain', 'Expansion Ready')
+        'Account ' || account_id || ' went from At Risk (week of '
+            || cast(first_week as varchar) || ') to ' || last_category
+            || ' (week of ' || cast(last_week as varchar) || ')' as description
+    from health_improvements
 
 ),
 
@@ -261,7 +235,7 @@ final as (
     union all
     select * from nrr_years
     union all
-    select * from health_improvements
+    select * from health_rewards
 
 )
 

@@ -1,22 +1,14 @@
 {#- Every subscription known at D (started on or before D) with its renewal outcome (SPEC §4):
-    renewed when the account has a subscription starting on end_date or within the grace period
-    after it (a successor starting on the last covered day — a one-day overlap, common in billing
-    exports — is the renewal), or one that renews it explicitly; churned once the grace period has
-    passed without one (or when it was cancelled before its end), open until then. A successor
-    always starts after the expiring subscription did, so neither the subscription itself nor an
-    older overlapping one counts. ARR up for renewal is the subscription's ARR on its last active
-    day (D when it has not ended yet). -#}
+    renewed when a successor renews it (int_subscriptions_renewal_matched: one starting on its
+    end_date or within the grace period after it, or one that renews it explicitly); churned once
+    the grace period has passed without one (or when it was cancelled before its end), open until
+    then. ARR up for renewal is the subscription's ARR on its last active day (D when it has not
+    ended yet). -#}
 with
 
-subscriptions as (
+matched as (
 
-    select * from {{ ref('stg_billing__subscriptions') }}
-
-),
-
-renewal_rules as (
-
-    select * from {{ ref('renewal_rules') }}
+    select * from {{ ref('int_subscriptions_renewal_matched') }}
 
 ),
 
@@ -56,59 +48,17 @@ partner_intervals as (
 
 ),
 
-known as (
-
-    select
-        subscriptions.*,
-        cast({{ dbt.dateadd('day', 'renewal_rules.grace_days', 'subscriptions.end_date') }} as date) as grace_end_date
-    from subscriptions
-    cross join renewal_rules
-    where subscriptions.start_date <= {{ refresh_as_of_date() }}
-
-),
-
-successor_candidates as (
-
-    select
-        expiring.subscription_id,
-        successor.subscription_id as successor_subscription_id,
-        successor.start_date as successor_start_date,
-        row_number() over (
-            partition by expiring.subscription_id
-            order by successor.start_date, successor.subscription_id
-        ) as rank_in_time
-    from known as expiring
-    inner join known as successor
-        on expiring.account_id = successor.account_id
-        and expiring.subscription_id <> successor.subscription_id
-        and (
-            successor.renewed_from_subscription_id = expiring.subscription_id
-            or successor.start_date >= expiring.end_date
-        )
-        and successor.start_date > expiring.start_date
-        and successor.start_date <= expiring.grace_end_date
-
-),
-
-successors as (
-
-    select subscription_id, successor_subscription_id, successor_start_date
-    from successor_candidates
-    where rank_in_time = 1
-
-),
-
 measured as (
 
     select
-        known.*,
+        matched.*,
         {#- the last day with ARR: the end date, the day before a cancellation, or D -#}
         least(
-            known.end_date,
-            coalesce(cast({{ dbt.dateadd('day', -1, 'known.cancelled_date') }} as date), known.end_date),
+            matched.end_date,
+            coalesce(cast({{ dbt.dateadd('day', -1, 'matched.cancelled_date') }} as date), matched.end_date),
             {{ refresh_as_of_date() }}
         ) as measured_on
-    from known
+    from matched
 
 ),
 
@@ -178,10 +128,10 @@ resolved as (
         measured.cancelled_date,
         measured.measured_on,
         coalesce(subscription_arr.arr_local, 0) as arr_local,
-        successors.successor_subscription_id,
-        successors.successor_start_date,
+        measured.successor_subscription_id,
+        measured.successor_start_date,
         case
-            when successors.successor_subscription_id is not null then 'renewed'
+            when measured.successor_subscription_id is not null then 'renewed'
             when measured.cancelled_date is not null
                 and measured.cancelled_date <= measured.end_date
                 and measured.cancelled_date <= {{ refresh_as_of_date() }} then 'churned'
@@ -189,7 +139,7 @@ resolved as (
             else 'open'
         end as renewal_status,
         case
-            when successors.successor_subscription_id is not null then 'successor_started'
+            when measured.successor_subscription_id is not null then 'successor_started'
             when measured.cancelled_date is not null
                 and measured.cancelled_date <= measured.end_date
                 and measured.cancelled_date <= {{ refresh_as_of_date() }} then 'cancelled'
@@ -204,8 +154,6 @@ resolved as (
     from measured
     left join subscription_arr
         on measured.subscription_id = subscription_arr.subscription_id
-    left join successors
-        on measured.subscription_id = successors.subscription_id
     left join renewal_deals
         on measured.subscription_id = renewal_deals.subscription_id
     left join plan_updates

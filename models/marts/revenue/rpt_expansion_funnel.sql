@@ -3,24 +3,20 @@
     quarter end (D for the current quarter), coverage vs the configured target, conversion
     (won / qualified, for deals created in the quarter), win rate (won / closed), sales cycle,
     sourced vs influenced won ARR, win rate vs New Business, the share of won expansions that went
-    through a validation step, and time to first expansion. Dimensions use the deal's partner. -#}
+    through a validation step, and time to first expansion. Dimensions use the deal's partner.
+    The facts counted (one row per deal and fact, each with its own flags) are
+    int_expansion_funnel_facts_collected. -#}
 with
 
-opportunities as (
+facts as (
 
-    select * from {{ ref('int_opportunities_enriched') }}
+    select * from {{ ref('int_expansion_funnel_facts_collected') }}
 
 ),
 
 months as (
 
     select * from {{ ref('int_months_spined') }}
-
-),
-
-accounts as (
-
-    select * from {{ ref('stg_crm__accounts') }}
 
 ),
 
@@ -47,134 +43,11 @@ quarters as (
 
 ),
 
-deals as (
-
-    select
-        opportunities.*,
-        partners.partner_tier,
-        partners.partner_type,
-        accounts.segment,
-        accounts.region
-    from opportunities
-    inner join accounts
-        on opportunities.account_id = accounts.account_id
-    left join partners
-        on opportunities.partner_id = partners.partner_id
-
-),
-
-pipeline_facts as (
-
-    select
-        quarters.quarter_start,
-        'pipeline' as fact,
-        deals.partner_id, deals.partner_tier, deals.partner_type, deals.segment, deals.region,
-        deals.amount_arr_usd,
-        {#- still open at D: its current stage; closed since: it got past qualification -#}
-        case when deals.close_date is not null then true else deals.stage <> 'Qualification' end as is_flagged,
-        deals.is_won as is_won_deal,
-        deals.partner_role,
-        cast(null as integer) as days
-    from deals
-    inner join quarters
-        on deals.created_date <= quarters.measured_at
-        and (deals.close_date is null or deals.close_date > quarters.measured_at)
-    where deals.is_expansion
-
-),
-
-closed_facts as (
-
-    select
-        close_quarter as quarter_start,
-        case when is_won then 'won' else 'lost' end as fact,
-        partner_id, partner_tier, partner_type, segment, region,
-        amount_arr_usd,
-        had_validation_step as is_flagged,
-        is_won as is_won_deal,
-        partner_role,
-        sales_cycle_days as days
-    from deals
-    where is_expansion and is_closed
-
-),
-
-created_facts as (
-
-    select
-        created_quarter as quarter_start,
-        'created' as fact,
-        partner_id, partner_tier, partner_type, segment, region,
-        amount_arr_usd,
-        has_passed_qualification as is_flagged,
-        is_won as is_won_deal,
-        partner_role,
-        cast(null as integer) as days
-    from deals
-    where is_expansion
-
-),
-
-new_business_facts as (
-
-    select
-        close_quarter as quarter_start,
-        'new_business_closed' as fact,
-        partner_id, partner_tier, partner_type, segment, region,
-        amount_arr_usd,
-        is_won as is_flagged,
-        is_won as is_won_deal,
-        partner_role,
-        sales_cycle_days as days
-    from deals
-    where opportunity_type = 'New Business' and is_closed
-
-),
-
-first_expansions as (
-
-    select
-        *,
-        row_number() over (partition by account_id order by close_date, opportunity_id) as won_order
-    from deals
-    where is_expansion and is_won
-
-),
-
-first_expansion_facts as (
-
-    select
-        close_quarter as quarter_start,
-        'first_expansion' as fact,
-        partner_id, partner_tier, partner_type, segment, region,
-        amount_arr_usd,
-        first_subscription_start is not null as is_flagged,
-        is_won as is_won_deal,
-        partner_role,
-        {{ dbt.datediff('first_subscription_start', 'close_date', 'day') }} as days
-    from first_expansions
-    where won_order = 1 and first_subscription_start is not null
-
-),
-
-facts as (
-
-    select * from pipeline_facts
-    union all
-    select * from closed_facts
-    union all
-    select * from created_facts
-    union all
-    select * from new_business_facts
-    union all
-    select * from first_expansion_facts
-
-),
-
 fact_rows as (
 
     {{ retention_dimension_rows('facts', [
-        'quarter_start', 'fact', 'amount_arr_usd', 'is_flagged', 'is_won_deal', 'partner_role', 'days']) }}
+        'quarter_start', 'fact', 'amount_arr_usd', 'partner_role', 'days', 'is_won_deal',
+        'is_qualified_pipeline', 'has_passed_qualification', 'had_validation_step']) }}
 
 ),
 
@@ -186,11 +59,13 @@ aggregated as (
         dimension_value,
         sum(case when fact = 'pipeline' then 1 else 0 end) as open_opportunities,
         sum(case when fact = 'pipeline' then amount_arr_usd else 0 end) as open_pipeline_arr_usd,
-        sum(case when fact = 'pipeline' and is_flagged then 1 else 0 end) as qualified_opportunities,
-        sum(case when fact = 'pipeline' and is_flagged then amount_arr_usd else 0 end) as qualified_pipeline_arr_usd,
+        sum(case when fact = 'pipeline' and is_qualified_pipeline then 1 else 0 end) as qualified_opportunities,
+        sum(case when fact = 'pipeline' and is_qualified_pipeline then amount_arr_usd else 0 end)
+            as qualified_pipeline_arr_usd,
         sum(case when fact = 'created' then 1 else 0 end) as created_opportunities,
-        sum(case when fact = 'created' and is_flagged then 1 else 0 end) as qualified_created_opportunities,
-        sum(case when fact = 'created' and is_flagged and is_won_deal then 1 else 0 end)
+        sum(case when fact = 'created' and has_passed_qualification then 1 else 0 end)
+            as qualified_created_opportunities,
+        sum(case when fact = 'created' and has_passed_qualification and is_won_deal then 1 else 0 end)
             as won_from_qualified_created,
         sum(case when fact = 'won' then 1 else 0 end) as won_opportunities,
         sum(case when fact = 'lost' then 1 else 0 end) as lost_opportunities,
@@ -200,9 +75,9 @@ aggregated as (
         sum(case when fact = 'won' and partner_role = 'influenced' then amount_arr_usd else 0 end)
             as partner_influenced_won_arr_usd,
         sum(case when fact = 'won' then days else 0 end) as won_sales_cycle_days_total,
-        sum(case when fact = 'won' and is_flagged then 1 else 0 end) as validated_won_opportunities,
+        sum(case when fact = 'won' and had_validation_step then 1 else 0 end) as validated_won_opportunities,
         sum(case when fact = 'new_business_closed' then 1 else 0 end) as new_business_closed,
-        sum(case when fact = 'new_business_closed' and is_flagged then 1 else 0 end) as new_business_won,
+        sum(case when fact = 'new_business_closed' and is_won_deal then 1 else 0 end) as new_business_won,
         sum(case when fact = 'first_expansion' then 1 else 0 end) as accounts_first_expansion,
         sum(case when fact = 'first_expansion' then days else 0 end) as days_to_first_expansion_total
     from fact_rows

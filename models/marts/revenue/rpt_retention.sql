@@ -1,14 +1,22 @@
-{#- Retention per period (month, quarter, calendar year) and dimension (SPEC §4). The cohort of a
-    period = accounts with ARR > 0 at the end of the month before it, valued in constant currency
-    at that month's rates; the partner dimensions use the partner of record on the period's first
-    day. The partner dimension has partner-attached accounts only (a partner id may be any text,
-    'direct' included): direct accounts are the attachment = 'direct' rows. Every row satisfies
+{#- Retention per period (month, quarter, calendar year) and dimension (SPEC §4): the cohort
+    metrics of int_retention_cohorts_aggregated (the cohort of a period = accounts with ARR > 0 at
+    the end of the month before it, in constant currency at that month's rates; partner
+    dimensions by the partner of record on the period's first day; the partner dimension has
+    partner-attached accounts only, a partner id may be any text, 'direct' included: direct
+    accounts are the attachment = 'direct' rows), with the renewals resolved in the period and
+    multi-product adoption at its end. Every row satisfies
     start + expansion - contraction - churn = end (tested). -#}
 with
 
 retained as (
 
     select * from {{ ref('int_account_periods_retained') }}
+
+),
+
+cohort_metrics as (
+
+    select * from {{ ref('int_retention_cohorts_aggregated') }}
 
 ),
 
@@ -51,56 +59,6 @@ periods as (
         last_month,
         cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'last_month')) }} as date) as period_end
     from retained
-
-),
-
-cohort as (
-
-    select
-        retained.*,
-        partnered.partner_id_at_start as partner_id,
-        partners.partner_tier,
-        partners.partner_type,
-        accounts.segment,
-        accounts.region
-    from retained
-    inner join partnered
-        on retained.account_id = partnered.account_id
-        and retained.period_start = partnered.month_start
-    inner join accounts
-        on retained.account_id = accounts.account_id
-    left join partners
-        on partnered.partner_id_at_start = partners.partner_id
-
-),
-
-cohort_rows as (
-
-    {{ retention_dimension_rows('cohort', [
-        'period_type', 'period_start', 'account_id', 'start_usd', 'end_usd', 'expansion_usd', 'upsell_usd',
-        'cross_sell_usd', 'contraction_usd', 'churn_usd', 'retained_usd', 'is_churned']) }}
-
-),
-
-cohort_metrics as (
-
-    select
-        period_type,
-        period_start,
-        dimension,
-        dimension_value,
-        count(*) as accounts_start,
-        sum(case when is_churned then 1 else 0 end) as accounts_churned,
-        sum(start_usd) as starting_arr_usd,
-        sum(expansion_usd) as expansion_arr_usd,
-        sum(upsell_usd) as upsell_arr_usd,
-        sum(cross_sell_usd) as cross_sell_arr_usd,
-        sum(contraction_usd) as contraction_arr_usd,
-        sum(churn_usd) as churn_arr_usd,
-        sum(end_usd) as ending_arr_usd,
-        sum(retained_usd) as retained_arr_usd
-    from cohort_rows
-    group by period_type, period_start, dimension, dimension_value
 
 ),
 

@@ -1,0 +1,93 @@
+"""Ingest assets: landing files → ``raw.<table>`` in the working warehouse (group ``landing``)."""
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from dagster_project.defs.landing.contract import landing_tables
+from dagster_project.defs.landing.files import IngestError
+from dagster_project.defs.landing.loader import MALFORMED_TABLE, REPORT_TABLE, load_landing
+from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
+from dagster_project.lib.warehouse import connect
+
+LANDING_GROUP = "landing"
+
+
+def landing_asset_key(table_name: str) -> dg.AssetKey:
+    """The asset key of a raw landing table; dbt sources map to the same keys."""
+    return dg.AssetKey([LANDING_GROUP, table_name])
+
+
+def build_ingest_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    tables = landing_tables()
+    specs = [
+        dg.AssetSpec(
+            key=landing_asset_key(spec.name),
+            group_name=LANDING_GROUP,
+            description=f"Landing table {spec.name} loaded as text into raw.{spec.name}"
+            + (" (optional: empty when absent)" if spec.optional else ""),
+            kinds={"duckdb"},
+            metadata={"contract_columns": ", ".join(spec.column_names)},
+        )
+        for spec in tables
+    ] + [
+        dg.AssetSpec(
+            key=landing_asset_key(name),
+            group_name=LANDING_GROUP,
+            description=description,
+            kinds={"duckdb"},
+        )
+        for name, description in (
+            (MALFORMED_TABLE, "CSV lines that could not be split into columns (quarantined)."),
+            (REPORT_TABLE, "Files, row counts and extra columns of the last ingest."),
+        )
+    ]
+
+    @dg.multi_asset(
+        name="ingest_landing",
+        specs=specs,
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        description=(
+            "Checks every landing table against the contract (SPEC §2), then loads them all into the "
+            "raw schema in one transaction. A missing required table or column, or an unreadable file, "
+            "stops the refresh with a message naming the file and column."
+        ),
+    )
+    def ingest_landing(
+        context: AssetExecutionContext, partnerpulse: PartnerPulseConfig, warehouse_lock: WarehouseLock
+    ):  # warehouse_lock: held for the whole run (one writer at a time)
+        settings = partnerpulse.settings()
+        if settings.target != "duckdb":
+            raise dg.Failure(
+                description=f"PARTNERPULSE_TARGET={settings.target}: only the duckdb target can ingest "
+                "landing files in this version"
+            )
+        try:
+            with connect(settings) as con:
+                loads = load_landing(con, settings.landing_dir, log=context.log.info)
+        except IngestError as exc:
+            raise dg.Failure(description=str(exc), metadata={"problems": "\n".join(exc.problems)}) from exc
+
+        for load in loads:
+            for warning in load.warnings:
+                context.log.warning(warning)
+            yield dg.MaterializeResult(
+                asset_key=landing_asset_key(load.table),
+                metadata={
+                    "rows": dg.MetadataValue.int(load.rows_read),
+                    "malformed_rows": dg.MetadataValue.int(load.rows_malformed),
+                    "files": dg.MetadataValue.text("\n".join(load.files) or "(none)"),
+                    "extra_columns": dg.MetadataValue.text(", ".join(load.extra_columns) or "(none)"),
+                    "warnings": dg.MetadataValue.text("\n".join(load.warnings) or "(none)"),
+                },
+            )
+        yield dg.MaterializeResult(
+            asset_key=landing_asset_key(MALFORMED_TABLE),
+            metadata={"rows": dg.MetadataValue.int(sum(load.rows_malformed for load in loads))},
+        )
+        yield dg.MaterializeResult(
+            asset_key=landing_asset_key(REPORT_TABLE),
+            metadata={"tables": dg.MetadataValue.int(len(loads))},
+        )
+
+    return ingest_landing

@@ -1,0 +1,96 @@
+"""The publish assets: the serving copy BI tools read, written only after every blocking check passed,
+and the dbt docs site for BI users."""
+
+import json
+import os
+import shutil
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DbtCliResource
+
+from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
+from dagster_project.defs.partitions import window_from_context
+from dagster_project.defs.publish.gate import publish_blockers
+from dagster_project.defs.publish.publisher import publish_docs, publish_marts
+
+PUBLISH_KEY = dg.AssetKey(["published", "marts_duckdb"])
+
+
+def build_publish_asset(
+    partitions_def: dg.PartitionsDefinition, mart_keys: list[dg.AssetKey], mart_tables: list[str]
+) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=PUBLISH_KEY,
+        deps=mart_keys,
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name="publish",
+        kinds={"duckdb", "parquet"},
+        description=(
+            "published/marts.duckdb and published/parquet/<table>.parquet: every mart, replaced "
+            "atomically (new file, then rename). Refuses to publish when an error-severity check "
+            "failed in this run; the previous files then stay untouched."
+        ),
+    )
+    def published_marts(
+        context: AssetExecutionContext, partnerpulse: PartnerPulseConfig, warehouse_lock: WarehouseLock
+    ):  # warehouse_lock: held for the whole run (one writer at a time)
+        errors, warnings = publish_blockers(context.instance, context.run_id)
+        for warning in warnings:
+            context.log.warning(f"check warning (does not block): {warning}")
+        if errors:
+            raise dg.Failure(
+                description=(
+                    f"Not published: {len(errors)} blocking problem(s) (error-severity checks):\n"
+                    + "\n".join(f"  - {e}" for e in errors)
+                    + "\nThe previously published files are unchanged."
+                ),
+            )
+        settings = partnerpulse.settings()
+        window = window_from_context(context)
+        result = publish_marts(settings, mart_tables, window.last, context.run_id, log=context.log.info)
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(result.duckdb_path)),
+                "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
+                "week_start": dg.MetadataValue.text(result.week_start.isoformat()),
+                "tables": dg.MetadataValue.int(len(result.row_counts)),
+                "rows": dg.MetadataValue.json(result.row_counts),
+                "check_warnings": dg.MetadataValue.int(len(warnings)),
+            }
+        )
+
+    return published_marts
+
+
+DOCS_KEY = dg.AssetKey(["published", "docs"])
+
+
+def build_docs_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=DOCS_KEY,
+        deps=[PUBLISH_KEY],
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name="publish",
+        kinds={"dbt", "html"},
+        description=(
+            "published/docs/index.html: dbt docs for BI users (every model, column, test, lineage and "
+            "the exposures), one static file with the manifest and catalog inlined."
+        ),
+    )
+    def dbt_docs_site(context: AssetExecutionContext, dbt: DbtCliResource, partnerpulse: PartnerPulseConfig):
+        settings = partnerpulse.settings()
+        if os.environ.get("PARTNERPULSE_PUBLISH_DOCS", "1").strip().lower() in {"0", "false", "no"}:
+            context.log.info("PARTNERPULSE_PUBLISH_DOCS is off: dbt docs not regenerated")
+            return dg.MaterializeResult(metadata={"skipped": True})
+        window = window_from_context(context)
+        target = settings.warehouse_dir / "dbt_runs" / f"docs-{context.run_id[:8]}"
+        dbt_vars = {**window.dbt_vars(), "first_week": settings.first_week.isoformat()}
+        dbt.cli(["docs", "generate", "--static", "--vars", json.dumps(dbt_vars)], target_path=target).wait()
+        site = publish_docs(target, settings.published_dir / "docs")
+        shutil.rmtree(target, ignore_errors=True)
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(site))})
+
+    return dbt_docs_site

@@ -1,0 +1,157 @@
+"""Running a suite with Great Expectations 1.x on a pandas DataFrame, quietly.
+
+GX is imported only here and only when a check runs (importing it takes seconds). The context is
+ephemeral (nothing is written to disk), usage statistics are off, and progress bars are disabled
+through the context's ``progress_bars`` setting, so runs do not fill logs with tqdm lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from dagster_project.defs.quality.suites import Suite, build_gx_suite
+
+SAMPLE_VALUES = 5
+_VALUE_CHARS = 80
+
+
+@dataclass(frozen=True)
+class ExpectationFailure:
+    expectation: str  # GX type, e.g. expect_column_values_to_be_between
+    target: str  # column(s) or "table"
+    severity: str  # critical | warning | info
+    detail: str  # what was observed, for a person
+    sample: tuple[str, ...]  # a few failing values
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "critical"
+
+    def line(self) -> str:
+        text = f"{self.expectation}({self.target}): {self.detail}"
+        if self.sample:
+            text += f"; e.g. {', '.join(self.sample)}"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "expectation": self.expectation,
+            "target": self.target,
+            "severity": self.severity,
+            "detail": self.detail,
+            "sample": list(self.sample),
+        }
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    suite: str
+    evaluated: int
+    failures: tuple[ExpectationFailure, ...]
+
+    @property
+    def errors(self) -> list[ExpectationFailure]:
+        return [f for f in self.failures if f.is_error]
+
+    @property
+    def warnings(self) -> list[ExpectationFailure]:
+        return [f for f in self.failures if not f.is_error]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def summary(self, limit: int = 3) -> str:
+        if self.passed:
+            return f"all {self.evaluated} expectations passed"
+        head = (
+            f"{len(self.failures)} of {self.evaluated} expectations failed "
+            f"({len(self.errors)} error, {len(self.warnings)} warning): "
+        )
+        shown = sorted(self.failures, key=lambda f: not f.is_error)[:limit]
+        more = f" (+{len(self.failures) - limit} more)" if len(self.failures) > limit else ""
+        return head + "; ".join(f.line() for f in shown) + more
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
+
+
+def _target(kwargs: dict[str, Any]) -> str:
+    if "column" in kwargs:
+        target = str(kwargs["column"])
+    elif "column_list" in kwargs:
+        target = ", ".join(map(str, kwargs["column_list"]))
+    elif "column_A" in kwargs:
+        target = f"{kwargs['column_A']}, {kwargs['column_B']}"
+    else:
+        target = "table"
+    condition = kwargs.get("row_condition")
+    if isinstance(condition, dict):
+        condition = condition.get("pass_through_filter") or condition
+    return f"{target} where {condition}" if condition else target
+
+
+def _exception_message(info: Any) -> str | None:
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for nested in info.values():  # keyed by metric when a metric failed
+        if isinstance(nested, dict) and nested.get("raised_exception"):
+            return str(nested.get("exception_message"))
+    return None
+
+
+def _failure(result: Any) -> ExpectationFailure:
+    config = result.expectation_config
+    kwargs = dict(config.kwargs)
+    severity = getattr(getattr(config, "severity", None), "value", None) or "critical"
+    details = result.result or {}
+    error = _exception_message(result.exception_info)
+    sample: tuple[str, ...] = ()
+    if error:
+        detail = f"could not be evaluated: {error}"
+    elif "unexpected_count" in details:
+        detail = (
+            f"{details['unexpected_count']:,} of {details.get('element_count', 0):,} rows unexpected "
+            f"({float(details.get('unexpected_percent') or 0):.2f}%)"
+        )
+        sample = tuple(_short(v) for v in (details.get("partial_unexpected_list") or [])[:SAMPLE_VALUES])
+    elif "observed_value" in details:
+        detail = f"observed {_short(details['observed_value'])}"
+    else:
+        detail = "failed"
+    return ExpectationFailure(
+        expectation=str(config.type), target=_target(kwargs), severity=str(severity), detail=detail, sample=sample
+    )
+
+
+class GxValidator:
+    """One ephemeral GX context for all suites of a check step."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        asset = context.data_sources.add_pandas("partnerpulse").add_dataframe_asset("frame")
+        self._batch_definition = asset.add_batch_definition_whole_dataframe("whole frame")
+
+    def validate(self, suite: Suite, frame: pd.DataFrame) -> SuiteOutcome:
+        gx_suite = build_gx_suite(suite)
+        batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            gx_suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_VALUES}
+        )
+        failures = tuple(_failure(r) for r in result.results if not r.success)
+        return SuiteOutcome(suite=suite.name, evaluated=len(result.results), failures=failures)

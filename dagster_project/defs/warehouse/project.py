@@ -1,0 +1,66 @@
+"""The dbt project: one cached ``DbtProject`` whose manifest is parsed again whenever a model, macro,
+seed or test changed, and the marts it publishes."""
+
+import fcntl
+import json
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, MODELS_DIR, REPO_ROOT
+
+_PROJECT_INPUTS = (MODELS_DIR, REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests")
+
+
+def _newest_input_mtime() -> float:
+    newest = (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime
+    for folder in _PROJECT_INPUTS:
+        if folder.is_dir():
+            for path in folder.rglob("*"):
+                if path.suffix in {".sql", ".yml", ".yaml", ".csv", ".md"}:
+                    newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def prepare_manifest(project: DbtProject, force: bool = False) -> Path:
+    """Run ``dbt parse`` when the manifest is missing or older than any model, macro or seed.
+
+    This replaces dagster-dbt's ``prepare_if_dev`` (which only acts under ``dagster dev`` and looks
+    for ``dbt`` on PATH): the CLI, the tests, ``dagster dev`` and the schedule's code server all
+    come through here, with the venv's dbt, so a changed model is never run with a stale manifest.
+    """
+    manifest = project.manifest_path
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # one parse at a time (parallel test workers, a CLI next to `dagster dev`)
+    with (manifest.parent / ".prepare.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if force or not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime():
+            result = subprocess.run(
+                [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(project.profiles_dir)],
+                cwd=project.project_dir,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+    return manifest
+
+
+@cache
+def get_dbt_project() -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    prepare_manifest(project)
+    return project
+
+
+def mart_model_names(manifest_path: Path) -> list[str]:
+    """Models published to BI: those built in the ``marts`` schema."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
+    )

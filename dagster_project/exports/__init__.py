@@ -1,1 +1,0 @@
-"""Files for people outside the warehouse: finance payout files (and partner feeds)."""

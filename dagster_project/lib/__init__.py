@@ -1,0 +1,6 @@
+"""Plain code shared by the areas: no Dagster here (tests/test_layout.py checks it).
+
+warehouse.py   connections to the working DuckDB warehouse, quoting, rows as dicts
+csvsafe.py     CSV cells that spreadsheets cannot run as formulas; money to cents
+weeks.py       the weeks one run covers (WeekWindow)
+"""

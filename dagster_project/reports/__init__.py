@@ -1,1 +1,0 @@
-"""Reports for people: the weekly executive page."""
