@@ -12,10 +12,10 @@ export PARTNERPULSE_WAREHOUSE_DIR ?= $(CURDIR)/data/warehouse
 
 help:
 	@echo "make run    - install, generate demo data if missing, refresh the latest week, publish"
-	@echo "make test   - install and run the whole test suite"
+	@echo "make test   - install, lint, then run the whole test suite"
 	@echo "make test-fast - the tests that run no real refresh (pytest -m 'not slow'), for the edit loop"
 	@echo "make ui     - Dagster web UI on http://127.0.0.1:3000"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff check, ruff format --check and sqlfluff lint (the pre-commit hooks' checks)"
 	@echo "make bench  - benchmark at 2k/20k/200k accounts, results in bench/results.md"
 
 # The venv is rebuilt when pyproject.toml or the lock file changes.
@@ -27,12 +27,13 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# One line per step and a summary; the full Dagster and dbt logs go to <warehouse>/logs/ (make run VERBOSE=1:
+# on the console too).
 run: $(STAMP)
-	$(BIN)/partnerpulse demo-data --if-missing
-	$(BIN)/partnerpulse refresh
+	$(BIN)/partnerpulse demo-data --if-missing $(if $(VERBOSE),--verbose)
+	$(BIN)/partnerpulse refresh $(if $(VERBOSE),--verbose)
 
-test: $(STAMP) chromium
-	$(BIN)/ruff check .
+test: lint chromium
 	$(BIN)/python -m pytest
 
 # Everything but the tests that run a real refresh (Dagster + dbt, marked slow): a few minutes.
@@ -47,16 +48,20 @@ chromium:
 		$$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
 		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
 
-# Benchmark at 2,000 / 20,000 / 200,000 accounts (BENCH_SCALES); data cached in bench/cache/.
+# Benchmark at 2,000 / 20,000 / 200,000 accounts (BENCH_SCALES=2000 for one): full, next-week and changed-history
+# refreshes vs ../shared/bench/lower_bound.py, at the product's DuckDB memory_limit (8GB;
+# PARTNERPULSE_DUCKDB_MEMORY_LIMIT to change); data cached in bench/cache/, results in bench/results.md.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 ui: $(STAMP)
 	$(BIN)/partnerpulse ui
 
+# Settings: pyproject.toml (ruff) and .sqlfluff; any finding fails.
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models dbt_project/macros dbt_project/tests --processes 0 --disable-progress-bar
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs

@@ -1,16 +1,28 @@
-"""`make bench`: how fast and how big, at 2,000 / 20,000 / 200,000 accounts (SPEC §11).
+"""`make bench`: how fast and how big, at 2,000 / 20,000 / 200,000 accounts (SPEC §11, issue 13).
 
 For each scale (BENCH_SCALES, default "2000,20000,200000"):
 1. demo data, cached in bench/cache/data-<n> (generated once; its time and memory are kept in
-   bench/cache/generate-<n>.json and reported, marked cached, by later runs);
+   bench/cache/generate-<n>.json and reported, marked cached, by later runs). The refreshes read a
+   working copy, bench/cache/landing-<n>, whose files are hard links to the cache (changed_history.py);
 2. a full refresh from an empty warehouse (the whole weekly history) of the week before the data's
-   last week, then an incremental refresh of the last week, each as `partnerpulse refresh` in its
-   own process: wall time and peak RSS (the process and its dbt child);
-3. the lower bound: the compiled SQL of the core computations — the weekly usage roll-up, the
-   scorecard chain and the ARR bridge chain — run as plain `create table … as` statements in one
-   DuckDB connection on a copy of the refreshed warehouse; each refresh is reported as a ratio to it;
-4. rows per table, landing and published.
-Results go to bench/results.md. Progress is printed as it goes.
+   last week;
+3. the independent lower bound: ../shared/bench/lower_bound.py (plain DuckDB SQL written from the
+   SPEC without the models: weekly usage roll-ups, the scorecard of every account-week, monthly ARR
+   and the bridge) on the same landing data and the same weeks, in its own process with the same
+   memory limit. The headline is the full refresh ÷ this bound;
+4. the next week's refresh;
+5. a week with changed history: the payout period two months before the last week is closed
+   (`partnerpulse close-period`, not timed), a late correction to that month lands (changed_history.py
+   says what), and the last week is refreshed again;
+6. after each refresh, the project's own bound (compiled_bound.py, in its own process): the compiled
+   SQL of the core computations (the weekly usage roll-up, the scorecard chain, the ARR bridge chain)
+   as plain `create table … as` statements in one DuckDB connection on a copy of the refreshed warehouse;
+7. rows per table, landing and published; the goals of issue 13, each with pass or fail.
+Every refresh is `partnerpulse refresh` in its own process: wall time and peak RSS (the larger of the
+sum over the process tree and the largest process's own peak, VmHWM, sampled every 0.2 s). DuckDB runs at
+the product's default memory_limit, 8GB (PARTNERPULSE_DUCKDB_MEMORY_LIMIT to change). Results go to
+bench/results.md (this run first; the runs before it are kept below it, dated). Progress is printed
+as it goes.
 """
 
 from __future__ import annotations
@@ -18,44 +30,37 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
+from changed_history import correct_month, link_landing
+from compiled_bound import CORE
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 CACHE = ROOT / "bench" / "cache"
 RESULTS = ROOT / "bench" / "results.md"
 BIN = Path(sys.executable).parent
-MEMORY_LIMIT = os.environ.get("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "12GB")
+PRODUCT_MEMORY_LIMIT = "8GB"  # the default of dagster_project/settings.py and dbt_project/profiles.yml
+MEMORY_LIMIT = os.environ.get("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", PRODUCT_MEMORY_LIMIT)
+INDEPENDENT_BOUND = Path(os.environ.get("BENCH_LOWER_BOUND", ROOT.parent / "shared" / "bench" / "lower_bound.py"))
+SAMPLE_SECONDS = 0.2
+GB = 1024**3
 
-CORE = {
-    "weekly usage roll-up": ["int_usage_weekly_rolled_up", "int_account_usage_days_rolled_up"],
-    "ARR bridge": [
-        "int_months_spined",
-        "int_fx_rates_resolved_monthly",
-        "int_subscription_items_priced",
-        "int_account_arr_line_months_aggregated",
-        "int_arr_movements_classified",
-    ],
-    "scorecard": [
-        "int_weeks_spined",
-        "int_fx_rates_resolved_weekly",
-        "int_account_partner_intervals",
-        "int_account_product_weeks_held",
-        "int_account_weeks_active",
-        "int_account_weeks_usage_measured",
-        "int_account_weeks_engagement_measured",
-        "int_account_weeks_features_measured",
-        "int_account_weeks_business_measured",
-        "int_account_weeks_measured",
-        "int_account_weeks_scored",
-    ],
-}
+FULL, NEXT, CHANGED = "full refresh", "next-week refresh", "changed-history refresh"
+CASES = (FULL, NEXT, CHANGED)
+
+# issue 13, "Done when": what make bench checks (never a timed test)
+GOAL_FULL_VS_BOUND = 4.0  # full refresh ≤ 4× the independent lower bound
+GOAL_NEXT_VS_FULL = 0.2  # next week ≤ 0.2× the full refresh
+GOAL_PEAK_GB, GOAL_PEAK_SCALE = 9.0, 200_000  # peak RSS ≤ 9 GB at 200,000 accounts with the default 8GB
 
 
 @dataclass
@@ -64,20 +69,95 @@ class Measured:
     peak_rss_gb: float
     returncode: int
     cached_from: str = ""  # for cached demo data: the date it was generated (and measured)
+    load: float | None = None  # 1-minute load average when it started (the machine is shared)
+    largest_process_gb: float | None = None  # the peak of the largest single process (rusage)
+
+
+@dataclass
+class Case:
+    week: dt.date
+    measured: Measured
+    compiled_bound: dict[str, float] = field(default_factory=dict)  # group → seconds; empty: not measured
+    compiled_missing: list[str] = field(default_factory=list)  # models without compiled SQL in the run
+
+
+@dataclass
+class Bound:
+    """The independent lower bound's run: the process as measured, and what it reported (--json)."""
+
+    first_week: str
+    last_week: str
+    measured: Measured
+    report: dict
+    skipped: str = ""  # why it did not run
 
 
 def say(message: str) -> None:
     print(f"[bench {dt.datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
+# ------------------------------------------------------------------------------------------- measuring
+
+
+def _tree_memory(root: int) -> tuple[int, int]:
+    """(resident bytes now, summed; the largest peak so far of one process) over a process and all its
+    descendants, from /proc. VmHWM, not rusage: a child's ru_maxrss starts at its parent's peak (Linux
+    keeps the peak of the address space it replaces at exec), so it would count the bench's own memory."""
+    parent: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                    stat = handle.read()
+            except OSError:  # the process ended meanwhile
+                continue
+            parent[int(entry.name)] = int(stat[stat.rfind(b")") + 2 :].split()[1])  # after "pid (comm) state"
+    tree, grown = {root}, True
+    while grown:
+        children = {pid for pid, ppid in parent.items() if ppid in tree} - tree
+        tree |= children
+        grown = bool(children)
+    total = largest = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/status", "rb") as handle:
+                status = dict(line.split(b":", 1) for line in handle.read().splitlines() if b":" in line)
+            total += int(status[b"VmRSS"].split()[0]) * 1024
+            largest = max(largest, int(status[b"VmHWM"].split()[0]) * 1024)
+        except (OSError, KeyError, ValueError):  # ended, or a zombie without memory
+            continue
+    return total, largest
+
+
+def _sample_tree(root: int, stop: threading.Event, peaks: list[int]) -> None:
+    while True:
+        total, largest = _tree_memory(root)
+        peaks[0], peaks[1] = max(peaks[0], total), max(peaks[1], largest)
+        if stop.wait(SAMPLE_SECONDS):
+            return
+
+
 def run_measured(argv: list[str], env: dict[str, str], log: Path) -> Measured:
-    """Run a command, returning wall time and the peak RSS of it and its waited-for children."""
+    """Run a command: wall time, and peak RSS — the larger of the sum over the process tree and the
+    largest single process's peak (VmHWM), sampled every 0.2 s while it runs."""
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     with log.open("w") as handle:
-        process = subprocess.Popen(argv, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
-        _, status, usage = os.wait4(process.pid, 0)
+        process = subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+        stop, peaks = threading.Event(), [0, 0]
+        sampler = threading.Thread(target=_sample_tree, args=(process.pid, stop, peaks), daemon=True)
+        sampler.start()
+        returncode = process.wait()
+        stop.set()
+        sampler.join()
     seconds = time.perf_counter() - started
-    return Measured(seconds, usage.ru_maxrss / 1024 / 1024, os.waitstatus_to_exitcode(status))
+    tree, largest = peaks[0] / GB, peaks[1] / GB
+    return Measured(seconds, max(tree, largest), returncode, load=load, largest_process_gb=largest)
+
+
+# ---------------------------------------------------------------------------------------------- steps
 
 
 def ensure_data(accounts: int) -> tuple[Path, dict, Measured | None]:
@@ -103,38 +183,31 @@ def ensure_data(accounts: int) -> tuple[Path, dict, Measured | None]:
     return folder, json.loads(manifest_path.read_text()), generated
 
 
-def newest_run_dir(warehouse: Path) -> Path:
-    runs = [p for p in (warehouse / "dbt_runs").iterdir() if p.is_dir() and not p.name.startswith("docs")]
-    return max(runs, key=lambda p: p.stat().st_mtime)
+def run_compiled_bound(warehouse: Path, scratch: Path, log: Path) -> tuple[dict[str, float], list[str]]:
+    """The project's own bound (compiled_bound.py) on the warehouse just refreshed, in its own process."""
+    report = scratch / "compiled_bound.json"
+    argv = [sys.executable, str(HERE / "compiled_bound.py"), str(warehouse), str(scratch)]
+    measured = run_measured([*argv, "--memory-limit", MEMORY_LIMIT, "--json", str(report)], dict(os.environ), log)
+    if measured.returncode:
+        raise SystemExit(f"the compiled-SQL bound failed; see {log}")
+    found = json.loads(report.read_text())
+    return found["seconds"], found["missing"]
 
 
-def compiled_sql(run_dir: Path, model: str) -> str:
-    matches = list(run_dir.glob(f"compiled/**/{model}.sql"))
-    if not matches:
-        raise FileNotFoundError(f"no compiled SQL for {model} in {run_dir}")
-    return matches[0].read_text(encoding="utf-8")
-
-
-def lower_bound(warehouse: Path, run_dir: Path, scratch: Path) -> dict[str, float]:
-    """Core computations as plain SQL in one connection, on a copy of the refreshed warehouse."""
-    copy = scratch / "partnerpulse.duckdb"  # same file name: compiled SQL names the catalog
-    shutil.copyfile(warehouse / "partnerpulse.duckdb", copy)
-    timings: dict[str, float] = {}
-    con = duckdb.connect(str(copy))
-    try:
-        con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
-        con.execute(f"set temp_directory = '{scratch / 'tmp'}'")
-        con.execute("set preserve_insertion_order = false")
-        con.execute("set TimeZone = 'UTC'")
-        for group, models in CORE.items():
-            started = time.perf_counter()
-            for model in models:
-                con.execute(f"create or replace table intermediate.{model} as ({compiled_sql(run_dir, model)})")
-            timings[group] = time.perf_counter() - started
-    finally:
-        con.close()
-        copy.unlink(missing_ok=True)
-    return timings
+def independent_bound(landing: Path, first_week: str, last_week: dt.date, scratch: Path, log: Path) -> Bound:
+    """../shared/bench/lower_bound.py on the landing data, for the full refresh's weeks, in its own process."""
+    if not INDEPENDENT_BOUND.is_file():
+        return Bound(first_week, str(last_week), Measured(0, 0, 0), {}, f"{INDEPENDENT_BOUND} not found")
+    report_path = scratch / "lower_bound.json"
+    argv = [sys.executable, str(INDEPENDENT_BOUND), "--data", str(landing), "--db", str(scratch / "lower_bound.duckdb")]
+    argv += ["--first-week", first_week] if first_week else []
+    argv += ["--last-week", last_week.isoformat(), "--threads", str(os.cpu_count() or 1)]
+    argv += ["--memory-limit", MEMORY_LIMIT, "--json", str(report_path)]
+    measured = run_measured(argv, dict(os.environ), log)
+    shutil.rmtree(landing.parent / "lb_tmp", ignore_errors=True)  # its spill folder, next to --data
+    if measured.returncode:
+        raise SystemExit(f"the independent lower bound failed; see {log}")
+    return Bound(first_week, str(last_week), measured, json.loads(report_path.read_text()))
 
 
 def published_rows(warehouse: Path) -> dict[str, int]:
@@ -143,73 +216,296 @@ def published_rows(warehouse: Path) -> dict[str, int]:
         return {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
 
 
+def history_facts(warehouse: Path, month: dt.date) -> dict[str, float | int | None]:
+    """What a correction of ``month`` should move, from the published marts (None where unreadable)."""
+    queries = {
+        "adjustment_lines": "select count(*) from fct_incentive_payouts where incentive_type = 'adjustment'",
+        "adjustment_usd": "select coalesce(sum(amount_usd), 0) from fct_incentive_payouts "
+        "where incentive_type = 'adjustment'",
+        "month_arr_usd": "select sum(arr_usd) from fct_arr_monthly where month_start = ?",
+        "quarantined": "select count(*) from dq_quarantine",
+    }
+    facts: dict[str, float | int | None] = {}
+    with duckdb.connect(str(warehouse / "published" / "marts.duckdb"), read_only=True) as con:
+        for name, query in queries.items():
+            try:
+                value = con.execute(query, [month] if "?" in query else []).fetchone()[0]
+            except duckdb.Error:  # a renamed column: the bench reports n/a rather than stopping
+                value = None
+            facts[name] = float(value) if value is not None and name.endswith("_usd") else value
+    return facts
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def bench_scale(accounts: int) -> dict:
     data, manifest, generated = ensure_data(accounts)
     end = dt.date.fromisoformat(manifest["end"])
     last_week = end - dt.timedelta(days=end.weekday())
+    full_week = last_week - dt.timedelta(weeks=1)
+    corrected_month = months_before(last_week, 2)
+    landing = CACHE / f"landing-{accounts}"
     warehouse = CACHE / f"warehouse-{accounts}"
-    shutil.rmtree(warehouse, ignore_errors=True)
+    scratch = CACHE / f"scratch-{accounts}"
+    for folder in (warehouse, scratch):
+        shutil.rmtree(folder, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    link_landing(data, landing)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PARTNERPULSE_", "DAGSTER_"))},
-        "PARTNERPULSE_LANDING_DIR": str(data),
+        "PARTNERPULSE_LANDING_DIR": str(landing),
         "PARTNERPULSE_WAREHOUSE_DIR": str(warehouse),
         "PARTNERPULSE_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT,
         "PARTNERPULSE_LOG_LEVEL": "WARNING",
     }
     result: dict = {"accounts": accounts, "landing_rows": manifest["row_counts"], "generated": generated}
-    scratch = CACHE / f"scratch-{accounts}"
-    scratch.mkdir(parents=True, exist_ok=True)
-    for step, week in (("full refresh", last_week - dt.timedelta(weeks=1)), ("incremental refresh", last_week)):
-        say(f"{accounts:,} accounts: {step} of week {week} ...")
-        measured = run_measured(
-            [str(BIN / "partnerpulse"), "refresh", "--week", week.isoformat()],
-            env,
-            CACHE / f"{step.split()[0]}-{accounts}.log",
-        )
+    cases: dict[str, Case] = {}
+    result["cases"] = cases
+
+    def refresh(case: str, week: dt.date) -> None:
+        log = CACHE / f"{case.split()[0]}-{accounts}.log"
+        say(f"{accounts:,} accounts: {case} of week {week} (load average {os.getloadavg()[0]:.1f}) ...")
+        measured = run_measured([str(BIN / "partnerpulse"), "refresh", "--week", week.isoformat()], env, log)
         if measured.returncode:
-            raise SystemExit(f"{step} failed at {accounts} accounts; see {CACHE / f'{step.split()[0]}-{accounts}.log'}")
-        say(f"  {measured.seconds:,.0f}s, peak {measured.peak_rss_gb:.1f} GB; lower bound ...")
-        bound = lower_bound(warehouse, newest_run_dir(warehouse), scratch)
-        result[step] = {"measured": measured, "lower_bound": bound}
-        say(f"  lower bound {sum(bound.values()):,.0f}s ({', '.join(f'{k} {v:.0f}s' for k, v in bound.items())})")
+            raise SystemExit(f"{case} failed at {accounts:,} accounts; see {log}")
+        ratio = f" = {measured.seconds / cases[FULL].measured.seconds:.2f}× the full refresh" if cases else ""
+        say(
+            f"  {measured.seconds:,.1f} s{ratio}, peak RSS {measured.peak_rss_gb:.2f} GB (largest process "
+            f"{measured.largest_process_gb:.2f} GB); compiled-SQL bound ..."
+        )
+        bound, missing = run_compiled_bound(warehouse, scratch, CACHE / f"{case.split()[0]}-bound-{accounts}.log")
+        cases[case] = Case(week, measured, bound, missing)
+        parts = ", ".join(f"{k} {v:.1f} s" for k, v in bound.items())
+        say(
+            f"  compiled-SQL bound {sum(bound.values()):,.1f} s ({parts})"
+            + (f"; no SQL for {missing}" if missing else "")
+        )
+
+    refresh(FULL, full_week)
+    result["published_after_full"] = published_rows(warehouse)
+
+    say(f"{accounts:,} accounts: independent lower bound, weeks {manifest.get('first_week', '')} .. {full_week} ...")
+    bound = independent_bound(landing, manifest.get("first_week", ""), full_week, scratch, CACHE / f"lb-{accounts}.log")
+    result["independent"] = bound
+    if bound.skipped:
+        say(f"  not run: {bound.skipped}")
+    else:
+        say(
+            f"  {bound.measured.seconds:,.1f} s, peak RSS {bound.measured.peak_rss_gb:.1f} GB: the full refresh is "
+            f"{cases[FULL].measured.seconds / bound.measured.seconds:.1f}× it"
+        )
+
+    refresh(NEXT, last_week)
     result["published_rows"] = published_rows(warehouse)
+    before = history_facts(warehouse, corrected_month)
+
+    period = f"{corrected_month:%Y-%m}"
+    say(f"{accounts:,} accounts: closing payout period {period} (not timed) ...")
+    closing = run_measured(
+        [str(BIN / "partnerpulse"), "close-period", period, "--yes"], env, CACHE / f"close-{accounts}.log"
+    )
+    result["closed"] = {"period": period, "seconds": closing.seconds, "ok": closing.returncode == 0}
+    if closing.returncode:
+        say(f"  not closed (see {CACHE / f'close-{accounts}.log'}); the correction is measured all the same")
+    changes = correct_month(landing, corrected_month)
+    result["changes"] = changes
+    say("  late correction landed: " + "; ".join(changes))
+    refresh(CHANGED, last_week)
+    result["history"] = {"before": before, "after": history_facts(warehouse, corrected_month), "month": period}
+    for line in goal_lines(result):
+        say(f"  goal: {line}")
     shutil.rmtree(scratch, ignore_errors=True)
     return result
 
 
-def write_results(results: list[dict]) -> None:
+# ------------------------------------------------------------------------------------------ reporting
+
+
+def goals(result: dict) -> list[tuple[str, str, str]]:
+    """(goal, measured, pass / fail / why not judged) for one scale."""
+    cases: dict[str, Case] = result["cases"]
+    rows: list[tuple[str, str, str]] = []
+    full = cases[FULL].measured.seconds
+    bound: Bound | None = result.get("independent")
+    if bound is not None and not bound.skipped:
+        ratio = full / bound.measured.seconds
+        verdict = "pass" if ratio <= GOAL_FULL_VS_BOUND else "fail"
+        rows.append((f"full refresh ≤ {GOAL_FULL_VS_BOUND:g}× the independent lower bound", f"{ratio:.1f}×", verdict))
+    else:
+        rows.append((f"full refresh ≤ {GOAL_FULL_VS_BOUND:g}× the independent lower bound", "", "not measured"))
+    if NEXT in cases:
+        ratio = cases[NEXT].measured.seconds / full
+        verdict = "pass" if ratio <= GOAL_NEXT_VS_FULL else "fail"
+        rows.append((f"next-week refresh ≤ {GOAL_NEXT_VS_FULL:g}× the full refresh", f"{ratio:.2f}×", verdict))
+    peak = max(c.measured.peak_rss_gb for c in cases.values())
+    goal = f"peak RSS ≤ {GOAL_PEAK_GB:g} GB at {GOAL_PEAK_SCALE:,} accounts with the default {PRODUCT_MEMORY_LIMIT}"
+    if result["accounts"] != GOAL_PEAK_SCALE:
+        verdict = f"not judged at {result['accounts']:,} accounts"
+    elif MEMORY_LIMIT != PRODUCT_MEMORY_LIMIT:
+        verdict = f"not judged: memory_limit {MEMORY_LIMIT}"
+    else:
+        verdict = "pass" if peak <= GOAL_PEAK_GB else "fail"
+    rows.append((goal, f"{peak:.1f} GB", verdict))
+    return rows
+
+
+def goal_lines(result: dict) -> list[str]:
+    return [f"{goal}: {measured} — {verdict}" for goal, measured, verdict in goals(result)]
+
+
+def _seconds(value: float) -> str:
+    return f"{value:,.1f} s" if value < 100 else f"{value:,.0f} s"
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.2f}×" if value < 10 else f"{value:,.1f}×"
+
+
+def _usd(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.2f}"
+
+
+def _gb(m: Measured) -> str:
+    """The peak RSS, largest process and load cells."""
+    largest = "" if m.largest_process_gb is None else f"{m.largest_process_gb:.1f} GB"
+    load = "" if m.load is None else f"{m.load:.1f}"
+    return f"{m.peak_rss_gb:.1f} GB | {largest} | {load}"
+
+
+def main_table(results: list[dict]) -> list[str]:
     lines = [
-        "# Benchmark",
-        "",
-        f"`make bench` on {os.cpu_count()} cores, DuckDB memory_limit {MEMORY_LIMIT}, "
-        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Lower bound = the core computations (weekly usage "
-        "roll-up, scorecard chain, ARR bridge chain) as plain SQL in one DuckDB connection on the same data.",
-        "",
-        "| accounts | step | wall time | peak memory | lower bound | ratio |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| accounts | step | week | wall time | peak RSS | largest process | load | ÷ full refresh "
+        "| ÷ independent bound | compiled-SQL bound | ÷ compiled-SQL bound |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        if r["generated"]:
-            g = r["generated"]
+        n = f"{r['accounts']:,}"
+        if g := r["generated"]:
             step = f"demo-data (cached; measured {g.cached_from})" if g.cached_from else "demo-data"
-            lines.append(f"| {r['accounts']:,} | {step} | {g.seconds:,.0f} s | {g.peak_rss_gb:.1f} GB | | |")
-        for step in ("full refresh", "incremental refresh"):
-            m, bound = r[step]["measured"], sum(r[step]["lower_bound"].values())
+            lines.append(f"| {n} | {step} | | {_seconds(g.seconds)} | {_gb(g)} | | | | |")
+        bound: Bound | None = r.get("independent")
+        if bound is not None:
+            if bound.skipped:
+                lines.append(f"| {n} | independent lower bound | | not run: {bound.skipped} | | | | | | | |")
+            else:
+                m = bound.measured
+                weeks = f"{bound.report.get('first_week', bound.first_week)} .. {bound.last_week}"
+                lines.append(f"| {n} | independent lower bound | {weeks} | {_seconds(m.seconds)} | {_gb(m)} | | | | |")
+        cases: dict[str, Case] = r["cases"]
+        full = cases[FULL].measured.seconds if FULL in cases else None
+        for name in CASES:
+            if name not in cases:
+                continue
+            c, m = cases[name], cases[name].measured
+            vs_full = _ratio(m.seconds / full) if full else ""
+            vs_bound = (
+                _ratio(m.seconds / bound.measured.seconds)
+                if name == FULL and bound is not None and not bound.skipped
+                else ""
+            )
+            compiled = sum(c.compiled_bound.values())
+            complete = len(c.compiled_bound) == len(CORE)
+            compiled_cell = _seconds(compiled) if complete else "incomplete"
+            vs_compiled = _ratio(m.seconds / compiled) if complete and compiled else ""
             lines.append(
-                f"| {r['accounts']:,} | {step} | {m.seconds:,.0f} s | {m.peak_rss_gb:.1f} GB | {bound:,.1f} s | "
-                f"{m.seconds / bound:,.1f}× |"
+                f"| {n} | {name} | {c.week} | {_seconds(m.seconds)} | {_gb(m)} | "
+                f"{vs_full} | {vs_bound} | {compiled_cell} | {vs_compiled} |"
+            )
+    return lines
+
+
+def write_results(results: list[dict], earlier: str, started: dt.datetime, load: tuple[float, ...]) -> None:
+    lines = [
+        f"# Benchmark — run of {started:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"`make bench` on {os.cpu_count()} cores, DuckDB {duckdb.__version__}, memory_limit {MEMORY_LIMIT}"
+        + (" (the product default)" if MEMORY_LIMIT == PRODUCT_MEMORY_LIMIT else "")
+        + f". Load average at the start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min); the "
+        "`load` column is the 1-minute load average when each step started: on a shared machine the figures "
+        "are noisy.",
+        "",
+        "Each step runs in its own process. **Full refresh**: an empty warehouse, the whole weekly history, "
+        "of the week before the data's last week. **Next-week refresh**: the last week, after it. "
+        "**Changed-history refresh**: the last week again, after closing the payout period two months "
+        "before it and landing a late correction to that month (below). **Independent lower bound**: "
+        f"`{INDEPENDENT_BOUND.name}` (plain DuckDB SQL written from the SPEC without the models: weekly usage "
+        "roll-ups, the scorecard of every account-week, monthly ARR and the bridge) on the same landing data "
+        "and weeks as the full refresh, same memory limit; **full refresh ÷ independent bound is the "
+        "headline**. **Compiled-SQL bound**: the project's own compiled SQL of the core computations (weekly "
+        "usage roll-up, scorecard chain, ARR bridge chain) as plain `create table … as` in one DuckDB "
+        "connection on a copy of the warehouse just refreshed. Peak RSS: the larger of the "
+        "sum over the process tree and the largest single process's own peak (VmHWM), sampled every 0.2 s; "
+        "largest process: that peak alone (earlier runs reported rusage's ru_maxrss, which also counts the "
+        "bench's own peak: a child inherits its parent's at exec); GB = 2^30 bytes.",
+        "",
+        *main_table(results),
+        "",
+        "Goals (issue 13):",
+        "",
+        "| accounts | goal | measured | result |",
+        "|---:|---|---:|---|",
+    ]
+    for r in results:
+        lines += [f"| {r['accounts']:,} | {goal} | {measured} | {verdict} |" for goal, measured, verdict in goals(r)]
+    lines += ["", "Changed history:", ""]
+    for r in results:
+        if "history" not in r:
+            continue
+        closed = r["closed"]
+        before, after = r["history"]["before"], r["history"]["after"]
+        closing = (
+            f"payout period {closed['period']} closed after the next-week refresh ({_seconds(closed['seconds'])}, "
+            "not counted)"
+            if closed["ok"]
+            else f"closing payout period {closed['period']} failed (see bench/cache/close-{r['accounts']}.log)"
+        )
+        lines.append(f"- {r['accounts']:,} accounts: {closing}; the late correction: " + "; ".join(r["changes"]) + ".")
+        if None not in (before["adjustment_lines"], after["adjustment_lines"]):
+            lines.append(
+                f"  Effect: {after['adjustment_lines'] - before['adjustment_lines']:,} adjustment lines "
+                f"(USD {_usd(after['adjustment_usd'])} in all, before {_usd(before['adjustment_usd'])}); ARR of "
+                f"{r['history']['month']} USD {_usd(before['month_arr_usd'])} → {_usd(after['month_arr_usd'])}; "
+                f"quarantined rows {after['quarantined']}."
+            )
+    lines += ["", "Independent lower bound by part (seconds; its own timing, without the process start):", ""]
+    parts = [
+        p["part"]
+        for p in next((r["independent"].report.get("parts", []) for r in results if r["independent"].report), [])
+    ]
+    lines += ["| accounts | " + " | ".join(parts) + " | total |", "|---:|" + "---:|" * (len(parts) + 1)]
+    for r in results:
+        report = r["independent"].report
+        if report:
+            seconds = {p["part"]: p["seconds"] for p in report.get("parts", [])}
+            cells = " | ".join(f"{seconds[p]:,.1f}" if p in seconds else "" for p in parts)
+            lines.append(f"| {r['accounts']:,} | {cells} | {report.get('total_seconds', 0):,.1f} |")
+    lines += ["", "Independent lower bound rows vs the published marts after the full refresh (the same weeks):", ""]
+    lines += ["| accounts | account-weeks | fct_account_health_weekly | ARR movements | fct_arr_movements |"]
+    lines += ["|---:|---:|---:|---:|---:|"]
+    for r in results:
+        report = r["independent"].report
+        if report:
+            rows = {t: n for p in report.get("parts", []) for t, n in p.get("rows", {}).items()}
+            published = r["published_after_full"]
+            lines.append(
+                f"| {r['accounts']:,} | {rows.get('account_health_weekly', 0):,} | "
+                f"{published.get('fct_account_health_weekly', 0):,} | {rows.get('arr_movements', 0):,} | "
+                f"{published.get('fct_arr_movements', 0):,} |"
             )
     lines += [
         "",
-        "Lower bound by computation (seconds):",
+        "Compiled-SQL bound by computation (seconds):",
         "",
         "| accounts | step | " + " | ".join(CORE) + " |",
         "|---:|---|" + "---:|" * len(CORE),
     ]
     for r in results:
-        for step in ("full refresh", "incremental refresh"):
-            bound = r[step]["lower_bound"]
-            lines.append(f"| {r['accounts']:,} | {step} | " + " | ".join(f"{bound[k]:,.1f}" for k in CORE) + " |")
+        for name, c in r["cases"].items():
+            cells = " | ".join(f"{c.compiled_bound[k]:,.1f}" if k in c.compiled_bound else "n/a" for k in CORE)
+            lines.append(f"| {r['accounts']:,} | {name} | {cells} |")
     tables = sorted({t for r in results for t in r["landing_rows"]})
     lines += [
         "",
@@ -219,25 +515,44 @@ def write_results(results: list[dict]) -> None:
         "|---|" + "---:|" * len(results),
     ]
     lines += [f"| {t} | " + " | ".join(f"{r['landing_rows'].get(t, 0):,}" for r in results) + " |" for t in tables]
-    marts = sorted({t for r in results for t in r["published_rows"]})
+    done = [r for r in results if "published_rows" in r]
+    marts = sorted({t for r in done for t in r["published_rows"]})
     lines += [
         "",
-        "Published rows:",
+        "Published rows (after the next-week refresh):",
         "",
-        "| table | " + " | ".join(f"{r['accounts']:,}" for r in results) + " |",
-        "|---|" + "---:|" * len(results),
+        "| table | " + " | ".join(f"{r['accounts']:,}" for r in done) + " |",
+        "|---|" + "---:|" * len(done),
     ]
-    lines += [f"| {t} | " + " | ".join(f"{r['published_rows'].get(t, 0):,}" for r in results) + " |" for t in marts]
+    lines += [f"| {t} | " + " | ".join(f"{r['published_rows'].get(t, 0):,}" for r in done) + " |" for t in marts]
+    if earlier:
+        lines += ["", earlier.rstrip()]
     RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+EARLIER = "## Earlier runs"
+
+
+def earlier_runs(previous: str) -> str:
+    """The results file as it was before this run, as the "earlier runs" part of the new one: its latest
+    run with its headings one level down, then the earlier runs it already kept (prune them by hand)."""
+    if not previous.strip():
+        return ""
+    latest, _, kept = previous.partition(f"\n{EARLIER}\n")
+    latest = re.sub(r"^# (.*)$", r"### \1", latest.strip(), flags=re.MULTILINE)
+    return f"{EARLIER}\n\n{latest}\n" + (f"\n{kept.strip()}\n" if kept.strip() else "")
 
 
 def main() -> None:
     scales = [int(s) for s in os.environ.get("BENCH_SCALES", "2000,20000,200000").split(",") if s.strip()]
     CACHE.mkdir(parents=True, exist_ok=True)
+    started, load = dt.datetime.now(dt.UTC), os.getloadavg()
+    earlier = earlier_runs(RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "")
+    say(f"memory_limit {MEMORY_LIMIT}; load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     results = []
     for accounts in scales:
         results.append(bench_scale(accounts))
-        write_results(results)  # partial results survive a later failure
+        write_results(results, earlier, started, load)  # partial results survive a later failure
     say(f"results in {RESULTS}")
 
 

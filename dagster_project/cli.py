@@ -57,7 +57,12 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
     _say(f"Generating demo landing data: {args.accounts:,} accounts, seed {args.seed} → {out}")
     try:
         manifest = generate_demo_data(
-            out, accounts=args.accounts, seed=args.seed, end=end, faults=args.faults, progress=_say
+            out,
+            accounts=args.accounts,
+            seed=args.seed,
+            end=end,
+            faults=args.faults,
+            progress=_say if args.verbose else None,
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
@@ -67,6 +72,9 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
         f"Done in {seconds:.1f}s: {total:,} rows in {len(manifest.row_counts)} tables, weeks "
         f"{manifest.first_week} … {manifest.end} (PARTNERPULSE_FIRST_WEEK defaults to {manifest.first_week})."
     )
+    if not args.verbose:
+        _say(f"Rows per table: {manifest_path} (--verbose lists them here).")
+        return 0
     for table, rows in manifest.row_counts.items():
         _say(f"  {table:<22} {rows:>14,}")
     return 0
@@ -103,26 +111,42 @@ def _parse_week(value: str, settings: Settings) -> dt.date:
     return week
 
 
-def _refresh(settings: Settings, window: WeekWindow, command: str) -> int:
-    done = refresh(settings, window, command, say=_say)
-    for line in done.warnings:
+MAX_WARNING_LINES = 10
+
+
+def _refresh(settings: Settings, window: WeekWindow, command: str, verbose: bool) -> int:
+    import duckdb
+
+    from dagster_project.defs.operations.summary import output_lines, read_headline
+
+    done = refresh(settings, window, command, say=_say, verbose=verbose)
+    for line in done.warnings[:MAX_WARNING_LINES]:
         _say(f"warning: {line}")
+    if len(done.warnings) > MAX_WARNING_LINES:
+        _say(f"… and {len(done.warnings) - MAX_WARNING_LINES} more warning(s): `partnerpulse status` lists them all")
     _say(f"Refreshed {done.what} in {done.seconds:.0f}s (run {done.run_id}).")
-    _say("Outputs:")
-    _say(f"  BI serving file (open read-only): {settings.published_duckdb}")
-    _say(f"  Parquet, one file per table:     {settings.published_parquet_dir}/")
-    _say(f"  Working warehouse (pipeline only): {settings.duckdb_path}")
+    week = None
+    try:
+        headline = read_headline(settings.published_duckdb)
+    except duckdb.Error as exc:  # published, but a mart is not as this version expects
+        _say(f"Headline numbers unavailable: {exc}")
+    else:
+        week = headline.week_start
+        for line in headline.lines():
+            _say(line)
+    for line in output_lines(settings, week, log_path=done.log_path):
+        _say(line)
     return 0
 
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     week = _parse_week(args.week, settings) if args.week else _default_week(settings)
-    return _refresh(settings, WeekWindow(first=week, last=week), "refresh")
+    return _refresh(settings, WeekWindow(first=week, last=week), "refresh", args.verbose)
 
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     window = backfill_window(args.start, args.end, settings)
-    return _refresh(settings, window, "backfill")
+    return _refresh(settings, window, "backfill", args.verbose)
 
 
 # -------------------------------------------------------------------------------------- close-period
@@ -159,7 +183,7 @@ def cmd_close_period(args: argparse.Namespace, settings: Settings) -> int:
             _say(line)
         if not _confirmed(f"Close {review.label} for good?"):
             raise CommandError(f"{review.label} was not closed (not confirmed); nothing changed.")
-    _say(close(settings, review, holder))
+    _say(close(settings, review, holder, verbose=args.verbose))
     return 0
 
 
@@ -184,46 +208,111 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
 # ---------------------------------------------------------------------------------------------- main
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive whole number (1, 2, 3, …)")
+    return value
+
+
+VERBOSE_HELP = "show the full Dagster and dbt logs on the console (they always go to the run's log file)"
+
+
+def _command(sub, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    """A subcommand: ``summary`` in `partnerpulse --help`, ``description`` in `partnerpulse NAME --help`."""
+    return sub.add_parser(
+        name, help=summary, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="partnerpulse",
         description="PartnerPulse: partner upsell & retention analytics (dbt + Dagster).",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo-data", help="write deterministic demo landing files")
+    demo = _command(
+        sub,
+        "demo-data",
+        "write deterministic demo landing files",
+        "Write deterministic demo landing files (CSV, every table of the landing contract) into the\n"
+        "landing folder: the same arguments give the same files, byte for byte.",
+    )
     demo.add_argument("--accounts", type=int, default=2000, help="number of accounts (default 2000)")
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     demo.add_argument("--end", help="last day of the data, a Sunday (default: the last complete Sunday)")
     demo.add_argument("--faults", action="store_true", help="add a known number of bad rows of every kind")
     demo.add_argument("--out", help="output folder (default: PARTNERPULSE_LANDING_DIR)")
     demo.add_argument("--if-missing", action="store_true", help="do nothing when demo data is already there")
+    demo.add_argument("-v", "--verbose", action="store_true", help="print each table as it is written")
     demo.set_defaults(func=cmd_demo_data)
 
-    refresh = sub.add_parser("refresh", help="refresh and publish one weekly partition through Dagster")
+    refresh = _command(
+        sub,
+        "refresh",
+        "refresh and publish one weekly partition through Dagster",
+        "Refresh one weekly partition: load the landing files, build the dbt models, run the checks,\n"
+        "publish the marts (only when no blocking check failed), then write the finance files, the\n"
+        "partner feeds, the executive page and the docs site. One run of the Dagster job the schedule\n"
+        "runs, in this process. Prints one line per step and a summary; the full log goes to a file\n"
+        "under <warehouse>/logs/.",
+    )
     refresh.add_argument("--week", help="Monday of the week (default: the latest complete week)")
+    refresh.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     refresh.set_defaults(func=cmd_refresh)
 
-    backfill = sub.add_parser("backfill", help="refresh a range of weeks in one Dagster run (one dbt build)")
+    backfill = _command(
+        sub,
+        "backfill",
+        "refresh a range of weeks in one Dagster run (one dbt build)",
+        "Refresh every week from --from to --to in ONE run of the refresh job (one dbt build for the\n"
+        "whole range); the published files then hold the last week. Same output as refresh.",
+    )
     backfill.add_argument("--from", dest="start", required=True, help="Monday of the first week")
     backfill.add_argument("--to", dest="end", required=True, help="Monday of the last week (inclusive)")
+    backfill.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     backfill.set_defaults(func=cmd_backfill)
 
-    close = sub.add_parser("close-period", help="freeze a payout period (YYYY-MM) and write its final files")
+    close = _command(
+        sub,
+        "close-period",
+        "freeze a payout period (YYYY-MM) and write its final files",
+        "Close a payout month for good: freeze its published payout lines in the ledger and write its\n"
+        "final finance files. Shows the lines and totals first (--dry-run shows only that); a person\n"
+        "at a terminal confirms. Closing a closed month changes nothing.",
+    )
     close.add_argument("period", help="the month to close, YYYY-MM (it must have ended)")
     close.add_argument(
         "--dry-run", action="store_true", help="show the lines and totals that would be frozen; change nothing"
     )
     close.add_argument("--yes", action="store_true", help="do not ask for confirmation at a terminal")
+    close.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     close.set_defaults(func=cmd_close_period)
 
-    status = sub.add_parser("status", help="last refreshes, check results, quarantine counts, published file")
-    status.add_argument("--limit", type=int, default=5, help="refreshes to list (default 5)")
+    status = _command(
+        sub,
+        "status",
+        "last refreshes, check results, quarantine counts, published file",
+        "Show the last refreshes (outcome, duration, check results), the latest refresh of each week,\n"
+        "the quarantine counts, the published file and recent alerts. Changes nothing.",
+    )
+    status.add_argument("--limit", type=positive_int, default=5, help="refreshes to list, at least 1 (default 5)")
     status.set_defaults(func=cmd_status)
 
-    ui = sub.add_parser("ui", help="serve the Dagster web UI")
-    ui.add_argument("--host", default="127.0.0.1")
-    ui.add_argument("--port", type=int, default=3000)
+    ui = _command(
+        sub,
+        "ui",
+        "serve the Dagster web UI",
+        "Serve the Dagster web UI (dagster dev) on the same definitions and Dagster instance as the\n"
+        "command line, so its runs show up there.",
+    )
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ui.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
     ui.set_defaults(func=cmd_ui)
     return parser
 

@@ -12,7 +12,8 @@
 
 `build_definitions()` reads PARTNERPULSE_* at call time, so the CLI, `dagster dev` and the tests
 each get definitions for their own folders; `defs` is what `dagster dev` loads (lazily, so
-importing this module has no side effects).
+importing this module has no side effects), as the code location `partnerpulse`
+(DAGSTER_HOME/workspace.yaml under `partnerpulse ui`, [tool.dagster] in pyproject.toml otherwise).
 """
 
 from __future__ import annotations

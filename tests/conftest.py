@@ -23,6 +23,7 @@ FIRST_WEEK = dt.date(2024, 1, 1)
 REFRESH_FIXTURES = {
     "test_expansion.py": {"warehouse"},
     "test_exports.py": {"published", "odd_ids"},
+    "test_cli.py": {"refreshed"},
     "test_gate_and_backfill.py": {"sequential", "backfilled"},
     "test_health.py": {"env"},
     "test_payouts.py": {"ledger_env"},

@@ -1,28 +1,37 @@
 """The command line as a person meets it: a mistake is answered at once, before any Dagster run; an error
-inside a run prints its message, its stack trace stays in the run's event log; a killed refresh does not
+inside a run prints its message, its stack trace is in the run's log file and event log; a refresh prints a
+line per step, this week's numbers and every output, its full log goes to a file; a killed refresh does not
 stay "running" for ever; the alert webhook's secret path appears nowhere."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as dt
+import io
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from dagster_project.cli import main
+from dagster_project.cli import build_parser, main
 from dagster_project.defs.operations.alerts import alerts_path, recent_alerts, record_alert
 from dagster_project.defs.operations.instance import get_instance
 from dagster_project.defs.operations.jobs import REFRESH_JOB
+from dagster_project.defs.operations.summary import read_headline
 from dagster_project.settings import Settings
+from tests.helpers import isolated_env
 from tests.landing import write_minimal_landing, write_table
 
 WEEK = "2024-03-04"
@@ -122,9 +131,11 @@ def test_an_error_inside_a_run_prints_its_message_and_keeps_the_stack_trace_in_t
         assert "Stack Trace" not in output and "Traceback" not in output
         assert "features.csv: unreadable (" in output and "invalid UTF8 data" in output
         assert "step ingest_landing failed: The landing data cannot be used" in console.err
-        assert "the stack trace is in the run's event log" in console.err
+        assert len(output.splitlines()) <= 12, output  # the step that failed, the steps not run, why
 
-        # ... where the run's event log has the whole error, stack trace included
+        # ... where the run's log file and event log have the whole error, stack trace included
+        log = Path(re.search(r"^Full log, with the stack trace: (\S+)$", console.err, re.MULTILINE)[1])
+        assert "Stack Trace:" in log.read_text(encoding="utf-8") and "features.csv: unreadable" in log.read_text()
         instance = get_instance(pp_env)
         (record,) = instance.get_run_records(filters=dg.RunsFilter(job_name=REFRESH_JOB))
         assert record.dagster_run.status == dg.DagsterRunStatus.FAILURE
@@ -228,3 +239,149 @@ def test_a_killed_refresh_is_marked_failed_by_the_next_one(pp_env: Settings, cap
 
     # the next one finds nothing left to mark
     assert fail_abandoned_runs(instance, None, by="test", warehouse_dir=pp_env.warehouse_dir, log=print) == []
+
+
+# ---------------------------------------------------------------------------------- what a refresh prints
+
+STEP_LINE = re.compile(r"^ +\d+:\d\d  (?P<label>[a-z ]+?) {2,}(?P<detail>.*)$")
+
+
+@dataclass(frozen=True)
+class Printed:
+    """What the command line printed: exit code, standard output, standard error."""
+
+    code: int
+    out: str
+    err: str
+
+
+def _printed(*argv: str) -> Printed:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return Printed(code, out.getvalue(), err.getvalue())
+
+
+@dataclass(frozen=True)
+class Refreshes:
+    settings: Settings
+    first: Printed
+    status: Printed
+    second: Printed  # the same week again, PARTNERPULSE_KEEP_DBT_RUNS=1
+    dbt_runs_after_second: list[str]
+    closed: Printed  # close-period at PARTNERPULSE_LOG_LEVEL=DEBUG
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Refreshes]:
+    """The minimal landing refreshed twice (the same week), status in between, then February closed."""
+    root = tmp_path_factory.mktemp("cli")
+    with isolated_env(root, dt.date(2024, 1, 1)) as settings, pytest.MonkeyPatch.context() as mp:
+        write_minimal_landing(settings.landing_dir)
+        first = _printed("refresh", "--week", WEEK)
+        status = _printed("status")
+        mp.setenv("PARTNERPULSE_KEEP_DBT_RUNS", "1")
+        second = _printed("refresh", "--week", WEEK)
+        runs = sorted(p.name for p in (settings.warehouse_dir / "dbt_runs").iterdir())
+        mp.setenv("PARTNERPULSE_LOG_LEVEL", "DEBUG")
+        closed = _printed("close-period", "2024-02", "--yes")
+        yield Refreshes(settings, first, status, second, runs, closed)
+
+
+@pytest.mark.slow
+def test_a_refresh_prints_a_line_per_step_then_the_numbers_and_every_output(refreshed: Refreshes):
+    settings, printed = refreshed.settings, refreshed.first
+    assert printed.code == 0, printed.err
+    lines = printed.out.splitlines()
+    assert len(lines) <= 40, printed.out  # ~1,300 lines of Dagster and dbt logs before
+    assert "Running with dbt" not in printed.out + printed.err and " - dagster - " not in printed.out + printed.err
+    assert "Traceback" not in printed.err
+
+    matched = [m for m in map(STEP_LINE.match, lines) if m]
+    labels = [m["label"] for m in matched]
+    exports = ["partner feeds", "finance files", "executive page", "docs site"]  # in an order Dagster chooses
+    assert labels[:5] == ["landing", "freshness checks", "dbt build", "quality checks", "publish"], printed.out
+    assert sorted(labels[5:]) == sorted(exports), printed.out  # one line each
+    steps = {m["label"]: m["detail"] for m in matched}
+    done, total = re.match(r"(\d+)/(\d+) nodes: ", steps["dbt build"]).groups()
+    assert done == total and int(total) > 500  # every model, seed and test of the build
+    assert steps["landing"].startswith("21 tables, ")
+
+    headline = read_headline(settings.published_duckdb)
+    assert headline.week_start == dt.date.fromisoformat(WEEK)
+    for line in headline.lines():  # accounts scored, At Risk, NRR with its period, payouts due
+        assert line in lines
+    log = re.search(r"^Full log: (\S+)", printed.out, re.MULTILINE)[1]
+    for path in (
+        settings.published_duckdb,
+        f"{settings.published_parquet_dir}/",
+        settings.reports_dir / f"executive-{WEEK}.html",
+        f"{settings.exports_dir / 'payouts'}/",
+        f"{settings.exports_dir / 'partners'}/",
+        settings.published_dir / "docs" / "index.html",  # not regenerated in the tests (PARTNERPULSE_PUBLISH_DOCS=0)
+        settings.duckdb_path,
+        log,
+    ):
+        assert re.search(rf"^  [A-Z][^:]+: +{re.escape(str(path))}( |$)", printed.out, re.MULTILINE), path
+
+
+@pytest.mark.slow
+def test_the_full_log_of_a_refresh_is_in_a_file(refreshed: Refreshes):
+    path = Path(re.search(r"^Full log: (\S+)", refreshed.first.out, re.MULTILINE)[1])
+    assert path.parent == refreshed.settings.warehouse_dir / "logs" and path.name.startswith(f"refresh-{WEEK}-")
+    log = path.read_text(encoding="utf-8")
+    assert "Running with dbt=" in log  # dbt's own output
+    assert re.search(r"^\d+ of \d+ OK created sql table model marts\.dim_accounts ", log, re.MULTILINE)
+    assert " - DEBUG - partnerpulse_weekly_refresh - " in log and " - STEP_SUCCESS - " in log  # every Dagster record
+    assert "ingest_landing - accounts: 3 rows from 1 file(s)" in log
+
+
+@pytest.mark.slow
+def test_the_refresh_and_status_show_the_same_run_duration(refreshed: Refreshes):
+    took, run_id = re.search(
+        rf"^Refreshed week {WEEK} in (\d+)s \(run ([0-9a-f-]+)\)\.$", refreshed.first.out, re.M
+    ).groups()
+    (line,) = [line for line in refreshed.status.out.splitlines() if f"run {run_id[:8]}" in line and "took" in line]
+    assert f" took {took}s " in line, line
+
+
+@pytest.mark.slow
+def test_dbt_runs_keeps_only_the_newest_runs(refreshed: Refreshes):
+    assert refreshed.second.code == 0, refreshed.second.err
+    run_id = re.search(r"\(run ([0-9a-f-]+)\)\.$", refreshed.second.out, re.M)[1]
+    assert refreshed.dbt_runs_after_second == [f"{run_id[:8]}-0"]  # PARTNERPULSE_KEEP_DBT_RUNS=1
+
+
+@pytest.mark.slow
+def test_close_period_prints_its_success_line_once(refreshed: Refreshes):
+    assert refreshed.closed.code == 0, refreshed.closed.err
+    assert "Closed 2024-02: " in refreshed.closed.out
+    assert (refreshed.closed.out + refreshed.closed.err).count("Closed 2024-02") == 1  # twice at DEBUG before
+
+
+# ------------------------------------------------------------------------------------- arguments, help
+
+
+def test_status_limit_must_be_a_positive_number(pp_env: Settings, capsys):
+    for value in ("-3", "0", "many"):
+        with pytest.raises(SystemExit) as exited:
+            main(["status", "--limit", value])
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
+        assert f"partnerpulse status: error: argument --limit: '{value}' is not a positive whole number" in err
+
+
+def test_every_command_and_option_is_described_in_help(capsys):
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    listed = {choice.dest: choice.help for choice in commands._choices_actions}
+    assert set(listed) == set(commands.choices) and all(listed.values())
+    for name, command in commands.choices.items():
+        assert command.description and len(command.description) > len(listed[name]), name
+        with pytest.raises(SystemExit) as exited:
+            main([name, "--help"])
+        assert exited.value.code == 0
+        shown = " ".join(capsys.readouterr().out.split())
+        assert " ".join(command.description.split()) in shown, name
+        for action in command._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest} has no help"

@@ -12,6 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from dagster_project.defs.landing import contract
+from dagster_project.defs.payouts import contract as payout_contract
+
 MAX_MODEL_LINES = 250
 MODELS_ROOT = Path(__file__).resolve().parents[1] / "models"
 
@@ -74,10 +77,32 @@ def test_landing_table_list_matches_the_sources(dbt_manifest: Path):
     landing_sources = {
         unique_id
         for unique_id, source in manifest["sources"].items()
-        if source["package_name"] == "partnerpulse" and source["source_name"] not in {"ingest", "ledger"}
+        if source["package_name"] == "partnerpulse" and source["source_name"] not in {"ingest", "ledger", "ops"}
     }
     refresh_log = manifest["nodes"]["model.partnerpulse.dq_refresh_log"]
     listed = {parent for parent in refresh_log["depends_on"]["nodes"] if parent.startswith("source.")}
     listed -= {parent for parent in listed if manifest["sources"][parent]["source_name"] == "ingest"}
     assert len(landing_sources) == 21
     assert listed == landing_sources
+
+
+def test_landing_table_macro_is_generated_from_the_sources():
+    """macros/landing_tables.sql is written by ``python -m dagster_project.defs.landing.contract``;
+    after a landing table is added to a sources YAML, this fails until that command is run."""
+    assert contract.DBT_LANDING_TABLES_MACRO.read_text(encoding="utf-8") == contract.landing_tables_macro()
+    assert contract.main(["--check"]) == 0
+
+
+def test_payout_line_and_incentive_types_are_read_from_the_ledger_contract():
+    """The payout code reads a line's columns and the incentive types from fct_incentive_payouts'
+    contract YAML (the one declaration; dbt renders the ledger SQL from the same YAML)."""
+    assert payout_contract.payout_line_columns() == (
+        "payout_line_id", "payout_period", "partner_id", "partner_tier", "incentive_type", "source_type",
+        "source_id", "account_id", "earned_on", "basis_usd", "rate", "amount_usd", "plan_version",
+        "description", "adjusts_payout_line_id", "adjusts_period",
+    )  # fmt: skip
+    assert [c.name for c in payout_contract.ledger_columns()][-1] == "period_status"
+    assert payout_contract.incentive_types() == (
+        "expansion_commission", "renewal_bonus", "multi_product_spiff", "nrr_performance_bonus",
+        "health_improvement_reward", "clawback", "adjustment",
+    )  # fmt: skip

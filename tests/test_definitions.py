@@ -20,6 +20,7 @@ import pytest
 
 from dagster_project.definitions import build_definitions
 from dagster_project.defs.operations.jobs import REFRESH_JOB
+from dagster_project.defs.warehouse.translator import resource_description
 from dagster_project.settings import Settings
 
 
@@ -45,6 +46,23 @@ def test_definitions_load_with_layers_and_checks(pp_env: Settings):
 
     job = defs.resolve_job_def(REFRESH_JOB)
     assert job.partitions_def.get_first_partition_key() == "2024-01-01"
+
+
+def test_dbt_asset_descriptions_are_the_yaml_descriptions_without_sql(pp_env: Settings):
+    graph = build_definitions(pp_env).resolve_asset_graph()
+    dbt_keys = [key for key in graph.get_all_asset_keys() if "dbt" in graph.get(key).kinds]
+    assert len(dbt_keys) > 100
+    for key in dbt_keys:
+        description = graph.get(key).description or ""
+        assert description.strip(), key
+        assert "Raw SQL" not in description and "```" not in description, f"{key}: {description[-200:]}"
+    # as written in seeds/_seeds.yml and models/marts/core/_core__models.yml
+    seed = graph.get(dg.AssetKey(["config", "executive_targets"]))
+    assert seed.description == "Targets and windows of the executive dashboard (SPEC §7.4). One row."
+    model = graph.get(dg.AssetKey(["marts", "dim_partners"]))
+    assert model.description == "Partners of the program known on the refresh's as-of date D."
+    # a resource without a YAML description is named, not shown as its SQL
+    assert resource_description({"resource_type": "seed", "name": "x", "description": " "}) == "dbt seed x"
 
 
 def test_weekly_partitions_are_monday_weeks_from_the_first_week(pp_env: Settings):

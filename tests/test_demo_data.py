@@ -22,14 +22,34 @@ FIRST_WEEK = dt.date(2022, 7, 4)  # END - 104 weeks + 1 day
 
 COLUMNS: dict[str, list[str]] = {
     "partners": ["partner_id", "partner_name", "partner_type", "partner_tier", "region", "onboarded_date"],
-    "accounts": ["account_id", "account_name", "partner_id", "segment", "industry", "region", "country",
-                 "created_date"],
+    "accounts": [
+        "account_id",
+        "account_name",
+        "partner_id",
+        "segment",
+        "industry",
+        "region",
+        "country",
+        "created_date",
+    ],
     "partner_assignments": ["account_id", "partner_id", "valid_from", "valid_to"],
     "contacts": ["contact_id", "account_id", "title", "is_executive", "created_date"],
     "activities": ["activity_id", "account_id", "partner_id", "contact_id", "activity_type", "activity_date"],
-    "opportunities": ["opportunity_id", "account_id", "partner_id", "partner_role", "opportunity_type", "product_id",
-                      "stage", "amount_arr", "currency", "trigger_type", "created_date", "close_date",
-                      "renewal_subscription_id"],
+    "opportunities": [
+        "opportunity_id",
+        "account_id",
+        "partner_id",
+        "partner_role",
+        "opportunity_type",
+        "product_id",
+        "stage",
+        "amount_arr",
+        "currency",
+        "trigger_type",
+        "created_date",
+        "close_date",
+        "renewal_subscription_id",
+    ],
     "milestones": ["milestone_id", "account_id", "milestone_type", "milestone_name", "due_date", "completed_date"],
     "renewal_plans": ["renewal_plan_id", "subscription_id", "status", "updated_date"],
     "business_events": ["event_id", "account_id", "event_type", "event_date", "description"],
@@ -37,58 +57,141 @@ COLUMNS: dict[str, list[str]] = {
     "support_tickets": ["ticket_id", "account_id", "opened_at", "closed_at", "priority", "csat_score"],
     "nps_responses": ["response_id", "account_id", "contact_id", "responded_date", "score"],
     "features": ["feature_id", "product_id", "feature_name", "feature_tier"],
-    "usage_daily": ["account_id", "product_id", "usage_date", "active_users", "weekly_active_users",
-                    "monthly_active_users", "api_calls", "storage_gb", "active_departments"],
+    "usage_daily": [
+        "account_id",
+        "product_id",
+        "usage_date",
+        "active_users",
+        "weekly_active_users",
+        "monthly_active_users",
+        "api_calls",
+        "storage_gb",
+        "active_departments",
+    ],
     "feature_usage_weekly": ["account_id", "feature_id", "week_start", "active_users", "events"],
     "training_enrollments": ["enrollment_id", "account_id", "course_id", "enrolled_date", "completed_date"],
     "products": ["product_id", "product_name", "product_line", "edition_rank", "pricing_model", "list_price_annual"],
-    "subscriptions": ["subscription_id", "account_id", "currency", "start_date", "end_date", "auto_renew", "status",
-                      "cancelled_date", "renewed_from_subscription_id"],
-    "subscription_items": ["item_id", "subscription_id", "product_id", "quantity", "unit_price_annual",
-                           "discount_pct", "effective_from", "effective_to"],
-    "invoices": ["invoice_id", "subscription_id", "account_id", "invoice_date", "due_date", "amount", "currency",
-                 "paid_date", "status"],
+    "subscriptions": [
+        "subscription_id",
+        "account_id",
+        "currency",
+        "start_date",
+        "end_date",
+        "auto_renew",
+        "status",
+        "cancelled_date",
+        "renewed_from_subscription_id",
+    ],
+    "subscription_items": [
+        "item_id",
+        "subscription_id",
+        "product_id",
+        "quantity",
+        "unit_price_annual",
+        "discount_pct",
+        "effective_from",
+        "effective_to",
+    ],
+    "invoices": [
+        "invoice_id",
+        "subscription_id",
+        "account_id",
+        "invoice_date",
+        "due_date",
+        "amount",
+        "currency",
+        "paid_date",
+        "status",
+    ],
     "fx_rates": ["currency", "rate_date", "usd_per_unit"],
 }
 FOLDERS = ("usage_daily", "feature_usage_weekly")
 KEYS: dict[str, list[str]] = {
-    "partners": ["partner_id"], "accounts": ["account_id"], "contacts": ["contact_id"],
-    "partner_assignments": ["account_id", "valid_from"], "activities": ["activity_id"],
-    "opportunities": ["opportunity_id"], "milestones": ["milestone_id"], "renewal_plans": ["renewal_plan_id"],
-    "business_events": ["event_id"], "firmographics": ["account_id", "snapshot_date"],
-    "support_tickets": ["ticket_id"], "nps_responses": ["response_id"], "features": ["feature_id"],
+    "partners": ["partner_id"],
+    "accounts": ["account_id"],
+    "contacts": ["contact_id"],
+    "partner_assignments": ["account_id", "valid_from"],
+    "activities": ["activity_id"],
+    "opportunities": ["opportunity_id"],
+    "milestones": ["milestone_id"],
+    "renewal_plans": ["renewal_plan_id"],
+    "business_events": ["event_id"],
+    "firmographics": ["account_id", "snapshot_date"],
+    "support_tickets": ["ticket_id"],
+    "nps_responses": ["response_id"],
+    "features": ["feature_id"],
     "usage_daily": ["account_id", "product_id", "usage_date"],
-    "feature_usage_weekly": ["account_id", "feature_id", "week_start"], "training_enrollments": ["enrollment_id"],
-    "products": ["product_id"], "subscriptions": ["subscription_id"], "subscription_items": ["item_id"],
-    "invoices": ["invoice_id"], "fx_rates": ["currency", "rate_date"],
+    "feature_usage_weekly": ["account_id", "feature_id", "week_start"],
+    "training_enrollments": ["enrollment_id"],
+    "products": ["product_id"],
+    "subscriptions": ["subscription_id"],
+    "subscription_items": ["item_id"],
+    "invoices": ["invoice_id"],
+    "fx_rates": ["currency", "rate_date"],
 }
 ENUMS: dict[tuple[str, str], list[str]] = {
-    ("partners", "partner_type"): ["MSP", "Reseller", "Distributor", "GSI", "SI", "Technology Alliance",
-                                   "Marketplace"],
+    ("partners", "partner_type"): ["MSP", "Reseller", "Distributor", "GSI", "SI", "Technology Alliance", "Marketplace"],
     ("partners", "partner_tier"): ["Platinum", "Gold", "Silver", "Registered"],
     ("partners", "region"): ["NA", "EMEA", "APAC", "LATAM"],
     ("accounts", "segment"): ["SMB", "Mid-Market", "Enterprise"],
     ("accounts", "region"): ["NA", "EMEA", "APAC", "LATAM"],
-    ("activities", "activity_type"): ["qbr", "onboarding_workshop", "training_session", "executive_meeting",
-                                      "success_plan_review", "roadmap_session", "adoption_review", "pilot",
-                                      "proof_of_concept", "architecture_workshop", "expansion_outreach",
-                                      "renewal_call", "other"],
+    ("activities", "activity_type"): [
+        "qbr",
+        "onboarding_workshop",
+        "training_session",
+        "executive_meeting",
+        "success_plan_review",
+        "roadmap_session",
+        "adoption_review",
+        "pilot",
+        "proof_of_concept",
+        "architecture_workshop",
+        "expansion_outreach",
+        "renewal_call",
+        "other",
+    ],
     ("opportunities", "partner_role"): ["sourced", "influenced"],
     ("opportunities", "opportunity_type"): ["New Business", "Renewal", "Upsell", "Cross-sell", "License Expansion"],
-    ("opportunities", "stage"): ["Qualification", "Discovery", "Validation", "Proposal", "Negotiation", "Closed Won",
-                                 "Closed Lost"],
-    ("opportunities", "trigger_type"): ["usage_threshold", "business_event", "organizational_change", "renewal",
-                                        "inbound", "other"],
+    ("opportunities", "stage"): [
+        "Qualification",
+        "Discovery",
+        "Validation",
+        "Proposal",
+        "Negotiation",
+        "Closed Won",
+        "Closed Lost",
+    ],
+    ("opportunities", "trigger_type"): [
+        "usage_threshold",
+        "business_event",
+        "organizational_change",
+        "renewal",
+        "inbound",
+        "other",
+    ],
     ("opportunities", "currency"): ["USD", "EUR", "GBP", "AUD"],
     ("milestones", "milestone_type"): ["onboarding", "success_plan_checkpoint", "roi_documented"],
     ("renewal_plans", "status"): ["missing", "in_progress", "complete"],
-    ("business_events", "event_type"): ["funding_round", "revenue_growth_announcement", "merger_acquisition",
-                                        "reorganization", "compliance_mandate", "product_launch",
-                                        "it_modernization", "geographic_expansion", "competitor_evaluation"],
+    ("business_events", "event_type"): [
+        "funding_round",
+        "revenue_growth_announcement",
+        "merger_acquisition",
+        "reorganization",
+        "compliance_mandate",
+        "product_launch",
+        "it_modernization",
+        "geographic_expansion",
+        "competitor_evaluation",
+    ],
     ("support_tickets", "priority"): ["low", "medium", "high", "urgent"],
     ("features", "feature_tier"): ["basic", "advanced"],
-    ("products", "product_line"): ["Core Platform", "Security Module", "Automation Module", "Analytics Add-On",
-                                   "Premium Support"],
+    ("products", "product_line"): [
+        "Core Platform",
+        "Security Module",
+        "Automation Module",
+        "Analytics Add-On",
+        "Premium Support",
+    ],
     ("products", "pricing_model"): ["per_seat", "usage", "flat"],
     ("subscriptions", "status"): ["active", "cancelled", "expired"],
     ("subscriptions", "currency"): ["USD", "EUR", "GBP", "AUD"],
@@ -129,23 +232,37 @@ FKS: list[tuple[str, str, str, str]] = [
     ("invoices", "account_id", "accounts", "account_id"),
 ]
 DATES = {
-    "partners": ["onboarded_date"], "accounts": ["created_date"], "partner_assignments": ["valid_from", "valid_to"],
-    "contacts": ["created_date"], "activities": ["activity_date"], "opportunities": ["created_date", "close_date"],
-    "milestones": ["due_date", "completed_date"], "renewal_plans": ["updated_date"], "business_events": ["event_date"],
-    "firmographics": ["snapshot_date"], "nps_responses": ["responded_date"],
+    "partners": ["onboarded_date"],
+    "accounts": ["created_date"],
+    "partner_assignments": ["valid_from", "valid_to"],
+    "contacts": ["created_date"],
+    "activities": ["activity_date"],
+    "opportunities": ["created_date", "close_date"],
+    "milestones": ["due_date", "completed_date"],
+    "renewal_plans": ["updated_date"],
+    "business_events": ["event_date"],
+    "firmographics": ["snapshot_date"],
+    "nps_responses": ["responded_date"],
     "training_enrollments": ["enrolled_date", "completed_date"],
     "subscriptions": ["start_date", "end_date", "cancelled_date"],
-    "subscription_items": ["effective_from", "effective_to"], "invoices": ["invoice_date", "due_date", "paid_date"],
+    "subscription_items": ["effective_from", "effective_to"],
+    "invoices": ["invoice_date", "due_date", "paid_date"],
     "fx_rates": ["rate_date"],
 }
 TIMESTAMPS = {"support_tickets": ["opened_at", "closed_at"]}
 INTEGERS = {
-    "firmographics": ["employee_count", "open_job_postings"], "support_tickets": ["csat_score"],
-    "nps_responses": ["score"], "products": ["edition_rank"], "subscription_items": ["quantity"],
+    "firmographics": ["employee_count", "open_job_postings"],
+    "support_tickets": ["csat_score"],
+    "nps_responses": ["score"],
+    "products": ["edition_rank"],
+    "subscription_items": ["quantity"],
 }
 NUMBERS = {
-    "opportunities": ["amount_arr"], "products": ["list_price_annual"],
-    "subscription_items": ["unit_price_annual", "discount_pct"], "invoices": ["amount"], "fx_rates": ["usd_per_unit"],
+    "opportunities": ["amount_arr"],
+    "products": ["list_price_annual"],
+    "subscription_items": ["unit_price_annual", "discount_pct"],
+    "invoices": ["amount"],
+    "fx_rates": ["usd_per_unit"],
 }
 BOOLEANS = {"contacts": ["is_executive"], "subscriptions": ["auto_renew"]}
 MONEY = {"opportunities": ["amount_arr"], "subscription_items": ["unit_price_annual"], "invoices": ["amount"]}
@@ -153,8 +270,14 @@ RANGES = {  # SQL predicates a valid row satisfies (on parseable values)
     "subscription_items": ["discount_pct between 0 and 100", "quantity > 0"],
     "support_tickets": ["csat_score is null or csat_score between 1 and 5"],
     "nps_responses": ["score between 0 and 10"],
-    "usage_daily": ["active_users >= 0", "weekly_active_users >= 0", "monthly_active_users >= 0", "api_calls >= 0",
-                    "storage_gb >= 0", "active_departments >= 0"],
+    "usage_daily": [
+        "active_users >= 0",
+        "weekly_active_users >= 0",
+        "monthly_active_users >= 0",
+        "api_calls >= 0",
+        "storage_gb >= 0",
+        "active_departments >= 0",
+    ],
     "feature_usage_weekly": ["active_users >= 0", "events > 0"],
 }
 ORDERED = {  # (start, end, strict): end must not be before start (strict: must be after)
@@ -165,8 +288,16 @@ ORDERED = {  # (start, end, strict): end must not be before start (strict: must 
     "opportunities": ("created_date", "close_date", False),
     "subscription_items": ("effective_from", "effective_to", True),
 }
-REASONS = ("missing_key", "duplicate_key", "unknown_enum", "unparseable_value", "negative_amount", "out_of_range",
-           "orphan_foreign_key", "end_before_start")
+REASONS = (
+    "missing_key",
+    "duplicate_key",
+    "unknown_enum",
+    "unparseable_value",
+    "negative_amount",
+    "out_of_range",
+    "orphan_foreign_key",
+    "end_before_start",
+)
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -179,8 +310,11 @@ def _generate(path: Path, **kwargs: object) -> DemoManifest:
 
 
 def _digests(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _connect(root: Path, typed: bool) -> duckdb.DuckDBPyConnection:
@@ -189,12 +323,16 @@ def _connect(root: Path, typed: bool) -> duckdb.DuckDBPyConnection:
     con.execute("set threads = 1")  # keep file order for row positions
     for table in COLUMNS:
         if table in FOLDERS:
-            con.execute(f"create view {table} as select *, filename as _file, file_row_number as _pos "
-                        f"from read_parquet('{root / table}/*.parquet', filename = true, file_row_number = true)")
+            con.execute(
+                f"create view {table} as select *, filename as _file, file_row_number as _pos "
+                f"from read_parquet('{root / table}/*.parquet', filename = true, file_row_number = true)"
+            )
         else:
             fmt = "" if typed else ", all_varchar = true"
-            con.execute(f"create view {table} as select *, '{table}.csv' as _file, row_number() over () as _pos "
-                        f"from read_csv('{root / table}.csv', header = true, auto_detect = true{fmt})")
+            con.execute(
+                f"create view {table} as select *, '{table}.csv' as _file, row_number() over () as _pos "
+                f"from read_csv('{root / table}.csv', header = true, auto_detect = true{fmt})"
+            )
     return con
 
 
@@ -218,10 +356,11 @@ def _defect_sql(table: str) -> dict[str, str]:
     out = {
         "missing_key": " or ".join(f"{text(k)} is null" for k in key),
         "duplicate_key": f"({key_present}) and row_number() over (partition by {', '.join(key)} "
-                         f"order by _file, _pos) > 1",
+        f"order by _file, _pos) > 1",
     }
-    enum_checks = [f"({text(c)} is not null and lower(trim({c})) not in ({_lit(v)}))"
-                   for (t, c), v in ENUMS.items() if t == table]
+    enum_checks = [
+        f"({text(c)} is not null and lower(trim({c})) not in ({_lit(v)}))" for (t, c), v in ENUMS.items() if t == table
+    ]
     out["unknown_enum"] = " or ".join(enum_checks) or "false"
     if not parquet:
         checks = [f"({text(c)} is not null and {date(c)} is null)" for c in DATES.get(table, [])]
@@ -236,8 +375,11 @@ def _defect_sql(table: str) -> dict[str, str]:
         casts = {c: f"try_cast({c} as double)" for c in INTEGERS.get(table, []) + NUMBERS.get(table, [])}
         ranges = [_replace_cols(r, casts) for r in ranges]
     out["out_of_range"] = " or ".join(f"not coalesce({r}, true)" for r in ranges) or "false"
-    orphans = [f"({text(c)} is not null and {c} not in (select {rc} from {rt} where {rc} is not null))"
-               for t, c, rt, rc in FKS if t == table]
+    orphans = [
+        f"({text(c)} is not null and {c} not in (select {rc} from {rt} where {rc} is not null))"
+        for t, c, rt, rc in FKS
+        if t == table
+    ]
     out["orphan_foreign_key"] = " or ".join(orphans) or "false"
     if table in ORDERED:
         lo, hi, strict = ORDERED[table]
@@ -260,8 +402,9 @@ def _defective_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[st
     preds = _defect_sql(table)
     keys = ", ".join(f"coalesce(cast({k} as varchar), '')" for k in KEYS[table])
     flags = ", ".join(f"({p}) as {r}" for r, p in preds.items())
-    rows = con.execute(f"select concat_ws('|', {keys}), _file, {', '.join(preds)} "
-                       f"from (select *, {flags} from {table})").fetchall()
+    rows = con.execute(
+        f"select concat_ws('|', {keys}), _file, {', '.join(preds)} from (select *, {flags} from {table})"
+    ).fetchall()
     out = []
     for key, file, *hits in rows:
         rel = file if not file.endswith(".parquet") else f"{table}/{Path(file).name}"
@@ -316,9 +459,15 @@ def test_parquet_types_and_csv_formats(clean, db):
     part = root / "usage_daily" / "part-00000.parquet"
     types = dict(duckdb.sql(f"select column_name, column_type from (describe select * from '{part}')").fetchall())
     assert types == {
-        "account_id": "VARCHAR", "product_id": "VARCHAR", "usage_date": "DATE", "active_users": "BIGINT",
-        "weekly_active_users": "BIGINT", "monthly_active_users": "BIGINT", "api_calls": "BIGINT",
-        "storage_gb": "DOUBLE", "active_departments": "BIGINT",
+        "account_id": "VARCHAR",
+        "product_id": "VARCHAR",
+        "usage_date": "DATE",
+        "active_users": "BIGINT",
+        "weekly_active_users": "BIGINT",
+        "monthly_active_users": "BIGINT",
+        "api_calls": "BIGINT",
+        "storage_gb": "DOUBLE",
+        "active_departments": "BIGINT",
     }
     text = (root / "support_tickets.csv").read_text(encoding="utf-8").splitlines()
     fields = next(csv.reader([text[1]]))
@@ -405,34 +554,45 @@ def test_keys_unique_and_foreign_keys_resolve(db):
         cols = ", ".join(key)
         assert _scalar(db, f"select count(*) - count(distinct ({cols})) from {table}") == 0, table
     for table, col, ref, rcol in FKS:
-        orphans = _scalar(db, f"select count(*) from {table} where {col} is not null "
-                              f"and {col} not in (select {rcol} from {ref})")
+        orphans = _scalar(
+            db, f"select count(*) from {table} where {col} is not null and {col} not in (select {rcol} from {ref})"
+        )
         assert orphans == 0, (table, col)
 
 
 def test_enums_valid_after_case_folding_and_variants_present(db):
     variants = 0
     for (table, col), allowed in ENUMS.items():
-        bad = _scalar(db, f"select count(*) from {table} where {col} is not null "
-                          f"and lower(trim({col})) not in ({_lit(allowed)})")
+        bad = _scalar(
+            db, f"select count(*) from {table} where {col} is not null and lower(trim({col})) not in ({_lit(allowed)})"
+        )
         assert bad == 0, (table, col)
-        variants += _scalar(db, f"select count(*) from {table} where {col} is not null "
-                                f"and {col} not in ({', '.join(repr(v) for v in allowed)})")
+        variants += _scalar(
+            db,
+            f"select count(*) from {table} where {col} is not null "
+            f"and {col} not in ({', '.join(repr(v) for v in allowed)})",
+        )
     assert variants > 0  # some valid rows use case / whitespace variants
 
 
 def test_subscription_items_lie_within_their_subscription(db):
-    outside = _scalar(db, """
+    outside = _scalar(
+        db,
+        """
         select count(*) from subscription_items i join subscriptions s using (subscription_id)
         where i.effective_from < s.start_date or i.effective_from > s.end_date
-           or (i.effective_to is not null and i.effective_to > s.end_date + 1)""")
+           or (i.effective_to is not null and i.effective_to > s.end_date + 1)""",
+    )
     assert outside == 0
     # every subscription has a Core Platform item from its first day
-    no_core = _scalar(db, """
+    no_core = _scalar(
+        db,
+        """
         select count(*) from subscriptions s where not exists (
             select 1 from subscription_items i join products p using (product_id)
             where i.subscription_id = s.subscription_id and p.product_line = 'Core Platform'
-              and i.effective_from = s.start_date)""")
+              and i.effective_from = s.start_date)""",
+    )
     assert no_core == 0
 
 
@@ -446,50 +606,103 @@ def test_renewal_chains_are_consistent(db):
     assert min(gaps) == 1  # the day after end_date
     assert sum(g == 1 for g in gaps) / len(gaps) > 0.7
     assert any(1 < g <= 26 for g in gaps)
-    assert _scalar(db, "select count(*) from (select renewed_from_subscription_id r from subscriptions "
-                       "where r is not null group by r having count(*) > 1)") == 0
+    assert (
+        _scalar(
+            db,
+            "select count(*) from (select renewed_from_subscription_id r from subscriptions "
+            "where r is not null group by r having count(*) > 1)",
+        )
+        == 0
+    )
     # statuses consistent with END
-    assert _scalar(db, f"""select count(*) from subscriptions where start_date > DATE '{END}'
+    assert (
+        _scalar(
+            db,
+            f"""select count(*) from subscriptions where start_date > DATE '{END}'
         or (status = 'active' and (end_date < DATE '{END}' or cancelled_date is not null))
         or (status = 'expired' and end_date >= DATE '{END}')
-        or ((status = 'cancelled') <> (cancelled_date is not null))""") == 0
+        or ((status = 'cancelled') <> (cancelled_date is not null))""",
+        )
+        == 0
+    )
 
 
 def test_opportunities_are_well_formed(db):
-    assert _scalar(db, "select count(*) from opportunities where lower(trim(stage)) like 'closed%' "
-                       "and close_date is null") == 0
-    assert _scalar(db, "select count(*) from opportunities where lower(trim(stage)) not like 'closed%' "
-                       "and close_date is not null") == 0
+    assert (
+        _scalar(db, "select count(*) from opportunities where lower(trim(stage)) like 'closed%' and close_date is null")
+        == 0
+    )
+    assert (
+        _scalar(
+            db,
+            "select count(*) from opportunities where lower(trim(stage)) not like 'closed%' and close_date is not null",
+        )
+        == 0
+    )
     assert _scalar(db, "select count(*) from opportunities where close_date < created_date") == 0
     assert _scalar(db, "select count(*) from opportunities where amount_arr < 0") == 0
     assert _scalar(db, "select count(*) from opportunities where (partner_id is null) <> (partner_role is null)") == 0
     # one Closed Won New Business per customer's first subscription; renewals point at the renewed subscription
-    assert _scalar(db, """select count(*) from (select account_id from subscriptions
+    assert (
+        _scalar(
+            db,
+            """select count(*) from (select account_id from subscriptions
         where renewed_from_subscription_id is null group by 1) s where (select count(*) from opportunities o
         where o.account_id = s.account_id and o.opportunity_type = 'New Business'
-        and lower(trim(o.stage)) = 'closed won') <> 1""") == 0
-    assert _scalar(db, """select count(*) from opportunities o join subscriptions s
+        and lower(trim(o.stage)) = 'closed won') <> 1""",
+        )
+        == 0
+    )
+    assert (
+        _scalar(
+            db,
+            """select count(*) from opportunities o join subscriptions s
         on o.renewal_subscription_id = s.subscription_id
-        where o.opportunity_type <> 'Renewal' or o.account_id <> s.account_id""") == 0
-    assert _scalar(db, """select count(*) from subscriptions n where renewed_from_subscription_id is not null
+        where o.opportunity_type <> 'Renewal' or o.account_id <> s.account_id""",
+        )
+        == 0
+    )
+    assert (
+        _scalar(
+            db,
+            """select count(*) from subscriptions n where renewed_from_subscription_id is not null
         and not exists (select 1 from opportunities o where o.renewal_subscription_id = n.renewed_from_subscription_id
-        and lower(trim(o.stage)) = 'closed won')""") == 0
-    early = _scalar(db, """select avg((s.end_date - o.close_date >= 90)::int) from opportunities o
+        and lower(trim(o.stage)) = 'closed won')""",
+        )
+        == 0
+    )
+    early = _scalar(
+        db,
+        """select avg((s.end_date - o.close_date >= 90)::int) from opportunities o
         join subscriptions s on o.renewal_subscription_id = s.subscription_id
-        where lower(trim(o.stage)) = 'closed won'""")
+        where lower(trim(o.stage)) = 'closed won'""",
+    )
     assert 0.1 < early < 0.6
-    open_stages = {r[0] for r in db.execute("select distinct trim(stage) from opportunities where close_date is null "
-                                            "and opportunity_type in ('Upsell', 'Cross-sell', 'License Expansion')"
-                                            ).fetchall()}
+    open_stages = {
+        r[0]
+        for r in db.execute(
+            "select distinct trim(stage) from opportunities where close_date is null "
+            "and opportunity_type in ('Upsell', 'Cross-sell', 'License Expansion')"
+        ).fetchall()
+    }
     assert open_stages and open_stages <= {"Qualification", "Discovery", "Validation", "Proposal", "Negotiation"}
-    roles = dict(db.execute("select partner_role, count(*) from opportunities where partner_role is not null "
-                            "group by 1").fetchall())
+    roles = dict(
+        db.execute(
+            "select partner_role, count(*) from opportunities where partner_role is not null group by 1"
+        ).fetchall()
+    )
     assert 0.5 < roles["sourced"] / (roles["sourced"] + roles["influenced"]) < 0.7
 
 
 def test_usage_rows_respect_holdings_and_user_ordering(db):
-    assert _scalar(db, "select count(*) from usage_daily where not (active_users <= weekly_active_users "
-                       "and weekly_active_users <= monthly_active_users and active_departments between 1 and 10)") == 0
+    assert (
+        _scalar(
+            db,
+            "select count(*) from usage_daily where not (active_users <= weekly_active_users "
+            "and weekly_active_users <= monthly_active_users and active_departments between 1 and 10)",
+        )
+        == 0
+    )
     # a row only on days the account holds the product; never more monthly users than seats
     rows = db.execute("""
         with held as (select s.account_id, i.product_id, i.quantity, i.effective_from as f,
@@ -503,17 +716,19 @@ def test_usage_rows_respect_holdings_and_user_ordering(db):
         left join held h on h.account_id = u.account_id and h.product_id = u.product_id
             and u.usage_date >= h.f and u.usage_date < h.t""").fetchone()
     assert rows == (0, 0, 0)
-    span = db.execute("select min(usage_date), max(usage_date), avg((dayofweek(usage_date) in (0, 6))::int) "
-                      "from usage_daily").fetchone()
+    span = db.execute(
+        "select min(usage_date), max(usage_date), avg((dayofweek(usage_date) in (0, 6))::int) from usage_daily"
+    ).fetchone()
     assert span[0] >= FIRST_WEEK and span[1] <= END and span[2] < 0.15  # mostly weekdays
-    assert _scalar(db, "select count(*) from feature_usage_weekly where events <= 0 "
-                       "or dayofweek(week_start) <> 1") == 0
+    assert _scalar(db, "select count(*) from feature_usage_weekly where events <= 0 or dayofweek(week_start) <> 1") == 0
 
 
 def test_fx_rates_cover_the_history_and_move(db):
     first_start = _scalar(db, "select min(start_date) from subscriptions")
-    rows = db.execute("select currency, min(rate_date), max(rate_date), max(usd_per_unit) / min(usd_per_unit) "
-                      "from fx_rates group by 1 order by 1").fetchall()
+    rows = db.execute(
+        "select currency, min(rate_date), max(rate_date), max(usd_per_unit) / min(usd_per_unit) "
+        "from fx_rates group by 1 order by 1"
+    ).fetchall()
     assert [r[0] for r in rows] == ["AUD", "EUR", "GBP"]
     for _, lo, hi, spread in rows:
         assert lo <= first_start and hi >= END - dt.timedelta(days=2) and spread > 1.05
@@ -534,13 +749,17 @@ def test_population_mix(db):
     assert segments["smb"] > segments["mid-market"] > segments["enterprise"] > 0
     assert _scalar(db, "select count(*) from partners") == 12  # max(12, accounts / 40)
     assert _scalar(db, "select count(distinct event_type) from business_events") == 9
-    terms = {r[0] for r in db.execute("select distinct date_diff('year', start_date, end_date + 1) "
-                                      "from subscriptions").fetchall()}
+    terms = {
+        r[0]
+        for r in db.execute("select distinct date_diff('year', start_date, end_date + 1) from subscriptions").fetchall()
+    }
     assert terms == {1, 2, 3}
     created = db.execute("select min(created_date), max(created_date) from accounts").fetchone()
     assert created[0] < FIRST_WEEK - dt.timedelta(days=700) and created[1] > END - dt.timedelta(days=90)
-    contacts = db.execute("select min(n), max(n), avg(x) from (select account_id, count(*) n, "
-                          "avg(is_executive::int) x from contacts group by 1)").fetchone()
+    contacts = db.execute(
+        "select min(n), max(n), avg(x) from (select account_id, count(*) n, "
+        "avg(is_executive::int) x from contacts group by 1)"
+    ).fetchone()
     assert contacts[0] >= 1 and contacts[1] <= 20 and 0.08 < contacts[2] < 0.25
 
 
@@ -549,19 +768,40 @@ def test_partner_of_record_history(db):
         from partner_assignments p join accounts a using (account_id) where p.valid_to is not null""").fetchall()
     assert changed  # some accounts changed partner
     # the closed assignment is followed by an open one from its valid_to, for the account's current partner
-    assert _scalar(db, """select count(*) from partner_assignments c where c.valid_to is not null and not exists (
+    assert (
+        _scalar(
+            db,
+            """select count(*) from partner_assignments c where c.valid_to is not null and not exists (
         select 1 from partner_assignments n join accounts a using (account_id) where n.account_id = c.account_id
         and n.valid_from = c.valid_to and n.valid_to is null and n.partner_id = a.partner_id
-        and n.partner_id <> c.partner_id)""") == 0
+        and n.partner_id <> c.partner_id)""",
+        )
+        == 0
+    )
     # every partner-attached account has an open assignment to its current partner; partners onboarded before
-    assert _scalar(db, """select count(*) from accounts a where a.partner_id is not null and not exists (
+    assert (
+        _scalar(
+            db,
+            """select count(*) from accounts a where a.partner_id is not null and not exists (
         select 1 from partner_assignments p where p.account_id = a.account_id and p.partner_id = a.partner_id
-        and p.valid_to is null)""") == 0
-    assert _scalar(db, "select count(*) from partner_assignments p join partners using (partner_id) "
-                       "where onboarded_date > valid_from") == 0
-    gained = _scalar(db, """select count(*) from accounts a join partner_assignments p using (account_id)
+        and p.valid_to is null)""",
+        )
+        == 0
+    )
+    assert (
+        _scalar(
+            db,
+            "select count(*) from partner_assignments p join partners using (partner_id) "
+            "where onboarded_date > valid_from",
+        )
+        == 0
+    )
+    gained = _scalar(
+        db,
+        """select count(*) from accounts a join partner_assignments p using (account_id)
         where p.valid_from > a.created_date and (select count(*) from partner_assignments q
-        where q.account_id = a.account_id) = 1""")
+        where q.account_id = a.account_id) = 1""",
+    )
     assert gained >= 1  # a direct account gained a partner during the window
 
 
@@ -574,17 +814,29 @@ def test_mid_term_item_changes(db):
         where po.product_line = pn.product_line""").fetchall()
     assert any(more for _, more in rows)  # license expansion
     assert any(edition for edition, _ in rows)  # edition upgrade
-    assert _scalar(db, """select count(*) from subscription_items o join subscription_items n
+    assert (
+        _scalar(
+            db,
+            """select count(*) from subscription_items o join subscription_items n
         on n.subscription_id = o.subscription_id and n.effective_from = o.effective_to
         join products po on po.product_id = o.product_id join products pn on pn.product_id = n.product_id
-        where po.product_line = pn.product_line and pn.edition_rank < po.edition_rank""") == 0
-    cross = _scalar(db, """select count(*) from subscription_items i join subscriptions s using (subscription_id)
+        where po.product_line = pn.product_line and pn.edition_rank < po.edition_rank""",
+        )
+        == 0
+    )
+    cross = _scalar(
+        db,
+        """select count(*) from subscription_items i join subscriptions s using (subscription_id)
         where i.effective_from > s.start_date and i.effective_to is null and not exists (
           select 1 from subscription_items o where o.subscription_id = i.subscription_id
-          and o.effective_to = i.effective_from)""")
+          and o.effective_to = i.effective_from)""",
+    )
     assert cross > 0  # cross-sell added mid-term, co-terminous
-    won = _scalar(db, """select count(*) from opportunities where lower(trim(stage)) = 'closed won'
-        and opportunity_type in ('Upsell', 'Cross-sell', 'License Expansion')""")
+    won = _scalar(
+        db,
+        """select count(*) from opportunities where lower(trim(stage)) = 'closed won'
+        and opportunity_type in ('Upsell', 'Cross-sell', 'License Expansion')""",
+    )
     assert won > 10
 
 
@@ -595,16 +847,21 @@ def test_churned_accounts_were_less_healthy_than_renewed_ones(db):
             where n.account_id = s.account_id and n.start_date between s.end_date + 1 and s.end_date + 30) renewed
         from subscriptions s where s.cancelled_date is null and s.end_date between DATE '{FIRST_WEEK}' + 90
             and DATE '{END}' - 31""")
-    usage = {r[0]: r[1:] for r in db.execute("""
+    usage = {
+        r[0]: r[1:]
+        for r in db.execute("""
         select o.renewed, avg(u.monthly_active_users / i.quantity), avg((u.api_calls > 0)::int)
         from outcome o join subscription_items i on i.subscription_id = o.subscription_id
         join products p using (product_id)
         join usage_daily u on u.account_id = o.account_id and u.product_id = i.product_id
         where p.product_line = 'Core Platform' and i.effective_to is null
-          and u.usage_date between o.end_date - 60 and o.end_date group by 1""").fetchall()}
-    nps = dict(db.execute("""select o.renewed, avg(n.score) from outcome o join nps_responses n
+          and u.usage_date between o.end_date - 60 and o.end_date group by 1""").fetchall()
+    }
+    nps = dict(
+        db.execute("""select o.renewed, avg(n.score) from outcome o join nps_responses n
         on n.account_id = o.account_id and n.responded_date between o.end_date - 180 and o.end_date
-        group by 1""").fetchall())
+        group by 1""").fetchall()
+    )
     counts = dict(db.execute("select renewed, count(*) from outcome group by 1").fetchall())
     assert counts[True] > 40 and counts[False] >= 5
     assert usage[False][0] < usage[True][0] - 0.02  # seat utilisation
@@ -613,13 +870,15 @@ def test_churned_accounts_were_less_healthy_than_renewed_ones(db):
 
 
 def test_expansions_follow_health_and_validation(db):
-    rows = dict(db.execute("""
+    rows = dict(
+        db.execute("""
         select exists (select 1 from activities a where a.account_id = o.account_id
                 and a.activity_type in ('pilot', 'proof_of_concept', 'architecture_workshop')
                 and a.activity_date between o.created_date and o.close_date) validated,
                avg((lower(trim(o.stage)) = 'closed won')::int)
         from opportunities o where o.opportunity_type in ('Upsell', 'Cross-sell', 'License Expansion')
-          and lower(trim(o.stage)) like 'closed%' group by 1""").fetchall())
+          and lower(trim(o.stage)) like 'closed%' group by 1""").fetchall()
+    )
     assert rows[True] > rows[False]
 
 

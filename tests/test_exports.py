@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -28,6 +29,7 @@ from dagster_project.defs.partner_feeds.feeds import (
     feed_folder_name,
     feed_folders,
 )
+from dagster_project.defs.reports.executive import trailing_retention
 from dagster_project.settings import REPO_ROOT, load_settings
 from tests.conftest import FIRST_WEEK
 from tests.helpers import isolated_env, query, refresh
@@ -299,10 +301,16 @@ def test_executive_page_renders_in_chromium(published, tmp_path: Path):
             ],
         )
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(page_path.as_uri())
+            # a 1,400 px window is used: content across it, two charts side by side
+            assert page.locator("main").bounding_box()["width"] >= 1350
+            bridge, retention = (page.locator(f"section#{name}").bounding_box() for name in ("arr-bridge", "retention"))
+            assert bridge["y"] == retention["y"] and retention["x"] > bridge["x"] + bridge["width"]
+            nrr_label = page.locator(".kpi .label").nth(1).inner_text()
+            assert re.fullmatch(r"NRR, trailing 12 months to \d{4}-\d{2}", nrr_label)
             charts = {
                 name: page.locator(f'svg.chart[data-chart="{name}"]')
                 for name in ("arr-bridge", "retention", "health-distribution", "tier-movements", "renewals")
@@ -317,11 +325,39 @@ def test_executive_page_renders_in_chromium(published, tmp_path: Path):
             assert page.locator("#kpis .kpi").count() >= 3
             screenshot = tmp_path / "executive.png"
             page.screenshot(path=str(screenshot), full_page=True)
+            pdf = page.pdf(format="A4", print_background=True)  # the print stylesheet, as a CFO would forward it
+            page.emulate_media(media="print")
+            page.set_viewport_size({"width": 703, "height": 1000})  # A4's printable width at 12 mm margins
+            assert page.evaluate("document.documentElement.scrollWidth") <= 703  # nothing cut off on paper
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone.goto(page_path.as_uri())
+            assert phone.evaluate("document.documentElement.scrollWidth <= innerWidth")  # no sideways page scroll
+            for name in charts:
+                box = phone.locator(f'svg.chart[data-chart="{name}"]').bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] > 100, name
+            phone.locator('table[data-table="leaderboard"]').scroll_into_view_if_needed()
+            assert phone.evaluate("document.documentElement.scrollWidth <= innerWidth")
         finally:
             browser.close()
     assert errors == []
     image = screenshot.read_bytes()
     assert image[:8] == b"\x89PNG\r\n\x1a\n" and len(image) > 50_000
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 30_000 and len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) >= 2
+
+
+def test_trailing_retention_is_the_calendar_year_of_rpt_retention_at_a_december_end(published):
+    """The page's trailing-twelve-month NRR / GRR (not a mart) follows SPEC §4 exactly: to December
+    it is rpt_retention's calendar-year row, same cohort, same constant currency."""
+    with duckdb.connect(str(published.published_duckdb), read_only=True) as con:
+        trailing = {r.month_start: r for r in trailing_retention(con)}
+        years = con.execute(
+            "select period_start, nrr, grr from rpt_retention where period_type = 'year' and dimension = 'overall'"
+        ).fetchall()
+    compared = [(start, nrr, grr) for start, nrr, grr in years if dt.date(start.year, 12, 1) in trailing]
+    assert [start for start, _, _ in compared] == [dt.date(2022, 1, 1), dt.date(2023, 1, 1)]  # 24 months to Jun 2024
+    for start, nrr, grr in compared:
+        december = trailing[dt.date(start.year, 12, 1)]
+        assert abs(december.nrr - nrr) < Decimal("1e-9") and abs(december.grr - grr) < Decimal("1e-9"), start
 
 
 def _readme_snippet(tag: str) -> str:

@@ -41,7 +41,7 @@ from decimal import Decimal
 import pytest
 
 from tests.helpers import isolated_env, query, refresh
-from tests.landing import write_minimal_landing
+from tests.landing import write_minimal_landing, write_table
 
 FIRST = dt.date(2024, 5, 13)
 WEEK = dt.date(2024, 6, 3)
@@ -145,14 +145,18 @@ DATA = {
     ],
     "usage_daily": _usage_rows(),
 }
-EMPTY = ["milestones", "business_events", "firmographics", "nps_responses", "invoices", "opportunities", "fx_rates"]
+EMPTY = ["milestones", "firmographics", "nps_responses", "invoices", "opportunities", "fx_rates"]
+# one bad row (quarantined) that touches no health metric; removed before the backfill of WEEK
+BAD_EVENT = ("E1", "H1", "not_an_event", "2024-01-10", None)
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("health")
     with isolated_env(root, FIRST) as settings:
-        write_minimal_landing(root / "landing", overrides={**DATA, **{t: [] for t in EMPTY}})
+        write_minimal_landing(
+            root / "landing", overrides={**DATA, **{t: [] for t in EMPTY}, "business_events": [BAD_EVENT]}
+        )
         assert refresh(WEEK)[0] == 0
         yield settings
 
@@ -300,7 +304,14 @@ def test_a_backfill_of_an_earlier_week_gives_the_same_rows(env):
     week-by-week refreshes, table by table, by tests/test_gate_and_backfill.py.)
     """
     snapshot = query(env.duckdb_path, "select * from marts.fct_account_health_weekly order by week_start, account_id")
+    quarantined = "select refresh_week, count(*) from marts.dq_quarantine group by 1 order by 1"
+    next_week = WEEK + dt.timedelta(weeks=1)
+    assert query(env.duckdb_path, quarantined) == [(WEEK, 1), (next_week, 1)]
+    write_table(env.landing_dir, "business_events", [])  # the bad row is fixed before the re-run
     assert refresh(WEEK)[0] == 0  # a backfill of an earlier week
     assert query(env.duckdb_path, "select * from marts.fct_account_health_weekly order by week_start, account_id") == (
         snapshot
     )
+    # a re-run replaces its week whole (replace_weeks, decision 17): a week whose quarantine is now
+    # empty is emptied; the next week's refresh log keeps its row
+    assert query(env.duckdb_path, quarantined) == [(next_week, 1)]

@@ -37,7 +37,9 @@ PLAIN_MODULES = (
     "dagster_project.defs.quality.freshness",
     "dagster_project.defs.quality.quarantine",
     "dagster_project.defs.quality.row_counts",
+    "dagster_project.defs.warehouse.refresh_window",
     "dagster_project.defs.publish.publisher",
+    "dagster_project.defs.payouts.contract",
     "dagster_project.defs.payouts.ledger",
     "dagster_project.defs.payouts.finance_files",
     "dagster_project.defs.partner_feeds.feeds",
@@ -45,6 +47,8 @@ PLAIN_MODULES = (
     "dagster_project.defs.reports.svg",
     "dagster_project.defs.operations.locking",
     "dagster_project.defs.operations.backfill",
+    "dagster_project.defs.operations.retention",
+    "dagster_project.defs.operations.summary",
 )
 
 

@@ -1,11 +1,13 @@
 """Operations without a dbt build: the failure sensor and its webhook, the writer lock, the order of the
-checks in the job, the run queue, and the backfill command's arguments."""
+checks in the job, the run queue, the backfill command's arguments, the refresh summary's headline numbers
+and what the warehouse folder keeps of earlier runs."""
 
 from __future__ import annotations
 
 import datetime as dt
 import http.server
 import json
+import os
 import re
 import subprocess
 import sys
@@ -22,7 +24,10 @@ from dagster_project.definitions import build_definitions
 from dagster_project.defs.operations.alerts import alerts_path, failure_lines, post_webhook, recent_alerts, record_alert
 from dagster_project.defs.operations.instance import get_instance
 from dagster_project.defs.operations.jobs import REFRESH_JOB
+from dagster_project.defs.operations.progress import STEP_LABELS
+from dagster_project.defs.operations.retention import KEEP_RUN_LOGS, prune_run_logs
 from dagster_project.defs.operations.sensors import FAILURE_SENSOR
+from dagster_project.defs.operations.summary import read_headline
 from dagster_project.defs.quality.checks import FRESHNESS_STEP, QUALITY_STEP
 from dagster_project.settings import Settings
 from tests.landing import write_minimal_landing
@@ -251,3 +256,71 @@ def test_status_labels_quarantine_with_each_tables_own_threshold(
     assert "Quarantine, refresh week 2024-03-04 (working warehouse): 20 of 200 landed rows" in out
     assert re.search(r"accounts +10 of +100 \(10\.00%, warning\)", out)
     assert re.search(r"contacts +10 of +100 \(10\.00%, error\)", out)
+
+
+def test_every_step_of_the_refresh_job_has_a_progress_line_label(pp_env: Settings):
+    job = build_definitions(pp_env).resolve_job_def(REFRESH_JOB)
+    assert {node.name for node in job.graph.nodes} <= set(STEP_LABELS)
+
+
+def test_a_bad_dbt_runs_setting_is_answered_before_any_run(pp_env: Settings, monkeypatch, capsys):
+    write_minimal_landing(pp_env.landing_dir)
+    for value in ("0", "-2", "three"):
+        monkeypatch.setenv("PARTNERPULSE_KEEP_DBT_RUNS", value)
+        assert main(["refresh", "--week", WEEK]) == 2
+        assert f"PARTNERPULSE_KEEP_DBT_RUNS: '{value}' is not a whole number of runs of at least 1" in (
+            capsys.readouterr().err
+        )
+    assert not (pp_env.dagster_home / "dagster.yaml").exists()  # no run, not even an instance
+
+
+def test_the_headline_numbers_come_from_the_published_marts(tmp_path):
+    published = tmp_path / "marts.duckdb"
+    with duckdb.connect(str(published)) as con:
+        con.execute(
+            "create table publish_info as select date '2024-01-22' as week_start, date '2024-01-28' as as_of_date"
+        )
+        # this week: 3 accounts scored, 2 At Risk; last week's rows do not count
+        con.execute(
+            "create table fct_account_health_weekly as select * from (values "
+            "(date '2024-01-22', 'A1', 'At Risk'), (date '2024-01-22', 'A2', 'At Risk'), "
+            "(date '2024-01-22', 'A3', 'Healthy / Maintain'), (date '2024-01-15', 'A4', 'At Risk')) "
+            "t(week_start, account_id, health_category)"
+        )
+        # NRR over the twelve months to January 2024: the cohort is A1 (100) and A2 (200) at the end of
+        # January 2023; in January 2024 A1 has 120 and A2 nothing: 120 / 300 = 40.0%
+        con.execute(
+            "create table fct_arr_monthly as select * from (values "
+            "(date '2023-01-01', date '2023-01-31', 'A1', 'USD', 100.0, 100.0, 1.0), "
+            "(date '2023-01-01', date '2023-01-31', 'A2', 'USD', 200.0, 200.0, 1.0), "
+            "(date '2024-01-01', date '2024-01-31', 'A1', 'USD', 120.0, 120.0, 1.0)) "
+            "t(month_start, month_end, account_id, currency, arr_local, arr_usd, usd_per_unit)"
+        )
+        # due: the open periods' lines, each rounded to cents as in the finance files:
+        # 10.01 - 3.34 + 100.00 = 106.67; the closed November is paid already
+        con.execute(
+            "create table fct_incentive_payouts as select payout_period, cast(amount_usd as decimal(38, 6)) "
+            "as amount_usd, period_status from (values "
+            "(date '2024-01-01', 10.005, 'open'), (date '2024-01-01', -3.335, 'open'), "
+            "(date '2023-12-01', 100.0, 'open'), (date '2023-11-01', 500.0, 'closed')) "
+            "t(payout_period, amount_usd, period_status)"
+        )
+    assert read_headline(published).lines() == [
+        "This week (week of 2024-01-22, data as of 2024-01-28), from the published marts:",
+        "  Accounts scored: 3; At Risk: 2 (66.7%)",
+        "  NRR: 40.0%, trailing 12 months Feb 2023 – Jan 2024",
+        "  Payouts due: 106.67 USD in 2 open payout period(s) (2023-12 … 2024-01)",
+    ]
+
+
+def test_the_logs_folder_keeps_only_the_newest_run_logs(tmp_path):
+    for index in range(KEEP_RUN_LOGS + 5):
+        path = tmp_path / f"refresh-{index:02d}.log"
+        path.write_text("log\n")
+        os.utime(path, (1_700_000_000 + index, 1_700_000_000 + index))
+    (tmp_path / "notes.txt").write_text("not a run log\n")
+    removed = prune_run_logs(tmp_path)
+    assert sorted(p.name for p in removed) == [f"refresh-{index:02d}.log" for index in range(5)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"refresh-{index:02d}.log" for index in range(5, KEEP_RUN_LOGS + 5)] + ["notes.txt"]
+    )

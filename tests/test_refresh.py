@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 from dagster_project.cli import main
+from dagster_project.defs.operations.instance import get_instance
 from dagster_project.settings import Settings
 from tests.helpers import isolated_env, query, refresh
 from tests.landing import write_minimal_landing, write_table
@@ -145,6 +147,47 @@ def test_structural_error_stops_before_publishing_and_keeps_the_old_file(scenari
     assert "nothing was published" in scenario.third_err
     assert "subscriptions.csv: required column end_date is missing" in scenario.third_err
     assert scenario.digests_after_third == scenario.digests_before_third
+
+
+# The weekly tables: the models written with the replace_weeks strategy (refresh_window.py), which
+# hold one slice per week; every other dbt asset is rebuilt whole by each refresh.
+WEEKLY_TABLES = [
+    dg.AssetKey(["intermediate", "int_account_weeks_health_snapshotted"]),
+    dg.AssetKey(["marts", "fct_account_health_weekly"]),
+    dg.AssetKey(["marts", "fct_expansion_readiness_weekly"]),
+    dg.AssetKey(["marts", "fct_expansion_recommendations"]),
+    dg.AssetKey(["marts", "fct_expansion_signals"]),
+    dg.AssetKey(["marts", "rpt_campaign_audiences"]),
+]
+
+
+def test_the_weeks_a_refresh_built_are_materialized_partitions_in_dagster(scenario: Scenario):
+    """The first refresh (week 2024-06-17) built the weekly tables' history from 2024-01-01; the UI
+    shows those weeks as materialized, not "2 materialized · 24 missing"."""
+    settings = scenario.settings
+    instance = get_instance(settings)
+    history = [FIRST_WEEK + dt.timedelta(weeks=i) for i in range(24)]  # 2024-01-01 … 2024-06-10
+    assert history[-1] == WEEK - dt.timedelta(weeks=1)
+    held = {week.isoformat() for week in [*history, WEEK, NEXT_WEEK]}  # 26 weeks
+    for key in WEEKLY_TABLES:
+        assert instance.get_materialized_partitions(key) == held, key.to_user_string()
+        (record,) = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=["2024-01-01"]), limit=5
+        ).records
+        assert record.asset_materialization.description == (
+            "Week 2024-01-01 written by the dbt build of week(s) 2024-06-17 … 2024-06-17 (not held before)."
+        )
+    # what the warehouse records as built is what Dagster shows
+    built = query(
+        settings.duckdb_path,
+        "select model_name, count(distinct week_start), min(week_start) from ops.weeks_built group by 1 order by 1",
+    )
+    assert built == sorted((key.path[-1], 26, FIRST_WEEK) for key in WEEKLY_TABLES)
+    # a table rebuilt whole holds no weekly slices: its partitions are the weeks refreshed
+    assert instance.get_materialized_partitions(dg.AssetKey(["marts", "dim_accounts"])) == {
+        WEEK.isoformat(),
+        NEXT_WEEK.isoformat(),
+    }
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""`partnerpulse ui` (what `make ui` runs) serves the Dagster UI with the project's definitions loaded."""
+"""`partnerpulse ui` (what `make ui` runs) serves the Dagster UI with the project's definitions loaded,
+as the code location `partnerpulse`, without the first-visit community pop-up."""
 
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ import time
 import urllib.request
 from pathlib import Path
 
+from dagster_project.defs.operations.instance import DAGSTER_YAML, ensure_dagster_home, get_instance
+from dagster_project.settings import Settings
+
 QUERY = (
     "{ repositoriesOrError { ... on RepositoryConnection { nodes { jobs { name } "
     "schedules { name cronSchedule } } } } "
     "workspaceOrError { ... on Workspace { locationEntries { name locationOrLoadError { __typename "
-    "... on PythonError { message } } } } } }"
+    "... on PythonError { message } } } } } "
+    "shouldShowNux }"
 )
 
 
@@ -59,6 +64,8 @@ def test_ui_serves_the_definitions(pp_env, tmp_path: Path):
         assert answer is not None, (tmp_path / "ui.log").read_text()[-3000:]
         location = answer["data"]["workspaceOrError"]["locationEntries"][0]["locationOrLoadError"]
         assert location["__typename"] == "RepositoryLocation", location
+        assert [entry["name"] for entry in answer["data"]["workspaceOrError"]["locationEntries"]] == ["partnerpulse"]
+        assert answer["data"]["shouldShowNux"] is False  # nux.enabled: false in DAGSTER_HOME/dagster.yaml
         repository = answer["data"]["repositoriesOrError"]["nodes"][0]
         assert "partnerpulse_weekly_refresh" in {job["name"] for job in repository["jobs"]}
         assert repository["schedules"] == [{"name": "weekly_refresh_schedule", "cronSchedule": "0 6 * * 1"}]
@@ -69,3 +76,35 @@ def test_ui_serves_the_definitions(pp_env, tmp_path: Path):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
+
+
+def test_the_instance_the_cli_creates_has_no_community_pop_up(pp_env: Settings):
+    instance = get_instance(pp_env)
+    assert (instance.nux_enabled, instance.telemetry_enabled) == (False, False)
+    assert instance.get_settings("nux") == {"enabled": False}
+
+
+PREVIOUS_DEFAULT = """\
+# Written by PartnerPulse on first use; edit freely.
+telemetry:
+  enabled: false
+# One run writing the warehouse at a time: runs launched by the daemon (schedule, UI, backfills)
+# wait in the run queue; in-process CLI runs are kept apart by the warehouse lock (locking.py).
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+"""
+
+
+def test_an_unchanged_earlier_default_is_upgraded_and_an_edited_one_kept(pp_env: Settings):
+    config = pp_env.dagster_home / "dagster.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text(PREVIOUS_DEFAULT, encoding="utf-8")
+    ensure_dagster_home(pp_env)
+    assert config.read_text(encoding="utf-8") == DAGSTER_YAML
+    assert config.read_text(encoding="utf-8").endswith("nux:\n  enabled: false\n")
+
+    edited = "telemetry:\n  enabled: true\n"
+    config.write_text(edited, encoding="utf-8")
+    ensure_dagster_home(pp_env)
+    assert config.read_text(encoding="utf-8") == edited

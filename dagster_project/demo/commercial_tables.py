@@ -88,24 +88,28 @@ def master_tables(
     a = accounts
     current = a.partner_at(np.arange(a.n), np.full(a.n, win.end))
     out = {
-        "partners": pa.table({
-            "partner_id": ids.partner,
-            "partner_name": partners.name,
-            "partner_type": with_variants(PARTNER_TYPES, partners.ptype, rng, 0.06),
-            "partner_tier": lookup(PARTNER_TIERS, partners.tier),
-            "region": lookup(REGIONS, partners.region),
-            "onboarded_date": dates(partners.onboarded),
-        }),
-        "accounts": pa.table({
-            "account_id": ids.account,
-            "account_name": a.name,
-            "partner_id": lookup(ids.partner, current),
-            "segment": with_variants(SEGMENTS, a.segment, rng, 0.03),
-            "industry": lookup(cat.INDUSTRIES, a.industry),
-            "region": lookup(REGIONS, a.region),
-            "country": lookup(cat.COUNTRY_CODES, a.country),
-            "created_date": dates(a.created),
-        }),
+        "partners": pa.table(
+            {
+                "partner_id": ids.partner,
+                "partner_name": partners.name,
+                "partner_type": with_variants(PARTNER_TYPES, partners.ptype, rng, 0.06),
+                "partner_tier": lookup(PARTNER_TIERS, partners.tier),
+                "region": lookup(REGIONS, partners.region),
+                "onboarded_date": dates(partners.onboarded),
+            }
+        ),
+        "accounts": pa.table(
+            {
+                "account_id": ids.account,
+                "account_name": a.name,
+                "partner_id": lookup(ids.partner, current),
+                "segment": with_variants(SEGMENTS, a.segment, rng, 0.03),
+                "industry": lookup(cat.INDUSTRIES, a.industry),
+                "region": lookup(REGIONS, a.region),
+                "country": lookup(cat.COUNTRY_CODES, a.country),
+                "created_date": dates(a.created),
+            }
+        ),
     }
     # partner of record history: first assignment from creation, second from the change day
     first = np.flatnonzero(a.partner_first >= 0)
@@ -113,41 +117,55 @@ def master_tables(
     pa_acc = np.concatenate([first, second])
     pa_partner = np.concatenate([a.partner_first[first], a.partner_second[second]])
     pa_from = np.concatenate([a.created[first], a.change_day[second]])
-    pa_to = np.concatenate([np.where(a.change_day[first] < NO_DAY, a.change_day[first], NULL),
-                            np.full(len(second), NULL)])
+    pa_to = np.concatenate(
+        [np.where(a.change_day[first] < NO_DAY, a.change_day[first], NULL), np.full(len(second), NULL)]
+    )
     order = np.lexsort((pa_from, pa_acc))
-    out["partner_assignments"] = pa.table({
-        "account_id": lookup(ids.account, pa_acc[order]),
-        "partner_id": lookup(ids.partner, pa_partner[order]),
-        "valid_from": dates(pa_from[order]),
-        "valid_to": dates(pa_to[order]),
-    })
-    out["contacts"] = pa.table({
-        "contact_id": ids.contact,
-        "account_id": lookup(ids.account, contacts.account),
-        "title": contacts.title,
-        "is_executive": bools(contacts.is_exec),
-        "created_date": dates(contacts.created),
-    })
-    out["products"] = pa.table({
-        "product_id": ids.product,
-        "product_name": pa.array([p[1] for p in cat.PRODUCTS]),
-        "product_line": lookup(PRODUCT_LINES, cat.PROD_LINE),
-        "edition_rank": pa.array(cat.PROD_RANK),
-        "pricing_model": lookup(PRICING_MODELS, cat.PROD_MODEL),
-        "list_price_annual": pa.array(cat.PROD_PRICE),
-    })
-    out["features"] = pa.table({
-        "feature_id": ids.feature,
-        "product_id": lookup(ids.product, cat.FEATURE_PRODUCT),
-        "feature_name": pa.array(list(cat.FEATURE_NAME)),
-        "feature_tier": lookup(FEATURE_TIERS, cat.FEATURE_TIER),
-    })
+    out["partner_assignments"] = pa.table(
+        {
+            "account_id": lookup(ids.account, pa_acc[order]),
+            "partner_id": lookup(ids.partner, pa_partner[order]),
+            "valid_from": dates(pa_from[order]),
+            "valid_to": dates(pa_to[order]),
+        }
+    )
+    out["contacts"] = pa.table(
+        {
+            "contact_id": ids.contact,
+            "account_id": lookup(ids.account, contacts.account),
+            "title": contacts.title,
+            "is_executive": bools(contacts.is_exec),
+            "created_date": dates(contacts.created),
+        }
+    )
+    out["products"] = pa.table(
+        {
+            "product_id": ids.product,
+            "product_name": pa.array([p[1] for p in cat.PRODUCTS]),
+            "product_line": lookup(PRODUCT_LINES, cat.PROD_LINE),
+            "edition_rank": pa.array(cat.PROD_RANK),
+            "pricing_model": lookup(PRICING_MODELS, cat.PROD_MODEL),
+            "list_price_annual": pa.array(cat.PROD_PRICE),
+        }
+    )
+    out["features"] = pa.table(
+        {
+            "feature_id": ids.feature,
+            "product_id": lookup(ids.product, cat.FEATURE_PRODUCT),
+            "feature_name": pa.array(list(cat.FEATURE_NAME)),
+            "feature_tier": lookup(FEATURE_TIERS, cat.FEATURE_TIER),
+        }
+    )
     return out
 
 
 def commercial_tables(
-    com: Commercial, accounts: Accounts, partners: Partners, health: Health, ids: Ids, win: Window,
+    com: Commercial,
+    accounts: Accounts,
+    partners: Partners,
+    health: Health,
+    ids: Ids,
+    win: Window,
     streams: Streams,
 ) -> Books:
     """subscriptions, subscription_items, opportunities, invoices; also fills ids.sub."""
@@ -162,17 +180,19 @@ def commercial_tables(
     status = np.where(cancelled >= 0, 1, np.where(s["end"] < win.end, 2, 0))
     renewed = s["renewed_from"].astype(np.int64)
     acc_cur = accounts.currency[s["acc"]]
-    subscriptions = pa.table({
-        "subscription_id": ids.sub.take(s_order),
-        "account_id": lookup(ids.account, s["acc"][s_order]),
-        "currency": lookup(CURRENCIES, acc_cur[s_order]),
-        "start_date": dates(s["start"][s_order]),
-        "end_date": dates(s["end"][s_order]),
-        "auto_renew": bools(s["auto_renew"][s_order]),
-        "status": lookup(SUBSCRIPTION_STATUSES, status[s_order]),
-        "cancelled_date": dates(cancelled[s_order]),
-        "renewed_from_subscription_id": lookup(ids.sub, renewed[s_order]),
-    })
+    subscriptions = pa.table(
+        {
+            "subscription_id": ids.sub.take(s_order),
+            "account_id": lookup(ids.account, s["acc"][s_order]),
+            "currency": lookup(CURRENCIES, acc_cur[s_order]),
+            "start_date": dates(s["start"][s_order]),
+            "end_date": dates(s["end"][s_order]),
+            "auto_renew": bools(s["auto_renew"][s_order]),
+            "status": lookup(SUBSCRIPTION_STATUSES, status[s_order]),
+            "cancelled_date": dates(cancelled[s_order]),
+            "renewed_from_subscription_id": lookup(ids.sub, renewed[s_order]),
+        }
+    )
     stop = np.where(cancelled >= 0, np.minimum(cancelled, s["end"] + 1), s["end"] + 1)
 
     # items ---------------------------------------------------------------------------------------
@@ -180,16 +200,18 @@ def commercial_tables(
     i_order = np.lexsort((it["line"], it["eff_from"], s_rank[isub]))
     n_it = len(i_order)
     eff_to = it["eff_to"].astype(np.int64)
-    items = pa.table({
-        "item_id": make_ids("ITM-", np.arange(1, n_it + 1), id_width(n_it, 8)),
-        "subscription_id": ids.sub.take(isub[i_order]),
-        "product_id": lookup(ids.product, it["prod"][i_order]),
-        "quantity": pa.array(it["qty"][i_order].astype(np.int64)),
-        "unit_price_annual": floats(it["price"][i_order], 2),
-        "discount_pct": floats(it["disc"][i_order], 1),
-        "effective_from": dates(it["eff_from"][i_order]),
-        "effective_to": dates(eff_to[i_order]),
-    })
+    items = pa.table(
+        {
+            "item_id": make_ids("ITM-", np.arange(1, n_it + 1), id_width(n_it, 8)),
+            "subscription_id": ids.sub.take(isub[i_order]),
+            "product_id": lookup(ids.product, it["prod"][i_order]),
+            "quantity": pa.array(it["qty"][i_order].astype(np.int64)),
+            "unit_price_annual": floats(it["price"][i_order], 2),
+            "discount_pct": floats(it["disc"][i_order], 1),
+            "effective_from": dates(it["eff_from"][i_order]),
+            "effective_to": dates(eff_to[i_order]),
+        }
+    )
     # holdings: item coverage clipped to its subscription (cancellation included)
     h_to = np.minimum(np.where(eff_to >= 0, eff_to, FAR_DAY), stop[isub])
     h_from = np.maximum(it["eff_from"].astype(np.int64), s["start"][isub])
@@ -204,40 +226,60 @@ def commercial_tables(
     role = np.where(partner >= 0, (rng.random(n_op) >= 0.6).astype(np.int64), -1)
     stage_rng = streams.get("tables/stage-variants")
     o = o_order
-    opportunities = pa.table({
-        "opportunity_id": make_ids("OPP-", np.arange(1, n_op + 1), id_width(n_op, 7)),
-        "account_id": lookup(ids.account, oacc[o]),
-        "partner_id": lookup(ids.partner, partner[o]),
-        "partner_role": lookup(PARTNER_ROLES, role[o]),
-        "opportunity_type": lookup(OPPORTUNITY_TYPES, op["otype"][o].astype(np.int64)),
-        "product_id": lookup(ids.product, op["prod"][o].astype(np.int64)),
-        "stage": with_variants(STAGES, op["stage"][o].astype(np.int64), stage_rng, 0.03),
-        "amount_arr": floats(op["amount"][o], 2),
-        "currency": lookup(CURRENCIES, accounts.currency[oacc[o]]),
-        "trigger_type": lookup(TRIGGER_TYPES, op["trigger"][o].astype(np.int64)),
-        "created_date": dates(created[o]),
-        "close_date": dates(close[o]),
-        "renewal_subscription_id": lookup(ids.sub, op["renewal_sub"][o].astype(np.int64)),
-    })
+    opportunities = pa.table(
+        {
+            "opportunity_id": make_ids("OPP-", np.arange(1, n_op + 1), id_width(n_op, 7)),
+            "account_id": lookup(ids.account, oacc[o]),
+            "partner_id": lookup(ids.partner, partner[o]),
+            "partner_role": lookup(PARTNER_ROLES, role[o]),
+            "opportunity_type": lookup(OPPORTUNITY_TYPES, op["otype"][o].astype(np.int64)),
+            "product_id": lookup(ids.product, op["prod"][o].astype(np.int64)),
+            "stage": with_variants(STAGES, op["stage"][o].astype(np.int64), stage_rng, 0.03),
+            "amount_arr": floats(op["amount"][o], 2),
+            "currency": lookup(CURRENCIES, accounts.currency[oacc[o]]),
+            "trigger_type": lookup(TRIGGER_TYPES, op["trigger"][o].astype(np.int64)),
+            "created_date": dates(created[o]),
+            "close_date": dates(close[o]),
+            "renewal_subscription_id": lookup(ids.sub, op["renewal_sub"][o].astype(np.int64)),
+        }
+    )
 
     invoices = _invoices(s, s_rank, stop, it, accounts, health, ids, win, rng)
     h_keep = h_to > h_from
     hold = np.flatnonzero(h_keep)
     hold = hold[np.lexsort((h_from[hold], it["prod"][hold], it["acc"][hold]))]
     return Books(
-        subscriptions=subscriptions, subscription_items=items, opportunities=opportunities, invoices=invoices,
-        sub_acc=s["acc"].astype(np.int64), sub_start=s["start"].astype(np.int64), sub_end=s["end"].astype(np.int64),
-        sub_stop=stop.astype(np.int64), item_acc=it["acc"][hold].astype(np.int64),
-        item_prod=it["prod"][hold].astype(np.int64), item_qty=it["qty"][hold].astype(np.int64),
-        item_from=h_from[hold], item_to=h_to[hold], opp_acc=oacc, opp_type=op["otype"].astype(np.int64),
-        opp_created=created, opp_close=close, opp_validation=op["validation_day"].astype(np.int64),
+        subscriptions=subscriptions,
+        subscription_items=items,
+        opportunities=opportunities,
+        invoices=invoices,
+        sub_acc=s["acc"].astype(np.int64),
+        sub_start=s["start"].astype(np.int64),
+        sub_end=s["end"].astype(np.int64),
+        sub_stop=stop.astype(np.int64),
+        item_acc=it["acc"][hold].astype(np.int64),
+        item_prod=it["prod"][hold].astype(np.int64),
+        item_qty=it["qty"][hold].astype(np.int64),
+        item_from=h_from[hold],
+        item_to=h_to[hold],
+        opp_acc=oacc,
+        opp_type=op["otype"].astype(np.int64),
+        opp_created=created,
+        opp_close=close,
+        opp_validation=op["validation_day"].astype(np.int64),
     )
 
 
-
 def _invoices(
-    s: dict[str, np.ndarray], s_rank: np.ndarray, stop: np.ndarray, it: dict[str, np.ndarray], accounts: Accounts,
-    health: Health, ids: Ids, win: Window, rng: np.random.Generator,
+    s: dict[str, np.ndarray],
+    s_rank: np.ndarray,
+    stop: np.ndarray,
+    it: dict[str, np.ndarray],
+    accounts: Accounts,
+    health: Health,
+    ids: Ids,
+    win: Window,
+    rng: np.random.Generator,
 ) -> pa.Table:
     """Annual-in-advance invoices per subscription year; amount = ARR in force on the invoice date."""
     term = s["term"].astype(np.int64)
@@ -271,14 +313,16 @@ def _invoices(
     status = np.where(void, 2, np.where(bad, 3, np.where(settled, 1, 0)))
     order = np.lexsort((inv_date, s_rank[sub]))
     n_inv = len(order)
-    return pa.table({
-        "invoice_id": make_ids("INV-", np.arange(1, n_inv + 1), id_width(n_inv, 7)),
-        "subscription_id": ids.sub.take(sub[order]),
-        "account_id": lookup(ids.account, acc[order]),
-        "invoice_date": dates(inv_date[order]),
-        "due_date": dates(due[order]),
-        "amount": floats(amount[order], 2),
-        "currency": lookup(CURRENCIES, accounts.currency[acc[order]]),
-        "paid_date": dates(np.where(settled, paid, NULL)[order]),
-        "status": lookup(INVOICE_STATUSES, status[order]),
-    })
+    return pa.table(
+        {
+            "invoice_id": make_ids("INV-", np.arange(1, n_inv + 1), id_width(n_inv, 7)),
+            "subscription_id": ids.sub.take(sub[order]),
+            "account_id": lookup(ids.account, acc[order]),
+            "invoice_date": dates(inv_date[order]),
+            "due_date": dates(due[order]),
+            "amount": floats(amount[order], 2),
+            "currency": lookup(CURRENCIES, accounts.currency[acc[order]]),
+            "paid_date": dates(np.where(settled, paid, NULL)[order]),
+            "status": lookup(INVOICE_STATUSES, status[order]),
+        }
+    )

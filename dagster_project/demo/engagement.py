@@ -21,14 +21,37 @@ from .simulation import CROSS_SELL, LICENSE_EXPANSION, RENEWAL, UPSELL
 LOOKBACK_WEEKS = 52  # engagement history before the usage window (trailing 180/365-day metrics)
 _A = {name: i for i, name in enumerate(ACTIVITY_TYPES)}
 # background activity types generated weekly, and the chance each involves an executive contact
-_BG_TYPES = np.array([_A[t] for t in (
-    "qbr", "executive_meeting", "success_plan_review", "roadmap_session", "adoption_review", "training_session",
-    "other", "expansion_outreach", "pilot",
-)])
+_BG_TYPES = np.array(
+    [
+        _A[t]
+        for t in (
+            "qbr",
+            "executive_meeting",
+            "success_plan_review",
+            "roadmap_session",
+            "adoption_review",
+            "training_session",
+            "other",
+            "expansion_outreach",
+            "pilot",
+        )
+    ]
+)
 _EXEC_P = np.zeros(len(ACTIVITY_TYPES))
-for _t, _p in (("qbr", 0.6), ("executive_meeting", 1.0), ("success_plan_review", 0.3), ("roadmap_session", 0.4),
-               ("adoption_review", 0.1), ("other", 0.1), ("expansion_outreach", 0.2), ("onboarding_workshop", 0.3),
-               ("renewal_call", 0.4), ("pilot", 0.2), ("proof_of_concept", 0.2), ("architecture_workshop", 0.3)):
+for _t, _p in (
+    ("qbr", 0.6),
+    ("executive_meeting", 1.0),
+    ("success_plan_review", 0.3),
+    ("roadmap_session", 0.4),
+    ("adoption_review", 0.1),
+    ("other", 0.1),
+    ("expansion_outreach", 0.2),
+    ("onboarding_workshop", 0.3),
+    ("renewal_call", 0.4),
+    ("pilot", 0.2),
+    ("proof_of_concept", 0.2),
+    ("architecture_workshop", 0.3),
+):
     _EXEC_P[_A[_t]] = _p
 
 
@@ -58,8 +81,14 @@ def active_matrix(books: Books, n_accounts: int, win: Window) -> np.ndarray:
 
 
 def build_engagement(
-    accounts: Accounts, partners: Partners, contacts: Contacts, health: Health, books: Books, ids: Ids,
-    win: Window, streams: Streams,
+    accounts: Accounts,
+    partners: Partners,
+    contacts: Contacts,
+    health: Health,
+    books: Books,
+    ids: Ids,
+    win: Window,
+    streams: Streams,
 ) -> dict[str, pa.Table]:
     """All engagement-side tables."""
     active = active_matrix(books, accounts.n, win)
@@ -72,18 +101,35 @@ def build_engagement(
 
 
 def _weekly_tables(
-    a: Accounts, partners: Partners, contacts: Contacts, health: Health, books: Books, ids: Ids, win: Window,
-    streams: Streams, active: np.ndarray,
+    a: Accounts,
+    partners: Partners,
+    contacts: Contacts,
+    health: Health,
+    books: Books,
+    ids: Ids,
+    win: Window,
+    streams: Streams,
+    active: np.ndarray,
 ) -> dict[str, pa.Table]:
     rng = streams.get("engagement")
     acts, tix, nps, trn, evs = _Parts(), _Parts(), _Parts(), _Parts(), _Parts()
     w_lo = win.window_week0 - LOOKBACK_WEEKS
     nps_phase = np.floor(streams.uniform("nps-phase", np.arange(a.n)) * 13).astype(np.int64)
     growth = np.maximum(a.growth, 0.0)
-    ev_w = np.stack([
-        0.05 + 0.5 * growth, 0.07 + 0.5 * growth, np.full(a.n, 0.07), np.full(a.n, 0.07), np.full(a.n, 0.14),
-        np.full(a.n, 0.16), np.full(a.n, 0.10), 0.05 + 0.3 * growth, np.zeros(a.n),
-    ], axis=1)
+    ev_w = np.stack(
+        [
+            0.05 + 0.5 * growth,
+            0.07 + 0.5 * growth,
+            np.full(a.n, 0.07),
+            np.full(a.n, 0.07),
+            np.full(a.n, 0.14),
+            np.full(a.n, 0.16),
+            np.full(a.n, 0.10),
+            0.05 + 0.3 * growth,
+            np.zeros(a.n),
+        ],
+        axis=1,
+    )
     for w in range(w_lo, win.n_weeks):
         d0 = win.sim_start + 7 * w
         acc = np.flatnonzero(active[:, w])
@@ -96,22 +142,26 @@ def _weekly_tables(
         segf = np.array([0.6, 1.0, 1.4])[seg]
         pf = np.where(partner >= 0, 1.0 + 0.3 * q, 0.8)
         # activities
-        rates = np.stack([
-            (0.4 + 0.8 * hn) / 13.0 * pf * segf,
-            0.03 * (0.15 + 1.3 * hn**2) * pf * segf,
-            0.03 * (0.3 + hn) * pf,
-            0.015 * (0.2 + hn) * segf,
-            0.025 * pf,
-            0.02 * segf,
-            np.full(k, 0.01),
-            0.004 * hn,
-            np.full(k, 0.002),
-        ], axis=1)
+        rates = np.stack(
+            [
+                (0.4 + 0.8 * hn) / 13.0 * pf * segf,
+                0.03 * (0.15 + 1.3 * hn**2) * pf * segf,
+                0.03 * (0.3 + hn) * pf,
+                0.015 * (0.2 + hn) * segf,
+                0.025 * pf,
+                0.02 * segf,
+                np.full(k, 0.01),
+                0.004 * hn,
+                np.full(k, 0.002),
+            ],
+            axis=1,
+        )
         counts = rng.poisson(rates)
         r, c = np.nonzero(counts)
         rep = counts[r, c]
-        acts.add(acc=np.repeat(acc[r], rep), atype=np.repeat(_BG_TYPES[c], rep),
-                 day=d0 + rng.integers(0, 7, int(rep.sum())))
+        acts.add(
+            acc=np.repeat(acc[r], rep), atype=np.repeat(_BG_TYPES[c], rep), day=d0 + rng.integers(0, 7, int(rep.sum()))
+        )
         # support tickets
         lam = np.array([1.0, 2.0, 4.0])[seg] * (0.04 + 0.30 * (1.0 - hn) ** 2)
         nt = rng.poisson(lam)
@@ -150,24 +200,32 @@ def _weekly_tables(
     # deal-linked activities: validation steps, expansion outreach, renewal calls, onboarding workshops
     lo_day = win.sim_start + 7 * w_lo
     val = books.opp_validation >= 0
-    v_type = rng.choice([_A["pilot"], _A["proof_of_concept"], _A["architecture_workshop"]], int(val.sum()),
-                        p=[0.35, 0.35, 0.3])
+    v_type = rng.choice(
+        [_A["pilot"], _A["proof_of_concept"], _A["architecture_workshop"]], int(val.sum()), p=[0.35, 0.35, 0.3]
+    )
     acts.add(acc=books.opp_acc[val], atype=v_type, day=books.opp_validation[val])
     exp = np.isin(books.opp_type, [UPSELL, CROSS_SELL, LICENSE_EXPANSION]) & (rng.random(len(books.opp_type)) < 0.7)
-    acts.add(acc=books.opp_acc[exp], atype=np.int64(_A["expansion_outreach"]),
-             day=books.opp_created[exp] - rng.integers(0, 11, int(exp.sum())))
+    acts.add(
+        acc=books.opp_acc[exp],
+        atype=np.int64(_A["expansion_outreach"]),
+        day=books.opp_created[exp] - rng.integers(0, 11, int(exp.sum())),
+    )
     ren = books.opp_type == RENEWAL
     n_calls = np.where(ren, rng.integers(1, 3, len(ren)), 0)
     r_idx = np.repeat(np.arange(len(ren)), n_calls)
     r_end = np.where(books.opp_close[r_idx] >= 0, books.opp_close[r_idx], win.end)
     r_len = np.maximum(r_end - books.opp_created[r_idx], 1)
-    acts.add(acc=books.opp_acc[r_idx], atype=np.int64(_A["renewal_call"]),
-             day=books.opp_created[r_idx] + np.floor(rng.random(len(r_idx)) * r_len).astype(np.int64))
+    acts.add(
+        acc=books.opp_acc[r_idx],
+        atype=np.int64(_A["renewal_call"]),
+        day=books.opp_created[r_idx] + np.floor(rng.random(len(r_idx)) * r_len).astype(np.int64),
+    )
     fs = np.flatnonzero(a.first_start >= 0)
     n_ws = rng.integers(1, 4, len(fs))
     o_acc = np.repeat(fs, n_ws)
-    acts.add(acc=o_acc, atype=np.int64(_A["onboarding_workshop"]),
-             day=a.first_start[o_acc] + rng.integers(2, 61, len(o_acc)))
+    acts.add(
+        acc=o_acc, atype=np.int64(_A["onboarding_workshop"]), day=a.first_start[o_acc] + rng.integers(2, 61, len(o_acc))
+    )
 
     return {
         "activities": _activities_table(acts.get(), a, contacts, ids, win, lo_day, streams),
@@ -197,14 +255,16 @@ def _activities_table(
     want_exec = rng.random(n) < _EXEC_P[atype]
     contact = contacts.pick(acc, day, rng.random(n), exec_only=want_exec)
     no_contact = (rng.random(n) < 0.08) & (atype != _A["executive_meeting"])
-    return pa.table({
-        "activity_id": make_ids("ACT-", np.arange(1, n + 1), id_width(n, 8)),
-        "account_id": lookup(ids.account, acc),
-        "partner_id": lookup(ids.partner, np.where(partner_run, partner, -1)),
-        "contact_id": lookup(ids.contact, np.where(no_contact, -1, contact)),
-        "activity_type": with_variants(ACTIVITY_TYPES, atype, rng, 0.01),
-        "activity_date": dates(day),
-    })
+    return pa.table(
+        {
+            "activity_id": make_ids("ACT-", np.arange(1, n + 1), id_width(n, 8)),
+            "account_id": lookup(ids.account, acc),
+            "partner_id": lookup(ids.partner, np.where(partner_run, partner, -1)),
+            "contact_id": lookup(ids.contact, np.where(no_contact, -1, contact)),
+            "activity_type": with_variants(ACTIVITY_TYPES, atype, rng, 0.01),
+            "activity_date": dates(day),
+        }
+    )
 
 
 def _tickets_table(p: dict[str, np.ndarray], ids: Ids, win: Window, streams: Streams) -> pa.Table:
@@ -225,14 +285,16 @@ def _tickets_table(p: dict[str, np.ndarray], ids: Ids, win: Window, streams: Str
     still_open = (closed > end_ts) | ((day > win.end - 120) & (rng.random(n) < 0.02))
     csat = np.clip(np.round(1.8 + 3.4 * hn + rng.normal(0.0, 0.8, n)), 1, 5).astype(np.int64)
     has_csat = ~still_open & (rng.random(n) < 0.5)
-    return pa.table({
-        "ticket_id": make_ids("TKT-", np.arange(1, n + 1), id_width(n, 8)),
-        "account_id": lookup(ids.account, acc),
-        "opened_at": timestamps(opened),
-        "closed_at": timestamps(closed, null=still_open),
-        "priority": with_variants(PRIORITIES, prio, rng, 0.02),
-        "csat_score": ints(csat, null=~has_csat),
-    })
+    return pa.table(
+        {
+            "ticket_id": make_ids("TKT-", np.arange(1, n + 1), id_width(n, 8)),
+            "account_id": lookup(ids.account, acc),
+            "opened_at": timestamps(opened),
+            "closed_at": timestamps(closed, null=still_open),
+            "priority": with_variants(PRIORITIES, prio, rng, 0.02),
+            "csat_score": ints(csat, null=~has_csat),
+        }
+    )
 
 
 def _nps_table(
@@ -247,13 +309,15 @@ def _nps_table(
     score = np.clip(np.round(1.5 + 9.0 * hn + rng.normal(0.0, 1.3, n)), 0, 10).astype(np.int64)
     contact = contacts.pick(acc, day, rng.random(n))
     anonymous = rng.random(n) < 0.1
-    return pa.table({
-        "response_id": make_ids("NPS-", np.arange(1, n + 1), id_width(n, 7)),
-        "account_id": lookup(ids.account, acc),
-        "contact_id": lookup(ids.contact, np.where(anonymous, -1, contact)),
-        "responded_date": dates(day),
-        "score": ints(score),
-    })
+    return pa.table(
+        {
+            "response_id": make_ids("NPS-", np.arange(1, n + 1), id_width(n, 7)),
+            "account_id": lookup(ids.account, acc),
+            "contact_id": lookup(ids.contact, np.where(anonymous, -1, contact)),
+            "responded_date": dates(day),
+            "score": ints(score),
+        }
+    )
 
 
 def _training_table(p: dict[str, np.ndarray], ids: Ids, win: Window, streams: Streams) -> pa.Table:
@@ -265,13 +329,15 @@ def _training_table(p: dict[str, np.ndarray], ids: Ids, win: Window, streams: St
     completes = rng.random(n) < np.clip(1.15 * hn**0.6, 0.05, 0.98)
     done = day + np.clip(np.round(rng.lognormal(np.log(8.0), 0.6, n)), 1, 120).astype(np.int64)
     completed = completes & (done <= win.end)
-    return pa.table({
-        "enrollment_id": make_ids("ENR-", np.arange(1, n + 1), id_width(n, 7)),
-        "account_id": lookup(ids.account, acc),
-        "course_id": lookup(cat.COURSES, rng.integers(0, len(cat.COURSES), n)),
-        "enrolled_date": dates(day),
-        "completed_date": dates(np.where(completed, done, NULL)),
-    })
+    return pa.table(
+        {
+            "enrollment_id": make_ids("ENR-", np.arange(1, n + 1), id_width(n, 7)),
+            "account_id": lookup(ids.account, acc),
+            "course_id": lookup(cat.COURSES, rng.integers(0, len(cat.COURSES), n)),
+            "enrolled_date": dates(day),
+            "completed_date": dates(np.where(completed, done, NULL)),
+        }
+    )
 
 
 def _events_table(p: dict[str, np.ndarray], ids: Ids, win: Window, lo_day: int, streams: Streams) -> pa.Table:
@@ -286,18 +352,18 @@ def _events_table(p: dict[str, np.ndarray], ids: Ids, win: Window, lo_day: int, 
     sizes = np.array([len(ds) for ds in cat.EVENT_DESCRIPTIONS])
     desc = start[etype] + np.floor(rng.random(n) * sizes[etype]).astype(np.int64)
     desc = np.where(rng.random(n) < 0.1, -1, desc)
-    return pa.table({
-        "event_id": make_ids("EVT-", np.arange(1, n + 1), id_width(n, 7)),
-        "account_id": lookup(ids.account, acc),
-        "event_type": lookup(EVENT_TYPES, etype),
-        "event_date": dates(day),
-        "description": lookup(flat, desc),
-    })
+    return pa.table(
+        {
+            "event_id": make_ids("EVT-", np.arange(1, n + 1), id_width(n, 7)),
+            "account_id": lookup(ids.account, acc),
+            "event_type": lookup(EVENT_TYPES, etype),
+            "event_date": dates(day),
+            "description": lookup(flat, desc),
+        }
+    )
 
 
-def _milestones(
-    a: Accounts, health: Health, books: Books, ids: Ids, win: Window, streams: Streams
-) -> pa.Table:
+def _milestones(a: Accounts, health: Health, books: Books, ids: Ids, win: Window, streams: Streams) -> pa.Table:
     rng = streams.get("engagement/milestones")
     fs_acc = np.flatnonzero(a.first_start >= 0)
     fs = a.first_start[fs_acc]
@@ -316,8 +382,14 @@ def _milestones(
     n_cp = np.maximum(0, (limit - first_cp) // 182 + 1)
     c_acc = np.repeat(fs_acc, n_cp)
     c_k = np.arange(len(c_acc)) - np.repeat(np.cumsum(n_cp) - n_cp, n_cp)
-    parts.add(acc=c_acc, mtype=np.int64(1), name=n_on + np.minimum(c_k, 9), due=np.repeat(first_cp, n_cp) + 182 * c_k,
-              p_base=np.float64(0.35), p_hn=np.float64(0.6))
+    parts.add(
+        acc=c_acc,
+        mtype=np.int64(1),
+        name=n_on + np.minimum(c_k, 9),
+        due=np.repeat(first_cp, n_cp) + 182 * c_k,
+        p_base=np.float64(0.35),
+        p_hn=np.float64(0.6),
+    )
     m = parts.get()
     hn = health.norm(m["acc"], win.week_of(np.minimum(m["due"], win.end)))
     done = rng.random(len(hn)) < m["p_base"] + m["p_hn"] * hn
@@ -334,8 +406,9 @@ def _milestones(
     r_hn = health.norm(r_acc, win.week_of(r_day))
     r_keep = (rng.random(len(r_acc)) < 0.9 * r_hn**2) & (r_hn > 0.45)
     r_acc, r_day = r_acc[r_keep], r_day[r_keep]
-    names = list(cat.MILESTONE_ONBOARDING) + [f"Success plan checkpoint {i}" for i in range(1, 11)] + list(
-        cat.ROI_NAMES)
+    names = (
+        list(cat.MILESTONE_ONBOARDING) + [f"Success plan checkpoint {i}" for i in range(1, 11)] + list(cat.ROI_NAMES)
+    )
     acc = np.concatenate([m["acc"], r_acc])
     mtype = np.concatenate([m["mtype"], np.full(len(r_acc), 2)])
     name = np.concatenate([m["name"], n_on + 10 + rng.integers(0, len(cat.ROI_NAMES), len(r_acc))])
@@ -345,14 +418,16 @@ def _milestones(
     order = np.lexsort((mtype[keep], due[keep], acc[keep]))
     sel = np.flatnonzero(keep)[order]
     n = len(sel)
-    return pa.table({
-        "milestone_id": make_ids("MS-", np.arange(1, n + 1), id_width(n, 7)),
-        "account_id": lookup(ids.account, acc[sel]),
-        "milestone_type": lookup(MILESTONE_TYPES, mtype[sel]),
-        "milestone_name": lookup(names, name[sel]),
-        "due_date": dates(due[sel]),
-        "completed_date": dates(comp[sel]),
-    })
+    return pa.table(
+        {
+            "milestone_id": make_ids("MS-", np.arange(1, n + 1), id_width(n, 7)),
+            "account_id": lookup(ids.account, acc[sel]),
+            "milestone_type": lookup(MILESTONE_TYPES, mtype[sel]),
+            "milestone_name": lookup(names, name[sel]),
+            "due_date": dates(due[sel]),
+            "completed_date": dates(comp[sel]),
+        }
+    )
 
 
 def _renewal_plans(
@@ -370,23 +445,27 @@ def _renewal_plans(
     explicit_missing = rng.random(k) < 0.4
     rows_sub = np.concatenate([sub[explicit_missing], sub[planned], sub[complete]])
     status = np.concatenate([np.zeros(explicit_missing.sum()), np.ones(planned.sum()), np.full(complete.sum(), 2)])
-    day = np.concatenate([
-        end[explicit_missing] - rng.integers(211, 271, int(explicit_missing.sum())),
-        end[planned] - rng.integers(150, 211, int(planned.sum())),
-        end[complete] - rng.integers(30, 150, int(complete.sum())),
-    ])
+    day = np.concatenate(
+        [
+            end[explicit_missing] - rng.integers(211, 271, int(explicit_missing.sum())),
+            end[planned] - rng.integers(150, 211, int(planned.sum())),
+            end[complete] - rng.integers(30, 150, int(complete.sum())),
+        ]
+    )
     stop_r = np.concatenate([stop[explicit_missing], stop[planned], stop[complete]])
     keep = (day <= win.end) & (day < stop_r)
     rows_sub, status, day = rows_sub[keep], status[keep].astype(np.int64), day[keep]
     order = np.lexsort((status, day, rows_sub))
     rows_sub, status, day = rows_sub[order], status[order], day[order]
     n = len(rows_sub)
-    return pa.table({
-        "renewal_plan_id": make_ids("RP-", np.arange(1, n + 1), id_width(n, 7)),
-        "subscription_id": ids.sub.take(rows_sub),
-        "status": lookup(PLAN_STATUSES, status),
-        "updated_date": dates(day),
-    })
+    return pa.table(
+        {
+            "renewal_plan_id": make_ids("RP-", np.arange(1, n + 1), id_width(n, 7)),
+            "subscription_id": ids.sub.take(rows_sub),
+            "status": lookup(PLAN_STATUSES, status),
+            "updated_date": dates(day),
+        }
+    )
 
 
 def _firmographics(a: Accounts, health: Health, ids: Ids, win: Window, streams: Streams) -> pa.Table:
@@ -403,9 +482,11 @@ def _firmographics(a: Accounts, health: Health, ids: Ids, win: Window, streams: 
     emp = a.employees[acc, m_row].astype(np.float64)
     hn = health.norm(acc, win.week_of(day))
     lam = emp * (0.002 + 0.045 * np.maximum(a.growth[acc], 0.0)) * (0.6 + 0.8 * hn)
-    return pa.table({
-        "account_id": lookup(ids.account, acc),
-        "snapshot_date": dates(day),
-        "employee_count": ints(np.maximum(2, np.round(emp))),
-        "open_job_postings": ints(rng.poisson(lam)),
-    })
+    return pa.table(
+        {
+            "account_id": lookup(ids.account, acc),
+            "snapshot_date": dates(day),
+            "employee_count": ints(np.maximum(2, np.round(emp))),
+            "open_job_postings": ints(rng.poisson(lam)),
+        }
+    )

@@ -72,8 +72,9 @@ class Accounts:
     def potential(self, acc: np.ndarray, month_row: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Potential Core Platform users: employees × penetration × adoption spread (grows after landing)."""
         years = np.maximum(np.asarray(day) - self.first_start[acc], 0) / 365.0
-        spread = np.minimum(1.0, self.spread0[acc] + self.spread_rate[acc] * np.where(self.first_start[acc] >= 0,
-                                                                                       years, 0.0))
+        spread = np.minimum(
+            1.0, self.spread0[acc] + self.spread_rate[acc] * np.where(self.first_start[acc] >= 0, years, 0.0)
+        )
         return self.employees[acc, month_row].astype(np.float64) * self.pen[acc] * spread
 
 
@@ -213,15 +214,35 @@ def build_accounts(n: int, win: Window, partners: Partners, streams: Streams) ->
         lookup(cat.NAME_SUFFIX, rng.integers(0, len(cat.NAME_SUFFIX), n)),
     )
     return Accounts(
-        n=n, segment=segment, region=region, country=country, currency=currency, industry=industry,
-        created=created, prospect=prospect, nb_created=nb_created,
-        lost_close=lost_close, first_start=first_start, partner_first=p_first,
-        partner_second=p_second, change_day=change_day, effect=effect, growth=growth, pen=pen,
-        spread0=rng.uniform(0.35, 0.75, n), spread_rate=rng.uniform(0.02, 0.15, n), share=share,
-        auto_k=rng.uniform(15.0, 60.0, n), api_per_user=rng.lognormal(np.log(12.0), 0.6, n),
-        tau_api=rng.uniform(0.15, 0.75, n), users_per_dept=upd_lo + (upd_hi - upd_lo) * rng.random(n),
-        keep_weekday=keep_wd, keep_weekend=keep_we, gb_per_user=rng.lognormal(np.log(0.8), 0.5, n),
-        employees=employees, name=name,
+        n=n,
+        segment=segment,
+        region=region,
+        country=country,
+        currency=currency,
+        industry=industry,
+        created=created,
+        prospect=prospect,
+        nb_created=nb_created,
+        lost_close=lost_close,
+        first_start=first_start,
+        partner_first=p_first,
+        partner_second=p_second,
+        change_day=change_day,
+        effect=effect,
+        growth=growth,
+        pen=pen,
+        spread0=rng.uniform(0.35, 0.75, n),
+        spread_rate=rng.uniform(0.02, 0.15, n),
+        share=share,
+        auto_k=rng.uniform(15.0, 60.0, n),
+        api_per_user=rng.lognormal(np.log(12.0), 0.6, n),
+        tau_api=rng.uniform(0.15, 0.75, n),
+        users_per_dept=upd_lo + (upd_hi - upd_lo) * rng.random(n),
+        keep_weekday=keep_wd,
+        keep_weekend=keep_we,
+        gb_per_user=rng.lognormal(np.log(0.8), 0.5, n),
+        employees=employees,
+        name=name,
     )
 
 

@@ -130,8 +130,9 @@ def _opportunities(t: TextTable) -> list[tuple[str, Row]]:
         _with(t, i, UNKNOWN_ENUM, opportunity_id="OPP-F000001", stage="Won-ish"),
         _with(t, i, NEGATIVE, opportunity_id="OPP-F000002", amount_arr="-5000.00"),
         _with(t, i, END_BEFORE_START, opportunity_id="OPP-F000003", close_date=_shift(created, -5)),
-        _with(t, i, ORPHAN, opportunity_id="OPP-F000004", account_id="ACC-MISSING-002", partner_id=None,
-              partner_role=None),
+        _with(
+            t, i, ORPHAN, opportunity_id="OPP-F000004", account_id="ACC-MISSING-002", partner_id=None, partner_role=None
+        ),
         _with(t, i, MISSING_KEY, opportunity_id=None),
     ]
 
@@ -244,11 +245,23 @@ def _fx(t: TextTable) -> list[tuple[str, Row]]:
 
 
 CSV_FAULTS: dict[str, Builder] = {
-    "accounts": _accounts, "partners": _partners, "contacts": _contacts, "partner_assignments": _assignments,
-    "opportunities": _opportunities, "subscriptions": _subscriptions, "subscription_items": _items,
-    "invoices": _invoices, "support_tickets": _tickets, "nps_responses": _nps, "training_enrollments": _training,
-    "activities": _activities, "firmographics": _firmographics, "business_events": _events,
-    "milestones": _milestones, "renewal_plans": _plans, "fx_rates": _fx,
+    "accounts": _accounts,
+    "partners": _partners,
+    "contacts": _contacts,
+    "partner_assignments": _assignments,
+    "opportunities": _opportunities,
+    "subscriptions": _subscriptions,
+    "subscription_items": _items,
+    "invoices": _invoices,
+    "support_tickets": _tickets,
+    "nps_responses": _nps,
+    "training_enrollments": _training,
+    "activities": _activities,
+    "firmographics": _firmographics,
+    "business_events": _events,
+    "milestones": _milestones,
+    "renewal_plans": _plans,
+    "fx_rates": _fx,
 }
 
 

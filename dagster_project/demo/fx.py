@@ -37,11 +37,13 @@ class Fx:
         business = np.flatnonzero(weekday(days) < 5)
         cur = np.repeat(np.arange(1, 4), len(business))
         idx = np.tile(business, 3)
-        return pa.table({
-            "currency": lookup(CURRENCIES, cur),
-            "rate_date": dates(days[idx]),
-            "usd_per_unit": floats(self.daily[cur, idx], 6),
-        })
+        return pa.table(
+            {
+                "currency": lookup(CURRENCIES, cur),
+                "rate_date": dates(days[idx]),
+                "usd_per_unit": floats(self.daily[cur, idx], 6),
+            }
+        )
 
 
 def build_fx(win: Window, streams: Streams) -> Fx:

@@ -67,7 +67,11 @@ def generate_demo_data(
     streams = Streams(seed)
     n = int(accounts)
 
-    say(f"simulating {n:,} accounts, {win.n_weeks} weeks of history ending {end.isoformat()}")
+    usage_weeks = win.n_weeks - win.window_week0
+    say(
+        f"simulating {n:,} accounts: {usage_weeks} weeks of usage (the weekly partitions) ending {end.isoformat()}, "
+        f"after {win.window_week0} weeks of CRM and billing history"
+    )
     partners = build_partners(n, win, streams)
     accts = build_accounts(n, win, partners, streams)
     contacts = build_contacts(accts, win, streams)
@@ -79,8 +83,13 @@ def generate_demo_data(
     tables = master_tables(partners, accts, contacts, ids, win, streams)
     books = commercial_tables(com, accts, partners, health, ids, win, streams)
     del com
-    tables.update(subscriptions=books.subscriptions, subscription_items=books.subscription_items,
-                  opportunities=books.opportunities, invoices=books.invoices, fx_rates=fx.table())
+    tables.update(
+        subscriptions=books.subscriptions,
+        subscription_items=books.subscription_items,
+        opportunities=books.opportunities,
+        invoices=books.invoices,
+        fx_rates=fx.table(),
+    )
     tables.update(build_engagement(accts, partners, contacts, health, books, ids, win, streams))
 
     fault_set = FaultSet() if faults else None
@@ -104,15 +113,29 @@ def generate_demo_data(
     _write_usage(out, UsageGenerator(accts, health, books, ids, win, streams), fault_set, row_counts, files, say)
 
     manifest = DemoManifest(
-        generator_version=GENERATOR_VERSION, accounts=n, seed=int(seed), end=end, first_week=from_day(win.first_week),
-        faults=bool(faults), row_counts={t: row_counts[t] for t in TABLES}, files={t: files[t] for t in TABLES},
+        generator_version=GENERATOR_VERSION,
+        accounts=n,
+        seed=int(seed),
+        end=end,
+        first_week=from_day(win.first_week),
+        faults=bool(faults),
+        row_counts={t: row_counts[t] for t in TABLES},
+        files={t: files[t] for t in TABLES},
         path=out,
     )
-    _write_json(out / MANIFEST_FILE, {
-        "generator_version": manifest.generator_version, "accounts": manifest.accounts, "seed": manifest.seed,
-        "end": manifest.end.isoformat(), "first_week": manifest.first_week.isoformat(), "faults": manifest.faults,
-        "row_counts": manifest.row_counts, "files": manifest.files,
-    })
+    _write_json(
+        out / MANIFEST_FILE,
+        {
+            "generator_version": manifest.generator_version,
+            "accounts": manifest.accounts,
+            "seed": manifest.seed,
+            "end": manifest.end.isoformat(),
+            "first_week": manifest.first_week.isoformat(),
+            "faults": manifest.faults,
+            "row_counts": manifest.row_counts,
+            "files": manifest.files,
+        },
+    )
     faults_path = out / FAULTS_FILE
     if fault_set is not None:
         _write_json(faults_path, fault_set.manifest())
@@ -149,8 +172,12 @@ def _append_rows(table: pa.Table, rows: list[dict[str, str | None]], schema: pa.
 
 
 def _write_usage(
-    out: Path, gen: UsageGenerator, fault_set: FaultSet | None, row_counts: dict[str, int],
-    files: dict[str, list[str]], say: Callable[[str], None],
+    out: Path,
+    gen: UsageGenerator,
+    fault_set: FaultSet | None,
+    row_counts: dict[str, int],
+    files: dict[str, list[str]],
+    say: Callable[[str], None],
 ) -> None:
     """Stream usage_daily / feature_usage_weekly: one Parquet part per chunk of accounts."""
     folders = {t: out / t for t in PARQUET_TABLES}
@@ -183,8 +210,10 @@ def _write_usage(
             write_parquet(folders[t] / part, tbl)
             names[t].append(f"{t}/{part}")
             counts[t] += len(tbl)
-        say(f"usage_daily: {chunk.index + 1}/{gen.n_chunks} chunks, {counts['usage_daily'] / 1e6:.1f}M rows; "
-            f"feature_usage_weekly {counts['feature_usage_weekly'] / 1e6:.1f}M rows")
+        say(
+            f"usage_daily: {chunk.index + 1}/{gen.n_chunks} chunks, {counts['usage_daily'] / 1e6:.1f}M rows; "
+            f"feature_usage_weekly {counts['feature_usage_weekly'] / 1e6:.1f}M rows"
+        )
     for t, folder in folders.items():
         keep = {Path(p).name for p in names[t]}
         for stale in sorted(folder.iterdir()):

@@ -26,7 +26,16 @@ FAR = np.iinfo(np.int64).max // 4
 _SUB_FIELDS = ("acc", "start", "end", "term", "auto_renew", "cancelled", "renewed_from")
 _ITEM_FIELDS = ("sub", "acc", "line", "prod", "qty", "price", "disc", "eff_from", "eff_to")
 _OPP_FIELDS = (
-    "acc", "otype", "prod", "stage", "amount", "created", "close", "renewal_sub", "trigger", "validation_day",
+    "acc",
+    "otype",
+    "prod",
+    "stage",
+    "amount",
+    "created",
+    "close",
+    "renewal_sub",
+    "trigger",
+    "validation_day",
 )
 
 
@@ -145,7 +154,12 @@ class _Sim:
         auto = self.rng.random(len(acc)) < np.array([0.7, 0.6, 0.45])[seg]
         end = add_years(start, term) - 1
         sub = self.subs.add(
-            acc=acc, start=start, end=end, term=term, auto_renew=auto, cancelled=np.int64(-1),
+            acc=acc,
+            start=start,
+            end=end,
+            term=term,
+            auto_renew=auto,
+            cancelled=np.int64(-1),
             renewed_from=renewed_from,
         )
         self.cur_sub[acc], self.s_start[acc], self.s_end[acc], self.s_auto[acc] = sub, start, end, auto
@@ -154,8 +168,14 @@ class _Sim:
         rows, lines = np.nonzero(self.slot_prod[acc] >= 0)
         ra = acc[rows]
         self.slot_item[ra, lines] = self.items.add(
-            sub=sub[rows], acc=ra, line=lines, prod=self.slot_prod[ra, lines], qty=self.slot_qty[ra, lines],
-            price=self.slot_price[ra, lines], disc=self.slot_disc[ra, lines], eff_from=start[rows],
+            sub=sub[rows],
+            acc=ra,
+            line=lines,
+            prod=self.slot_prod[ra, lines],
+            qty=self.slot_qty[ra, lines],
+            price=self.slot_price[ra, lines],
+            disc=self.slot_disc[ra, lines],
+            eff_from=start[rows],
             eff_to=np.int64(-1),
         )
 
@@ -165,8 +185,15 @@ class _Sim:
         had = old >= 0
         self.items.set("eff_to", old[had], day[had])
         self.slot_item[acc, line] = self.items.add(
-            sub=self.cur_sub[acc], acc=acc, line=line, prod=self.slot_prod[acc, line], qty=self.slot_qty[acc, line],
-            price=self.slot_price[acc, line], disc=self.slot_disc[acc, line], eff_from=day, eff_to=np.int64(-1),
+            sub=self.cur_sub[acc],
+            acc=acc,
+            line=line,
+            prod=self.slot_prod[acc, line],
+            qty=self.slot_qty[acc, line],
+            price=self.slot_price[acc, line],
+            disc=self.slot_disc[acc, line],
+            eff_from=day,
+            eff_to=np.int64(-1),
         )
 
     # ---- weekly steps --------------------------------------------------------------------------
@@ -199,12 +226,20 @@ class _Sim:
         self._new_subs(acc, start, self._term(seg, hn), np.full(k, -1, dtype=np.int64))
         created = a.nb_created[acc]
         close = np.maximum(created, start - rng.integers(0, 6, k))
-        trig = np.where(rng.random(k) < 0.3, -1, rng.choice([T_INBOUND, T_EVENT, T_OTHER, T_USAGE], k,
-                                                           p=[0.5, 0.25, 0.2, 0.05]))
+        trig = np.where(
+            rng.random(k) < 0.3, -1, rng.choice([T_INBOUND, T_EVENT, T_OTHER, T_USAGE], k, p=[0.5, 0.25, 0.2, 0.05])
+        )
         self.opps.add(
-            acc=acc, otype=np.int64(NEW_BUSINESS), prod=np.int64(-1), stage=np.int64(CLOSED_WON),
-            amount=np.round(self._arr(acc), 2), created=created, close=close, renewal_sub=np.int64(-1),
-            trigger=trig, validation_day=np.int64(-1),
+            acc=acc,
+            otype=np.int64(NEW_BUSINESS),
+            prod=np.int64(-1),
+            stage=np.int64(CLOSED_WON),
+            amount=np.round(self._arr(acc), 2),
+            created=created,
+            close=close,
+            renewal_sub=np.int64(-1),
+            trigger=trig,
+            validation_day=np.int64(-1),
         )
 
     def _initial_qty(
@@ -244,9 +279,15 @@ class _Sim:
         c = np.flatnonzero(churn)
         close = end[c] - rng.integers(0, 46, len(c))
         self.opps.add(
-            acc=acc[c], otype=np.int64(RENEWAL), prod=np.int64(-1), stage=np.int64(CLOSED_LOST),
-            amount=np.round(self._arr(acc[c]), 2), created=np.maximum(self.s_start[acc[c]], close - rng.integers(
-                30, 120, len(c))), close=close, renewal_sub=old_sub[c], trigger=np.int64(T_RENEWAL),
+            acc=acc[c],
+            otype=np.int64(RENEWAL),
+            prod=np.int64(-1),
+            stage=np.int64(CLOSED_LOST),
+            amount=np.round(self._arr(acc[c]), 2),
+            created=np.maximum(self.s_start[acc[c]], close - rng.integers(30, 120, len(c))),
+            close=close,
+            renewal_sub=old_sub[c],
+            trigger=np.int64(T_RENEWAL),
             validation_day=np.int64(-1),
         )
         self.alive[acc[c]] = False
@@ -262,16 +303,23 @@ class _Sim:
         early = np.where(hn8[r] > 0.6, 0.4, 0.15)
         u2 = rng.random(len(r))
         before = np.where(
-            u2 < early, rng.integers(90, 151, len(r)),
+            u2 < early,
+            rng.integers(90, 151, len(r)),
             np.where(u2 < early + 0.55, rng.integers(20, 90, len(r)), rng.integers(0, 20, len(r))),
         )
         close = np.where(gap > 0, start - rng.integers(0, 4, len(r)), end[r] - before)
         created = np.maximum(self.s_start[ra], np.minimum(close, end[r]) - rng.integers(15, 91, len(r)))
         is_open = close > win.end
         self.opps.add(
-            acc=ra, otype=np.int64(RENEWAL), prod=np.int64(-1),
-            stage=np.where(is_open, 4, CLOSED_WON), amount=np.round(self._arr(ra), 2), created=created,
-            close=np.where(is_open, -1, close), renewal_sub=old_sub[r], trigger=np.int64(T_RENEWAL),
+            acc=ra,
+            otype=np.int64(RENEWAL),
+            prod=np.int64(-1),
+            stage=np.where(is_open, 4, CLOSED_WON),
+            amount=np.round(self._arr(ra), 2),
+            created=created,
+            close=np.where(is_open, -1, close),
+            renewal_sub=old_sub[r],
+            trigger=np.int64(T_RENEWAL),
             validation_day=np.int64(-1),
         )
         now = start <= win.end
@@ -283,11 +331,17 @@ class _Sim:
         rng = self.rng
         k = len(acc)
         shrink = (util < 0.6) & (rng.random(k) < 0.7)
-        new_core = np.maximum(5, np.maximum(np.ceil(mau / rng.uniform(0.75, 0.9, k)),
-                                            np.ceil(self.slot_qty[acc, cat.CORE] * rng.uniform(0.6, 0.85, k))))
+        new_core = np.maximum(
+            5,
+            np.maximum(
+                np.ceil(mau / rng.uniform(0.75, 0.9, k)),
+                np.ceil(self.slot_qty[acc, cat.CORE] * rng.uniform(0.6, 0.85, k)),
+            ),
+        )
         new_core = new_core.astype(np.int64)
-        self.slot_qty[acc, cat.CORE] = np.where(shrink, np.minimum(new_core, self.slot_qty[acc, cat.CORE]),
-                                                self.slot_qty[acc, cat.CORE])
+        self.slot_qty[acc, cat.CORE] = np.where(
+            shrink, np.minimum(new_core, self.slot_qty[acc, cat.CORE]), self.slot_qty[acc, cat.CORE]
+        )
         for line in (cat.SECURITY, cat.ANALYTICS, cat.AUTOMATION, cat.SUPPORT):
             held = self.slot_prod[acc, line] >= 0
             if line == cat.SUPPORT:
@@ -298,8 +352,13 @@ class _Sim:
             self.slot_prod[acc[drop], line] = -1
             if line in (cat.SECURITY, cat.ANALYTICS):
                 cut = held & ~drop & (lu < 0.6) & (rng.random(k) < 0.6)
-                target = np.maximum(3, np.maximum(np.ceil(lm / rng.uniform(0.75, 0.9, k)), np.ceil(
-                    self.slot_qty[acc, line] * rng.uniform(0.6, 0.85, k)))).astype(np.int64)
+                target = np.maximum(
+                    3,
+                    np.maximum(
+                        np.ceil(lm / rng.uniform(0.75, 0.9, k)),
+                        np.ceil(self.slot_qty[acc, line] * rng.uniform(0.6, 0.85, k)),
+                    ),
+                ).astype(np.int64)
                 self.slot_qty[acc[cut], line] = np.minimum(target[cut], self.slot_qty[acc[cut], line])
             if line == cat.AUTOMATION:
                 cut = held & ~drop & (lu < 0.5)
@@ -398,15 +457,20 @@ class _Sim:
         # new quantities / products / prices
         pot, eng = self._demand(acc, w)
         wanted = np.minimum(seat_demand(pot, a.share[acc, cat.CORE], eng), 1.6 * cur_qty)  # users asking for seats
-        le_qty = np.maximum(cur_qty + np.maximum(1, np.ceil(0.05 * cur_qty)),
-                            np.ceil(np.maximum(mau, wanted) / rng.uniform(0.78, 0.86, k))).astype(np.int64)
-        cap_qty = np.ceil(np.maximum(cur_qty * rng.uniform(1.3, 1.8, k),
-                                     auto_calls / 0.75 / cat.AUTOMATION_UNIT_CALLS)).astype(np.int64)
+        le_qty = np.maximum(
+            cur_qty + np.maximum(1, np.ceil(0.05 * cur_qty)),
+            np.ceil(np.maximum(mau, wanted) / rng.uniform(0.78, 0.86, k)),
+        ).astype(np.int64)
+        cap_qty = np.ceil(
+            np.maximum(cur_qty * rng.uniform(1.3, 1.8, k), auto_calls / 0.75 / cat.AUTOMATION_UNIT_CALLS)
+        ).astype(np.int64)
         core_qty = self.slot_qty[acc, cat.CORE].astype(np.float64)
         xs_prod = cat.LINE_ENTRY[xs_line] + ((xs_line == cat.SECURITY) | (xs_line == cat.ANALYTICS)) * (
-            rng.random(k) < 0.2)
+            rng.random(k) < 0.2
+        )
         xs_qty = np.where(
-            xs_line == cat.SUPPORT, 1,
+            xs_line == cat.SUPPORT,
+            1,
             np.where(
                 xs_line == cat.AUTOMATION,
                 np.maximum(1, np.ceil(automation_calls(pot, eng, a.auto_k[acc]) * 1.2 / cat.AUTOMATION_UNIT_CALLS)),
@@ -417,8 +481,9 @@ class _Sim:
         new_prod = np.where(kind == 1, xs_prod, np.where(kind == 2, up_prod, cur_prod))
         new_qty = np.where(kind == 0, le_qty, np.where(kind == 1, xs_qty, np.where(kind == 3, cap_qty, cur_qty)))
         list_local = self.fx.to_local(cat.PROD_PRICE[np.maximum(new_prod, 0)], a.currency[acc], created)
-        new_price = np.where(kind == 1, list_local, np.where(kind == 2, np.maximum(list_local, np.round(
-            cur_price * 1.2, 2)), cur_price))
+        new_price = np.where(
+            kind == 1, list_local, np.where(kind == 2, np.maximum(list_local, np.round(cur_price * 1.2, 2)), cur_price)
+        )
         new_disc = np.where(kind == 1, self._discount(seg), cur_disc)
         old_arr = np.where(kind == 1, 0.0, _item_arr(cur_qty, cur_price, cur_disc))
         amount = np.round(np.maximum(_item_arr(new_qty, new_price, new_disc) - old_arr, 0.0), 2)
@@ -426,13 +491,22 @@ class _Sim:
         validated = rng.random(k) < 0.2 + 0.35 * hn + 0.1 * q
         val_day = np.where(validated, created + np.floor(cycle * rng.uniform(0.2, 0.8, k)).astype(np.int64), -1)
         won = rng.random(k) < np.clip(0.2 + 0.55 * hn + 0.18 * validated + 0.04 * q, 0.05, 0.93)
-        trig_other = rng.choice([T_EVENT, T_ORG, T_USAGE, T_INBOUND, T_OTHER, -1], k,
-                                p=[0.25, 0.1, 0.2, 0.2, 0.15, 0.1])
+        trig_other = rng.choice(
+            [T_EVENT, T_ORG, T_USAGE, T_INBOUND, T_OTHER, -1], k, p=[0.25, 0.1, 0.2, 0.2, 0.15, 0.1]
+        )
         trigger = np.where((kind == 0) | (kind == 3), np.where(rng.random(k) < 0.8, T_USAGE, trig_other), trig_other)
         otype = np.array([LICENSE_EXPANSION, CROSS_SELL, UPSELL, UPSELL])[kind]
         opp = self.opps.add(
-            acc=acc, otype=otype, prod=new_prod, stage=np.where(won, CLOSED_WON, CLOSED_LOST), amount=amount,
-            created=created, close=close, renewal_sub=np.int64(-1), trigger=trigger, validation_day=val_day,
+            acc=acc,
+            otype=otype,
+            prod=new_prod,
+            stage=np.where(won, CLOSED_WON, CLOSED_LOST),
+            amount=amount,
+            created=created,
+            close=close,
+            renewal_sub=np.int64(-1),
+            trigger=trigger,
+            validation_day=val_day,
         )
         self.pend[acc] = True
         self.pend_opp[acc], self.pend_close[acc], self.pend_created[acc] = opp, close, created
@@ -475,10 +549,16 @@ class _Sim:
         frac = (win.end - created) / np.maximum(close - created, 1)
         stage = np.where(closed, np.where(churn, CLOSED_LOST, CLOSED_WON), np.minimum(4, np.floor(frac * 5)))
         self.opps.add(
-            acc=acc[keep], otype=np.int64(RENEWAL), prod=np.int64(-1), stage=stage[keep].astype(np.int64),
-            amount=np.round(self._arr(acc[keep]), 2), created=created[keep],
-            close=np.where(closed, close, -1)[keep], renewal_sub=self.cur_sub[acc[keep]],
-            trigger=np.int64(T_RENEWAL), validation_day=np.int64(-1),
+            acc=acc[keep],
+            otype=np.int64(RENEWAL),
+            prod=np.int64(-1),
+            stage=stage[keep].astype(np.int64),
+            amount=np.round(self._arr(acc[keep]), 2),
+            created=created[keep],
+            close=np.where(closed, close, -1)[keep],
+            renewal_sub=self.cur_sub[acc[keep]],
+            trigger=np.int64(T_RENEWAL),
+            validation_day=np.int64(-1),
         )
         self._prospects()
         return Commercial(self.subs.finish(), self.items.finish(), self.opps.finish())
@@ -506,11 +586,16 @@ class _Sim:
         pot = a.potential(acc, np.clip(win.month_of(created), 0, a.employees.shape[1] - 1), created)
         usd = np.maximum(5, np.round(pot)) * cat.PROD_PRICE[np.array([0, 1, 2])[seg]]
         self.opps.add(
-            acc=acc, otype=np.int64(NEW_BUSINESS), prod=np.int64(-1),
+            acc=acc,
+            otype=np.int64(NEW_BUSINESS),
+            prod=np.int64(-1),
             stage=np.where(closed, CLOSED_LOST, np.minimum(4, np.floor(frac * 5))).astype(np.int64),
-            amount=self.fx.to_local(usd, a.currency[acc], created), created=created,
-            close=np.where(closed, close, -1), renewal_sub=np.int64(-1),
-            trigger=rng.choice([T_INBOUND, T_EVENT, T_OTHER], k, p=[0.6, 0.2, 0.2]), validation_day=np.int64(-1),
+            amount=self.fx.to_local(usd, a.currency[acc], created),
+            created=created,
+            close=np.where(closed, close, -1),
+            renewal_sub=np.int64(-1),
+            trigger=rng.choice([T_INBOUND, T_EVENT, T_OTHER], k, p=[0.6, 0.2, 0.2]),
+            validation_day=np.int64(-1),
         )
 
 

@@ -17,15 +17,28 @@ from .entities import Accounts
 from .health import Health, normalise
 from .rng import Streams
 
-USAGE_SCHEMA = pa.schema([
-    ("account_id", pa.string()), ("product_id", pa.string()), ("usage_date", pa.date32()),
-    ("active_users", pa.int64()), ("weekly_active_users", pa.int64()), ("monthly_active_users", pa.int64()),
-    ("api_calls", pa.int64()), ("storage_gb", pa.float64()), ("active_departments", pa.int64()),
-])
-FEATURE_SCHEMA = pa.schema([
-    ("account_id", pa.string()), ("feature_id", pa.string()), ("week_start", pa.date32()),
-    ("active_users", pa.int64()), ("events", pa.int64()),
-])
+USAGE_SCHEMA = pa.schema(
+    [
+        ("account_id", pa.string()),
+        ("product_id", pa.string()),
+        ("usage_date", pa.date32()),
+        ("active_users", pa.int64()),
+        ("weekly_active_users", pa.int64()),
+        ("monthly_active_users", pa.int64()),
+        ("api_calls", pa.int64()),
+        ("storage_gb", pa.float64()),
+        ("active_departments", pa.int64()),
+    ]
+)
+FEATURE_SCHEMA = pa.schema(
+    [
+        ("account_id", pa.string()),
+        ("feature_id", pa.string()),
+        ("week_start", pa.date32()),
+        ("active_users", pa.int64()),
+        ("events", pa.int64()),
+    ]
+)
 STORAGE_FACTOR = np.array([1.0, 0.15, 0.1, 0.4, 0.0])  # per product line
 BUILDER_SHARE = 0.05  # Automation Module users = builders, a small share of engaged potential users
 
@@ -45,8 +58,9 @@ class UsageChunk:
 class UsageGenerator:
     """Turns holdings (items clipped to subscription coverage) into daily usage and weekly feature rows."""
 
-    def __init__(self, accounts: Accounts, health: Health, books: Books, ids: Ids, win: Window,
-                 streams: Streams) -> None:
+    def __init__(
+        self, accounts: Accounts, health: Health, books: Books, ids: Ids, win: Window, streams: Streams
+    ) -> None:
         self.a, self.h, self.b, self.ids, self.win, self.streams = accounts, health, books, ids, win, streams
         self.size = chunk_size(accounts.n)
         self.n_chunks = -(-accounts.n // self.size)
@@ -69,15 +83,24 @@ class UsageGenerator:
         acc, prod, qty, fr, to = acc[ok], prod[ok], qty[ok], fr[ok], to[ok]
         # storage growth index per (account, window week): slow growth, faster when healthy
         w0 = win.window_week0
-        hn_weeks = normalise(self.h.h[a0:a1, w0:w0 + self.n_win_weeks])
+        hn_weeks = normalise(self.h.h[a0:a1, w0 : w0 + self.n_win_weeks])
         growth = np.cumsum(0.0015 + 0.007 * hn_weeks, axis=1)
         rng = self.streams.get(f"usage/{c}")
         usage = self._daily(rng, acc, prod, qty, fr, to, a0, growth)
         features = self._features(rng, acc, prod, qty, fr, to)
         return UsageChunk(c, usage, features)
 
-    def _daily(self, rng: np.random.Generator, acc: np.ndarray, prod: np.ndarray, qty: np.ndarray, fr: np.ndarray,
-               to: np.ndarray, a0: int, growth: np.ndarray) -> pa.Table:
+    def _daily(
+        self,
+        rng: np.random.Generator,
+        acc: np.ndarray,
+        prod: np.ndarray,
+        qty: np.ndarray,
+        fr: np.ndarray,
+        to: np.ndarray,
+        a0: int,
+        growth: np.ndarray,
+    ) -> pa.Table:
         a, win = self.a, self.win
         d = cat.PROD_MODEL[prod] != 2
         owner, day = expand(fr[d], to[d] - fr[d])
@@ -113,20 +136,30 @@ class UsageGenerator:
         base = a.gb_per_user[ac] * STORAGE_FACTOR[line] * np.maximum(pot, 5.0)
         storage = base * np.exp(growth[ac - a0, wk - win.window_week0]) * (1.0 + 0.003 * rng.standard_normal(n))
         depts = np.clip(np.ceil(mau / a.users_per_dept[ac]), 1, 10).astype(np.int64)
-        return pa.table({
-            "account_id": self.ids.account.take(pa.array(ac)),
-            "product_id": self.ids.product.take(pa.array(pr)),
-            "usage_date": pa.array(day.astype(np.int32)).view(pa.date32()),
-            "active_users": pa.array(dau),
-            "weekly_active_users": pa.array(wau),
-            "monthly_active_users": pa.array(mau),
-            "api_calls": pa.array(api),
-            "storage_gb": pa.array(np.round(storage, 2)),
-            "active_departments": pa.array(depts),
-        }, schema=USAGE_SCHEMA)
+        return pa.table(
+            {
+                "account_id": self.ids.account.take(pa.array(ac)),
+                "product_id": self.ids.product.take(pa.array(pr)),
+                "usage_date": pa.array(day.astype(np.int32)).view(pa.date32()),
+                "active_users": pa.array(dau),
+                "weekly_active_users": pa.array(wau),
+                "monthly_active_users": pa.array(mau),
+                "api_calls": pa.array(api),
+                "storage_gb": pa.array(np.round(storage, 2)),
+                "active_departments": pa.array(depts),
+            },
+            schema=USAGE_SCHEMA,
+        )
 
-    def _features(self, rng: np.random.Generator, acc: np.ndarray, prod: np.ndarray, qty: np.ndarray,
-                  fr: np.ndarray, to: np.ndarray) -> pa.Table:
+    def _features(
+        self,
+        rng: np.random.Generator,
+        acc: np.ndarray,
+        prod: np.ndarray,
+        qty: np.ndarray,
+        fr: np.ndarray,
+        to: np.ndarray,
+    ) -> pa.Table:
         a, win = self.a, self.win
         n_w = self.n_win_weeks
         ws = (fr - win.first_week) // 7
@@ -144,9 +177,13 @@ class UsageGenerator:
         eng = engagement(hn, week_day + 3 - a.first_start[ac])
         line = cat.PROD_LINE[pr]
         mau = np.where(
-            line == cat.AUTOMATION, pot * eng * BUILDER_SHARE,
-            np.where(line == cat.SUPPORT, np.minimum(15.0, pot * 0.02), np.minimum(q, seat_demand(
-                pot, a.share[ac, line], eng))),
+            line == cat.AUTOMATION,
+            pot * eng * BUILDER_SHARE,
+            np.where(
+                line == cat.SUPPORT,
+                np.minimum(15.0, pot * 0.02),
+                np.minimum(q, seat_demand(pot, a.share[ac, line], eng)),
+            ),
         )
         wau = np.maximum(1.0, mau * (0.45 + 0.4 * hn))
         # expand to the product's features
@@ -166,10 +203,13 @@ class UsageGenerator:
         users = np.clip(np.round(f_wau * frac), 1, np.maximum(1.0, np.round(f_wau))).astype(np.int64)
         events = np.maximum(1, np.round(users * rng.lognormal(np.log(6.0), 0.6, len(users)))).astype(np.int64)
         order = np.lexsort((feat, wk[f_owner], fa))
-        return pa.table({
-            "account_id": self.ids.account.take(pa.array(fa[order])),
-            "feature_id": self.ids.feature.take(pa.array(feat[order])),
-            "week_start": pa.array(week_day[f_owner][order].astype(np.int32)).view(pa.date32()),
-            "active_users": pa.array(users[order]),
-            "events": pa.array(events[order]),
-        }, schema=FEATURE_SCHEMA)
+        return pa.table(
+            {
+                "account_id": self.ids.account.take(pa.array(fa[order])),
+                "feature_id": self.ids.feature.take(pa.array(feat[order])),
+                "week_start": pa.array(week_day[f_owner][order].astype(np.int32)).view(pa.date32()),
+                "active_users": pa.array(users[order]),
+                "events": pa.array(events[order]),
+            },
+            schema=FEATURE_SCHEMA,
+        )

@@ -65,17 +65,24 @@ def write_csv(path: Path, name: str, text: Mapping[str, pa.Array], extra: Sequen
             line = pc.binary_join_element_wise(line, pa.scalar(""), "\n")
             if isinstance(line, pa.ChunkedArray):
                 line = line.combine_chunks()
-            offsets = np.frombuffer(line.buffers()[1], dtype=np.int32)[line.offset: line.offset + len(line) + 1]
+            offsets = np.frombuffer(line.buffers()[1], dtype=np.int32)[line.offset : line.offset + len(line) + 1]
             data = line.buffers()[2]
             if data is not None:
-                f.write(memoryview(data)[int(offsets[0]): int(offsets[-1])])
+                f.write(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
     return n
 
 
 def write_parquet(path: Path, table: pa.Table) -> None:
     """One Parquet part with fixed writer options (deterministic bytes)."""
     pq.write_table(
-        table, path, compression="zstd", compression_level=3, use_dictionary=True, write_statistics=True,
-        version="2.6", data_page_version="1.0", row_group_size=max(len(table), 1),
+        table,
+        path,
+        compression="zstd",
+        compression_level=3,
+        use_dictionary=True,
+        write_statistics=True,
+        version="2.6",
+        data_page_version="1.0",
+        row_group_size=max(len(table), 1),
         store_schema=True,
     )

@@ -21,6 +21,3 @@ class WeekWindow:
     @property
     def weeks(self) -> list[dt.date]:
         return [self.first + dt.timedelta(weeks=i) for i in range((self.last - self.first).days // 7 + 1)]
-
-    def dbt_vars(self) -> dict[str, str]:
-        return {"week_start": self.last.isoformat(), "week_start_from": self.first.isoformat()}

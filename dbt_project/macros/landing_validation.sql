@@ -234,3 +234,13 @@ final as (
 select * from final
 {%- endif -%}
 {% endmacro %}
+
+{#- Column names of a landing table, from its source definition (execute time only). -#}
+{% macro landing_column_names(source_name, table_name) -%}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+        {%- for c in node.columns.values() %}{% do names.append(c.name) %}{% endfor -%}
+    {%- endif -%}
+    {{ return(names) }}
+{%- endmacro %}

@@ -26,7 +26,10 @@ months as (
 
 ending as (
 
-    select account_id, month_start, sum(arr_usd) as arr_usd
+    select
+        account_id,
+        month_start,
+        sum(arr_usd) as arr_usd
     from monthly
     group by account_id, month_start
 
@@ -44,7 +47,10 @@ beginning as (
 
 moved as (
 
-    select account_id, month_start, sum(arr_change_usd) as arr_change_usd
+    select
+        account_id,
+        month_start,
+        sum(arr_change_usd) as arr_change_usd
     from movements
     group by account_id, month_start
 
@@ -52,12 +58,21 @@ moved as (
 
 keys as (
 
-    select account_id, month_start from ending
+    select
+        account_id,
+        month_start
+    from ending
     union
-    select beginning.account_id, beginning.month_start from beginning
+    select
+        beginning.account_id,
+        beginning.month_start
+    from beginning
     inner join months on beginning.month_start = months.month_start
     union
-    select account_id, month_start from moved
+    select
+        account_id,
+        month_start
+    from moved
 
 ),
 

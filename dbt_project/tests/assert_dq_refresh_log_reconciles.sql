@@ -13,9 +13,10 @@ log as (
 
 expected_tables as (
 
-{% for source_name, table_name in landing_table_list() %}
-    select '{{ table_name }}' as table_name {% if not loop.last %}union all{% endif %}
-{% endfor %}
+    {% for source_name, table_name in landing_table_list() %}
+    select '{{ table_name }}' as table_name
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 

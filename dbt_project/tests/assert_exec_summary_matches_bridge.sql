@@ -25,7 +25,9 @@ bridge as (
 
 monthly as (
 
-    select month_start, sum(arr_usd) as arr_usd
+    select
+        month_start,
+        sum(arr_usd) as arr_usd
     from {{ ref('fct_arr_monthly') }}
     group by month_start
 
@@ -33,7 +35,9 @@ monthly as (
 
 quarter_ends as (
 
-    select cast({{ dbt.date_trunc('quarter', 'month_start') }} as date) as quarter_start, max(month_start) as last_month
+    select
+        cast({{ dbt.date_trunc('quarter', 'month_start') }} as date) as quarter_start,
+        max(month_start) as last_month
     from monthly
     group by cast({{ dbt.date_trunc('quarter', 'month_start') }} as date)
 
@@ -41,7 +45,10 @@ quarter_ends as (
 
 channels as (
 
-    select quarter_start, sum(ending_arr_usd) as channel_arr, sum(expansion_arr_usd) as channel_expansion
+    select
+        quarter_start,
+        sum(ending_arr_usd) as channel_arr,
+        sum(expansion_arr_usd) as channel_expansion
     from summary
     where channel <> 'all'
     group by quarter_start

@@ -31,11 +31,23 @@ audiences as (
 
 account_weeks as (
 
-    select 'fct_expansion_signals' as model_name, week_start, account_id from signals
+    select
+        'fct_expansion_signals' as model_name,
+        week_start,
+        account_id
+    from signals
     union all
-    select 'fct_expansion_recommendations' as model_name, week_start, account_id from recommendations
+    select
+        'fct_expansion_recommendations' as model_name,
+        week_start,
+        account_id
+    from recommendations
     union all
-    select 'rpt_campaign_audiences' as model_name, week_start, account_id from audiences
+    select
+        'rpt_campaign_audiences' as model_name,
+        week_start,
+        account_id
+    from audiences
 
 ),
 
@@ -53,14 +65,21 @@ retention as (
 
 problems as (
 
-    select account_weeks.model_name, account_weeks.week_start, account_weeks.account_id, 'not a scored account-week' as problem
+    select
+        account_weeks.model_name,
+        account_weeks.week_start,
+        account_weeks.account_id,
+        'not a scored account-week' as problem
     from account_weeks
     left join readiness
         on account_weeks.week_start = readiness.week_start
         and account_weeks.account_id = readiness.account_id
     where readiness.account_id is null
     union all
-    select 'fct_expansion_recommendations' as model_name, readiness.week_start, readiness.account_id,
+    select
+        'fct_expansion_recommendations' as model_name,
+        readiness.week_start,
+        readiness.account_id,
         'At Risk without exactly one retention recommendation' as problem
     from readiness
     left join retention

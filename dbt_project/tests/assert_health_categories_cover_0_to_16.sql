@@ -27,10 +27,14 @@ coverage as (
 
 )
 
-select health_points, categories_covering
+select
+    health_points,
+    categories_covering
 from coverage
 where categories_covering <> 1
 union all
-select min_points, -1
+select
+    min_points,
+    -1
 from categories
 where min_points > max_points or min_points < 0 or max_points > 16

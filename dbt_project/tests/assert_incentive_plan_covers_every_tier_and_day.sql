@@ -24,27 +24,48 @@ ordered as (
 
 tiers as (
 
-    select 'Platinum' as partner_tier union all select 'Gold' union all select 'Silver' union all select 'Registered'
+    select 'Platinum' as partner_tier
+    union all
+    select 'Gold'
+    union all
+    select 'Silver'
+    union all
+    select 'Registered'
 
 )
 
-select partner_tier, effective_from, 'overlaps the next version' as problem
+select
+    partner_tier,
+    effective_from,
+    'overlaps the next version' as problem
 from ordered
 where next_from is not null and next_from <= effective_to
 union all
-select partner_tier, effective_from, 'gap before the next version'
+select
+    partner_tier,
+    effective_from,
+    'gap before the next version'
 from ordered
 where next_from is not null and next_from > cast({{ dbt.dateadd('day', 1, 'effective_to') }} as date)
 union all
-select partner_tier, effective_from, 'the last version must be open (9999-12-31)'
+select
+    partner_tier,
+    effective_from,
+    'the last version must be open (9999-12-31)'
 from ordered
 where next_from is null and effective_to <> cast('9999-12-31' as date)
 union all
-select partner_tier, effective_from, 'the tier starts later than the plan'
+select
+    partner_tier,
+    effective_from,
+    'the tier starts later than the plan'
 from ordered
 where tier_start > plan_start
 union all
-select tiers.partner_tier, cast(null as date), 'tier missing from the plan'
+select
+    tiers.partner_tier,
+    cast(null as date),
+    'tier missing from the plan'
 from tiers
 left join plan on tiers.partner_tier = plan.partner_tier
 where plan.partner_tier is null

@@ -9,7 +9,10 @@ intervals as (
 
 )
 
-select earlier.account_id, earlier.valid_from, later.valid_from as overlapping_from
+select
+    earlier.account_id,
+    earlier.valid_from,
+    later.valid_from as overlapping_from
 from intervals as earlier
 inner join intervals as later
     on earlier.account_id = later.account_id

@@ -12,13 +12,20 @@ statement as (
 
 lines as (
 
-    select payout_period, partner_id, sum(amount_usd) as lines_usd
+    select
+        payout_period,
+        partner_id,
+        sum(amount_usd) as lines_usd
     from {{ ref('fct_incentive_payouts') }}
     group by payout_period, partner_id
 
 )
 
-select statement.payout_period, statement.partner_id, statement.total_usd, lines.lines_usd
+select
+    statement.payout_period,
+    statement.partner_id,
+    statement.total_usd,
+    lines.lines_usd
 from statement
 left join lines
     on statement.payout_period = lines.payout_period

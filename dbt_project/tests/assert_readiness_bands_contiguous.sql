@@ -25,22 +25,42 @@ ordered as (
 
 problems as (
 
-    select metric, points, lower_bound, upper_bound, 'only the last band may be open-ended' as problem
+    select
+        metric,
+        points,
+        lower_bound,
+        upper_bound,
+        'only the last band may be open-ended' as problem
     from ordered
     where (position < bands_of_metric and upper_bound is null)
         or (position = bands_of_metric and upper_bound is not null)
     union all
-    select metric, points, lower_bound, upper_bound, 'gap or overlap with the previous band' as problem
+    select
+        metric,
+        points,
+        lower_bound,
+        upper_bound,
+        'gap or overlap with the previous band' as problem
     from ordered
     where position > 1
         and (previous_upper is null or previous_upper <> lower_bound or previous_upper_inclusive = lower_inclusive)
     union all
-    select metric, points, lower_bound, upper_bound, 'empty band' as problem
+    select
+        metric,
+        points,
+        lower_bound,
+        upper_bound,
+        'empty band' as problem
     from ordered
     where upper_bound is not null
         and (upper_bound < lower_bound or (upper_bound = lower_bound and not (lower_inclusive and upper_inclusive)))
     union all
-    select metric, points, lower_bound, upper_bound, 'first band must include its lower edge' as problem
+    select
+        metric,
+        points,
+        lower_bound,
+        upper_bound,
+        'first band must include its lower edge' as problem
     from ordered
     where position = 1 and not lower_inclusive
 

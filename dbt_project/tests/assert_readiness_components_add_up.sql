@@ -25,9 +25,17 @@ levels as (
 
 metric_points as (
 
-    select component, metric, points from bands
+    select
+        component,
+        metric,
+        points
+    from bands
     union all
-    select component, metric, points from levels
+    select
+        component,
+        metric,
+        points
+    from levels
 
 ),
 

@@ -30,11 +30,15 @@ coverage as (
 
 problems as (
 
-    select readiness_score, priorities_covering
+    select
+        readiness_score,
+        priorities_covering
     from coverage
     where priorities_covering <> 1
     union all
-    select min_score, -1 as priorities_covering
+    select
+        min_score,
+        -1 as priorities_covering
     from priorities
     where min_score > max_score or min_score < 0 or max_score > 100
 

@@ -10,7 +10,7 @@ retention as (
 
 )
 
-select *
+select * -- noqa: AM04
 from retention
 where starting_arr_usd + expansion_arr_usd - contraction_arr_usd - churn_arr_usd <> ending_arr_usd
     or upsell_arr_usd + cross_sell_arr_usd <> expansion_arr_usd

@@ -21,10 +21,18 @@ ordered as (
 
 )
 
-select metric, points, lower_bound, 'the first band must start at 0, inclusive' as problem
+select
+    metric,
+    points,
+    lower_bound,
+    'the first band must start at 0, inclusive' as problem
 from ordered
 where position = 1 and (lower_bound <> 0 or not lower_inclusive)
 union all
-select metric, points, lower_bound, 'two bands start at the same edge (overlap)'
+select
+    metric,
+    points,
+    lower_bound,
+    'two bands start at the same edge (overlap)'
 from ordered
 where bands_at_edge > 1

@@ -25,7 +25,11 @@ per_signal as (
 
 problems as (
 
-    select signal_code, categories, combine_rules, signal_category
+    select
+        signal_code,
+        categories,
+        combine_rules,
+        signal_category
     from per_signal
     where categories <> 1
         or combine_rules <> 1

@@ -26,15 +26,23 @@ bands as (
 
 expected as (
 
-    select 'C2' as signal_code, 'support_ticket_change_90d' as measure, '<=' as comparison,
+    select
+        'C2' as signal_code,
+        'support_ticket_change_90d' as measure,
+        '<=' as comparison,
         cast(-support_min_change as decimal(18, 6)) as threshold
     from rules
     union all
-    select 'C2' as signal_code, 'support_ticket_change_ratio_90d' as measure, '<=' as comparison,
+    select
+        'C2' as signal_code,
+        'support_ticket_change_ratio_90d' as measure,
+        '<=' as comparison,
         cast(-support_relative_change as decimal(18, 6)) as threshold
     from rules
     union all
-    select 'C3' as signal_code, 'executive_activities_180d' as measure,
+    select
+        'C3' as signal_code,
+        'executive_activities_180d' as measure,
         case when lower_inclusive then '>=' else '>' end as comparison,
         cast(lower_bound as decimal(18, 6)) as threshold
     from bands

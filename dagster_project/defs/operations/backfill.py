@@ -2,7 +2,7 @@
 
 Every asset has ``BackfillPolicy.single_run()``, so Dagster hands the whole window to each step:
 ingest loads the landing files once, dbt builds all weeks of the window in one call
-(``week_start_from`` … ``week_start``; macros/weeks.sql), the checks validate the window, and the
+(its refresh window, ``ops.refresh_window``: defs/warehouse/refresh_window.py), the checks validate the window, and the
 published file holds the window's last week. The same happens when a backfill is launched from the
 UI (Materialize → partition range): the daemon creates one run with the same range tags.
 Re-running or backfilling weeks gives the same rows as refreshing them one by one (tested).

@@ -25,7 +25,7 @@ import dagster as dg
 from dagster_project.defs.operations.alerts import root_message
 from dagster_project.settings import LOG_LEVELS, Settings, console_log_level
 
-DAGSTER_YAML = """\
+_DAGSTER_YAML_BEFORE_NUX = """\
 # Written by PartnerPulse on first use; edit freely.
 telemetry:
   enabled: false
@@ -35,8 +35,30 @@ concurrency:
   runs:
     max_concurrent_runs: 1
 """
+DAGSTER_YAML = (
+    _DAGSTER_YAML_BEFORE_NUX
+    + """\
+# No "join the Dagster community" pop-up on the first visit of the UI.
+nux:
+  enabled: false
+"""
+)
 # Earlier defaults, upgraded in place when found unchanged.
-_OLD_DAGSTER_YAMLS = ("# Written by PartnerPulse on first use; edit freely.\ntelemetry:\n  enabled: false\n",)
+_OLD_DAGSTER_YAMLS = (
+    "# Written by PartnerPulse on first use; edit freely.\ntelemetry:\n  enabled: false\n",
+    _DAGSTER_YAML_BEFORE_NUX,
+)
+
+# The one code location, named as in pyproject.toml ([tool.dagster]); `partnerpulse ui` loads it
+# through DAGSTER_HOME/workspace.yaml (`dagster dev -m` would name it after the module).
+CODE_LOCATION = "partnerpulse"
+WORKSPACE_YAML = f"""\
+# Written by PartnerPulse (rewritten by every `partnerpulse ui`): the code location `make ui` serves.
+load_from:
+  - python_module:
+      module_name: dagster_project.definitions
+      location_name: {CODE_LOCATION}
+"""
 
 # Tags a writer run gets when it takes the warehouse lock: which process on which machine runs it.
 HOST_TAG = "partnerpulse/host"
@@ -50,6 +72,14 @@ def ensure_dagster_home(settings: Settings) -> None:
     config = home / "dagster.yaml"
     if not config.exists() or config.read_text(encoding="utf-8") in _OLD_DAGSTER_YAMLS:
         config.write_text(DAGSTER_YAML, encoding="utf-8")
+
+
+def ensure_workspace(settings: Settings) -> Path:
+    """DAGSTER_HOME/workspace.yaml: the code location ``partnerpulse``, for ``dagster dev -w``."""
+    ensure_dagster_home(settings)
+    workspace = settings.dagster_home / "workspace.yaml"
+    workspace.write_text(WORKSPACE_YAML, encoding="utf-8")
+    return workspace
 
 
 def get_instance(settings: Settings) -> dg.DagsterInstance:
@@ -117,9 +147,14 @@ def console_run_config(default_level: str = "INFO", at_least: str | None = None)
     return {"console": {"config": {"log_level": level}}}
 
 
-def with_console_logger(job: dg.JobDefinition) -> dg.JobDefinition:
-    """The job with ``console_logger`` as its console logger (for in-process runs of the CLI)."""
-    return job.with_logger_defs({"console": console_logger})
+def run_seconds(record: dg.RunRecord | None) -> float | None:
+    """How long a run took: from its start to its end as the run storage recorded them (the RUN_START
+    and RUN_SUCCESS/RUN_FAILURE events). The one duration the CLI and ``partnerpulse status`` show;
+    loading the definitions and waiting for the lock come before the run and are not in it. None
+    while the run has not started or not ended."""
+    if record is None or not record.start_time or not record.end_time:
+        return None
+    return record.end_time - record.start_time
 
 
 # ------------------------------------------------------------------------------- abandoned runs

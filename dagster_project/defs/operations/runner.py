@@ -7,21 +7,30 @@ in one paragraph (``CommandError``) and no Dagster run is created. Then the ware
 is taken (locking.py) and held until the run has ended; the run's ``warehouse_lock`` resource marks
 runs killed earlier as failed (instance.py). A failed refresh is alerted here (alerts.py): the
 daemon's failure sensor does not see in-process runs. An error inside a run is reported as its
-message; its stack trace stays in the run's event log (instance.py ``console_logger``).
+message; its stack trace is in the run's log file and event log.
+
+What a run prints (``run_output``): one line per step as the run goes and the run's full log (Dagster's
+records and dbt's output) in ``<warehouse>/logs/<command>-<weeks>-<run>.log`` (progress.py); with
+``verbose`` the console shows the full log as before, and the file is written too. The duration a
+command reports is the run's, from the Dagster instance (instance.py ``run_seconds``), the number
+``partnerpulse status`` shows.
 
 Dagster and everything heavy are imported inside the functions, after those checks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
+from dagster_project.defs.operations.retention import KEEP_RUN_LOGS, dbt_runs_to_keep, prune_run_logs
 from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import Settings, console_log_level
 
@@ -61,15 +70,81 @@ def _run_summary(result, instance) -> tuple[bool, list[str]]:
     return result.success, lines
 
 
-def _execute(job, instance, log_at_least: str | None = None, run_config: dict | None = None, **kwargs):
-    """``execute_in_process`` with the CLI's console logger: an error shows as its message, its stack
-    trace stays in the run's event log (instance.py ``console_logger``)."""
-    from dagster_project.defs.operations.instance import console_run_config, with_console_logger
+def run_log_path(settings: Settings, name: str, run_id: str) -> Path:
+    """``<warehouse>/logs/<name>-<run id's first 8>.log``: the full log of one CLI run."""
+    return settings.warehouse_dir / "logs" / f"{name}-{run_id[:8]}.log"
 
-    config = {**(run_config or {}), "loggers": console_run_config(at_least=log_at_least)}
-    return with_console_logger(job).execute_in_process(
-        run_config=config, instance=instance, raise_on_error=False, **kwargs
-    )
+
+class _Tee:
+    """Writes to the console and the log file (``verbose``: dbt's output in both)."""
+
+    def __init__(self, *streams: IO[str]) -> None:
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self.streams:
+            stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """Where a run's output goes: the console streams as they were before the run, the log file."""
+
+    out: IO[str]
+    err: IO[str]
+    log: IO[str]
+    path: Path
+    verbose: bool
+
+
+@contextlib.contextmanager
+def run_output(path: Path, verbose: bool) -> Iterator[RunOutput]:
+    """The run's log file, open; meanwhile standard output (where dagster-dbt prints dbt's log) and,
+    unless ``verbose``, standard error (Python warnings) go to it instead of the console. Keeps the
+    newest KEEP_RUN_LOGS files of the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prune_run_logs(path.parent, keep=KEEP_RUN_LOGS - 1)
+    out, err = sys.stdout, sys.stderr
+    with path.open("w", encoding="utf-8") as log:
+        log.write(f"# {path.stem}, started {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC\n")
+        if verbose:
+            with contextlib.redirect_stdout(_Tee(out, log)):
+                yield RunOutput(out, err, log, path, verbose)
+        else:
+            with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                yield RunOutput(out, err, log, path, verbose)
+
+
+def _execute(
+    job,
+    instance,
+    output: RunOutput,
+    progress=None,
+    log_at_least: str | None = None,
+    run_config: dict | None = None,
+    **kwargs: Any,
+):
+    """``execute_in_process`` with the CLI's loggers: every record to the log file and to ``progress``
+    (progress.py); with ``output.verbose`` also Dagster's console logger, where an error shows as its
+    message and its stack trace stays in the run's event log (instance.py ``console_logger``)."""
+    from dagster_project.defs.operations.instance import console_logger, console_run_config
+    from dagster_project.defs.operations.progress import RunLogFile, cli_run_logger, observed_by
+
+    handlers = [RunLogFile(output.log), *([progress] if progress is not None else [])]
+    with observed_by(*handlers) as loggers:
+        if output.verbose:
+            loggers = {**loggers, **console_run_config(at_least=log_at_least)}
+        return job.with_logger_defs({"console": console_logger, "cli": cli_run_logger}).execute_in_process(
+            run_config={**(run_config or {}), "loggers": loggers}, instance=instance, raise_on_error=False, **kwargs
+        )
 
 
 # ------------------------------------------------------------------------------------------- refresh
@@ -103,18 +178,35 @@ class Refreshed:
     """A successful refresh (or backfill) run."""
 
     what: str  # "week 2024-03-04" or "weeks 2024-03-04 … 2024-03-18"
-    seconds: float
+    seconds: float  # the run's, from the Dagster instance (what `partnerpulse status` shows)
     run_id: str
+    log_path: Path
     warnings: list[str] = field(default_factory=list)  # failed checks of warning severity
 
 
-def refresh(settings: Settings, window: WeekWindow, command: str, say: Say) -> Refreshed:
+def _window_name(command: str, window: WeekWindow) -> str:
+    weeks = window.first.isoformat() if window.first == window.last else f"{window.first}-to-{window.last}"
+    return f"{command}-{weeks}"
+
+
+def _expected_nodes(definitions) -> dict[str, int]:
+    """Per step: its assets and checks (the dbt step: models, seeds and tests of the whole build)."""
+    return {
+        assets.node_def.name: len(list(assets.keys)) + len(list(assets.check_keys))
+        for assets in definitions.resolve_asset_graph().assets_defs
+        if assets.is_executable and assets.node_def is not None
+    }
+
+
+def refresh(settings: Settings, window: WeekWindow, command: str, say: Say, verbose: bool = False) -> Refreshed:
     """Refresh the weeks of ``window`` in ONE run of the refresh job (``command``: refresh or backfill).
 
+    Prints one line per step (``verbose``: the full log) and writes the full log to a file.
     Raises CommandError with what failed and whether anything was published; a failed run is alerted."""
     week, last = window.first, window.last
     what = f"week {week}" if last == week else f"weeks {week} … {last}"
-    console_log_level()  # a wrong PARTNERPULSE_LOG_LEVEL is a mistake too: answered before the run
+    console_log_level()  # a wrong setting is a mistake too: answered before the run
+    dbt_runs_to_keep()
     check_landing(settings, what)  # before Dagster is even imported: a mistake is answered in a second
 
     import dagster as dg
@@ -122,9 +214,12 @@ def refresh(settings: Settings, window: WeekWindow, command: str, say: Say) -> R
     from dagster_project.defs.operations.alerts import PUBLISHED_KEY, failure_alert, record_alert
     from dagster_project.defs.operations.backfill import partition_run_args
     from dagster_project.defs.operations.locking import WarehouseBusy, warehouse_lock
+    from dagster_project.defs.operations.progress import StepProgress
 
-    started = dt.datetime.now()
+    run_id = str(uuid.uuid4())  # known before the run: it names the log file
+    log_path = run_log_path(settings, _window_name(command, window), run_id)
     holder = f"partnerpulse {command} of {what}"
+    progress = None
     try:
         with warehouse_lock(settings.warehouse_dir, holder=holder):  # held until the run has ended
             from dagster_project.definitions import build_definitions
@@ -141,14 +236,21 @@ def refresh(settings: Settings, window: WeekWindow, command: str, say: Say) -> R
                     f"Backfilling {what} ({len(window.weeks)} weeks, one run, one dbt build) "
                     f"from {settings.landing_dir} …"
                 )
+            say(f"Full log: {log_path}" + ("" if verbose else " (--verbose shows it here)"))
             instance = get_instance(settings)
-            job = build_definitions(settings).resolve_job_def(REFRESH_JOB)
-            result = _execute(job, instance, **partition_run_args(window))
+            definitions = build_definitions(settings)
+            job = definitions.resolve_job_def(REFRESH_JOB)
+            with run_output(log_path, verbose) as output:
+                if not verbose:
+                    progress = StepProgress(output.out, output.err, _expected_nodes(definitions))
+                result = _execute(job, instance, output, progress, run_id=run_id, **partition_run_args(window))
     except WarehouseBusy as exc:
         raise CommandError(str(exc)) from exc
-    seconds = (dt.datetime.now() - started).total_seconds()
+    seconds = _seconds(instance, result.run_id)
     success, lines = _run_summary(result, instance)
     if not success:
+        if progress is not None and (missing := progress.not_run([node.name for node in job.graph.nodes])):
+            say(missing)
         run = instance.get_run_by_id(result.run_id)
         if run is not None:
             record_alert(failure_alert(instance, run, source="cli"), settings.warehouse_dir, log=lambda _: None)
@@ -165,10 +267,19 @@ def refresh(settings: Settings, window: WeekWindow, command: str, say: Say) -> R
         )
         raise CommandError(
             f"The refresh of {what} {outcome}.\n{detail}\n"
+            f"Full log, with the stack trace: {log_path}\n"
             f"Details: run {result.run_id} in the Dagster UI (make ui; a failed check's metadata lists the "
             f"failing expectations with sample values, a failed step its stack trace) or `partnerpulse status`."
         )
-    return Refreshed(what=what, seconds=seconds, run_id=result.run_id, warnings=lines)
+    return Refreshed(what=what, seconds=seconds, run_id=result.run_id, log_path=log_path, warnings=lines)
+
+
+def _seconds(instance, run_id: str) -> float:
+    """How long the run took, as the instance recorded it (``partnerpulse status`` shows the same)."""
+    from dagster_project.defs.operations.instance import run_seconds
+
+    seconds = run_seconds(instance.get_run_record_by_id(run_id))
+    return seconds if seconds is not None else 0.0
 
 
 # -------------------------------------------------------------------------------------- close-period
@@ -212,8 +323,11 @@ def review_close(settings: Settings, period_text: str, holder: str) -> CloseRevi
     return CloseReview(period=period, label=period_text, closed=closed, plan=plan)
 
 
-def close(settings: Settings, review: CloseReview, holder: str) -> str:
-    """Run the close-period job for the reviewed period, holding the lock; returns what the job reports.
+def close(settings: Settings, review: CloseReview, holder: str, verbose: bool = False) -> str:
+    """Run the close-period job for the reviewed period, holding the lock; returns what the job reports
+    (the CLI prints it: the console shows no other line of the run but its warnings, the log file has
+    everything; ``verbose``: the console shows warnings and errors, everything at
+    PARTNERPULSE_LOG_LEVEL=DEBUG).
 
     Refuses when a refresh published other lines for the period since the review (the summary a person
     confirmed would no longer be what is frozen)."""
@@ -231,18 +345,25 @@ def close(settings: Settings, review: CloseReview, holder: str) -> str:
                 )
             from dagster_project.definitions import build_definitions
             from dagster_project.defs.operations.instance import get_instance
+            from dagster_project.defs.operations.progress import StepProgress
             from dagster_project.defs.payouts.jobs import CLOSE_PERIOD_JOB
 
             instance = get_instance(settings)
             job = build_definitions(settings).resolve_job_def(CLOSE_PERIOD_JOB)
-            # the op logs its outcome at INFO, which is printed below: the console shows warnings and errors
-            # (everything at PARTNERPULSE_LOG_LEVEL=DEBUG)
-            result = _execute(
-                job,
-                instance,
-                log_at_least="WARNING",
-                run_config={"ops": {"close_payout_period_op": {"config": {"period": label}}}},
-            )
+            run_id = str(uuid.uuid4())
+            log_path = run_log_path(settings, f"close-period-{label}", run_id)
+            with run_output(log_path, verbose) as output:
+                # the op logs its outcome at INFO, which the CLI prints once: only warnings on the console
+                warnings_only = None if verbose else StepProgress(output.out, output.err, show_steps=False)
+                result = _execute(
+                    job,
+                    instance,
+                    output,
+                    warnings_only,
+                    log_at_least="WARNING",
+                    run_config={"ops": {"close_payout_period_op": {"config": {"period": label}}}},
+                    run_id=run_id,
+                )
     except WarehouseBusy as exc:
         raise CommandError(str(exc)) from exc
     except LedgerError as exc:
@@ -250,7 +371,10 @@ def close(settings: Settings, review: CloseReview, holder: str) -> str:
     success, lines = _run_summary(result, instance)
     if not success:
         detail = "\n".join(f"  - {line}" for line in lines) or "  - (no step reported an error)"
-        raise CommandError(f"{label} was not closed.\n{detail}\nDetails: run {result.run_id} in the Dagster UI.")
+        raise CommandError(
+            f"{label} was not closed.\n{detail}\nFull log, with the stack trace: {log_path}\n"
+            f"Details: run {result.run_id} in the Dagster UI."
+        )
     return result.output_for_node("close_payout_period_op")
 
 
@@ -259,12 +383,12 @@ def close(settings: Settings, review: CloseReview, holder: str) -> str:
 
 def serve_ui(settings: Settings, host: str, port: int, say: Say) -> None:
     """Replace this process by ``dagster dev`` on the same definitions and Dagster instance."""
-    from dagster_project.defs.operations.instance import ensure_dagster_home
+    from dagster_project.defs.operations.instance import ensure_workspace
 
-    ensure_dagster_home(settings)
+    workspace = ensure_workspace(settings)  # also the instance's dagster.yaml; code location `partnerpulse`
     bin_dir = Path(sys.executable).parent
     os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"  # dbt, dagster from this venv
     dagster = str(bin_dir / "dagster")
-    argv = [dagster, "dev", "-m", "dagster_project.definitions", "-h", host, "-p", str(port)]
+    argv = [dagster, "dev", "-w", str(workspace), "-h", host, "-p", str(port)]
     say(f"Dagster UI on http://{host}:{port} (DAGSTER_HOME={settings.dagster_home})")
     os.execv(dagster, argv)

@@ -190,13 +190,14 @@ def _run_record_lines(instance, record) -> list[str]:
     import dagster as dg
 
     from dagster_project.defs.operations.alerts import failure_lines
-    from dagster_project.defs.operations.instance import process_ended, run_process
+    from dagster_project.defs.operations.instance import process_ended, run_process, run_seconds
     from dagster_project.defs.publish.gate import check_summary
 
     run = record.dagster_run
     week = _run_weeks_label(run)
     started = dt.datetime.fromtimestamp(record.start_time, dt.UTC) if record.start_time else None
-    took = f"{record.end_time - record.start_time:.0f}s" if record.start_time and record.end_time else "-"
+    seconds = run_seconds(record)  # the duration the refresh printed
+    took = f"{seconds:.0f}s" if seconds is not None else "-"
     summary = check_summary(instance, run.run_id)
     lines = [
         f"  week {week}  {run.status.value:<8} started {started:%Y-%m-%d %H:%M} UTC  took {took}  "

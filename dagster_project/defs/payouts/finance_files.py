@@ -15,58 +15,83 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dagster_project.defs.payouts.contract import (
+    LEDGER_MODEL,
+    STATEMENT_MODEL,
+    contract_columns,
+    incentive_types,
+    ledger_columns,
+)
 from dagster_project.lib.csvsafe import to_cents, write_csv_atomically
 from dagster_project.lib.warehouse import records
 
-INCENTIVE_TYPES = (
-    "expansion_commission",
-    "renewal_bonus",
-    "multi_product_spiff",
-    "nrr_performance_bonus",
-    "health_improvement_reward",
-    "clawback",
-    "adjustment",
-)
-LINE_COLUMNS = (
-    "payout_line_id",
-    "payout_period",
-    "partner_id",
-    "partner_name",
-    "partner_tier",
-    "incentive_type",
-    "source_type",
-    "source_id",
-    "account_id",
-    "earned_on",
-    "basis_usd",
-    "rate",
-    "amount_usd",
-    "plan_version",
-    "description",
-    "adjusts_payout_line_id",
-    "adjusts_period",
-    "period_status",
-)
-STATEMENT_COLUMNS = (
-    "payout_period",
-    "partner_id",
-    "partner_name",
-    "payout_lines",
-    *(f"{t}_usd" for t in INCENTIVE_TYPES),
-    "total_usd",
-    "period_status",
-)
-MONEY_COLUMNS = {"basis_usd", "amount_usd", *(f"{t}_usd" for t in INCENTIVE_TYPES), "total_usd"}
+FILE_MODELS = (LEDGER_MODEL, STATEMENT_MODEL)
+
+PARTNER_NAME_AFTER = "partner_id"  # the lines file has the partner's name (dim_partners) right after its id
+
+
+def line_columns() -> tuple[str, ...]:
+    """payout_lines.*: the published ledger's columns (its contract), the partner's name after its id."""
+    columns: list[str] = []
+    for column in ledger_columns():
+        columns.append(column.name)
+        if column.name == PARTNER_NAME_AFTER:
+            columns.append("partner_name")
+    return tuple(columns)
+
+
+def statement_columns() -> tuple[str, ...]:
+    """partner_statements.*: one amount column per incentive type, in the contract's order."""
+    return (
+        "payout_period",
+        "partner_id",
+        "partner_name",
+        "payout_lines",
+        *(f"{t}_usd" for t in incentive_types()),
+        "total_usd",
+        "period_status",
+    )
+
+
+def _is_money(column: str) -> bool:
+    """Amounts in USD (``*_usd``): rounded to cents in the files."""
+    return column.endswith("_usd")
+
+
+_DECIMAL = re.compile(r"decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)", re.IGNORECASE)
+
+
+def _arrow_type(column: str, data_type: str) -> pa.DataType:
+    """The Parquet type of a file column, from its type in the published table's contract."""
+    if _is_money(column):
+        return pa.decimal128(20, 2)
+    if column == "payout_period":  # written as its label, YYYY-MM
+        return pa.string()
+    if data_type == "date":
+        return pa.date32()
+    if data_type == "bigint":
+        return pa.int64()
+    if match := _DECIMAL.fullmatch(data_type):
+        return pa.decimal128(int(match[1]), int(match[2]))
+    return pa.string()
+
+
+@cache
+def _file_data_types() -> dict[str, str]:
+    """The contract type of every column of the finance files (they are the two published payout marts)."""
+    return {column.name: column.data_type for model in FILE_MODELS for column in contract_columns(model)}
 
 
 @dataclass(frozen=True)
@@ -101,12 +126,9 @@ def load_lines(con: duckdb.DuckDBPyConnection, periods: list[dt.date] | None = N
     if periods:
         where = f"where lines.payout_period in ({', '.join('?' for _ in periods)})"
         params = list(periods)
+    selected = ", ".join("partners.partner_name" if c == "partner_name" else f"lines.{c}" for c in line_columns())
     cursor = con.execute(
-        "select lines.payout_line_id, lines.payout_period, lines.partner_id, partners.partner_name, "
-        "lines.partner_tier, lines.incentive_type, lines.source_type, lines.source_id, lines.account_id, "
-        "lines.earned_on, lines.basis_usd, lines.rate, lines.amount_usd, lines.plan_version, lines.description, "
-        "lines.adjusts_payout_line_id, lines.adjusts_period, lines.period_status "
-        "from fct_incentive_payouts as lines "
+        f"select {selected} from fct_incentive_payouts as lines "
         "left join dim_partners as partners on lines.partner_id = partners.partner_id "
         f"{where} order by lines.payout_period, lines.partner_id, lines.incentive_type, lines.payout_line_id",
         params,
@@ -115,9 +137,7 @@ def load_lines(con: duckdb.DuckDBPyConnection, periods: list[dt.date] | None = N
 
 
 def _rounded(line: dict) -> dict:
-    out = dict(line)
-    out["basis_usd"] = to_cents(line["basis_usd"])
-    out["amount_usd"] = to_cents(line["amount_usd"])
+    out = {column: to_cents(value) if _is_money(column) else value for column, value in line.items()}
     out["payout_period"] = period_label(line["payout_period"])
     return out
 
@@ -140,30 +160,26 @@ def statements(lines: list[dict]) -> list[dict]:
         )
         row["payout_lines"] += 1
         sums[partner][line["incentive_type"]] += line["amount_usd"]
+    types = incentive_types()
     result = []
     for partner in sorted(by_partner):
         row = by_partner[partner]
-        for incentive_type in INCENTIVE_TYPES:
+        for incentive_type in types:
             row[f"{incentive_type}_usd"] = sums[partner][incentive_type].quantize(Decimal("0.01"))
-        row["total_usd"] = sum((row[f"{t}_usd"] for t in INCENTIVE_TYPES), Decimal("0.00"))
+        row["total_usd"] = sum((row[f"{t}_usd"] for t in types), Decimal("0.00"))
         result.append(row)
     return result
 
 
 def _arrow_table(rows: list[dict], columns: tuple[str, ...]) -> pa.Table:
+    data_types = _file_data_types()
     arrays = {}
     for column in columns:
         values = [row.get(column) for row in rows]
-        if column in MONEY_COLUMNS:
-            arrays[column] = pa.array(values, type=pa.decimal128(20, 2))
-        elif column == "rate":
-            arrays[column] = pa.array(values, type=pa.decimal128(18, 8))
-        elif column == "payout_lines":
-            arrays[column] = pa.array(values, type=pa.int64())
-        elif column in {"earned_on", "adjusts_period"}:
-            arrays[column] = pa.array(values, type=pa.date32())
-        else:
-            arrays[column] = pa.array([None if v is None else str(v) for v in values], type=pa.string())
+        arrow_type = _arrow_type(column, data_types[column])
+        if arrow_type == pa.string():
+            values = [None if v is None else str(v) for v in values]
+        arrays[column] = pa.array(values, type=arrow_type)
     return pa.table(arrays)
 
 
@@ -207,17 +223,18 @@ def write_period(
         )
     rounded = [_rounded(line) for line in lines]
     statement_rows = statements(rounded)
+    line_cols, statement_cols = line_columns(), statement_columns()
     directory.mkdir(parents=True, exist_ok=True)
     files = {
         "payout_lines.csv": lambda p: write_csv_atomically(
-            p, LINE_COLUMNS, ([row[c] for c in LINE_COLUMNS] for row in rounded)
+            p, line_cols, ([row[c] for c in line_cols] for row in rounded)
         ),
         "partner_statements.csv": lambda p: write_csv_atomically(
-            p, STATEMENT_COLUMNS, ([row[c] for c in STATEMENT_COLUMNS] for row in statement_rows)
+            p, statement_cols, ([row[c] for c in statement_cols] for row in statement_rows)
         ),
-        "payout_lines.parquet": lambda p: _write_parquet_atomically(p, _arrow_table(rounded, LINE_COLUMNS)),
+        "payout_lines.parquet": lambda p: _write_parquet_atomically(p, _arrow_table(rounded, line_cols)),
         "partner_statements.parquet": lambda p: _write_parquet_atomically(
-            p, _arrow_table(statement_rows, STATEMENT_COLUMNS)
+            p, _arrow_table(statement_rows, statement_cols)
         ),
     }
     for name, write in files.items():

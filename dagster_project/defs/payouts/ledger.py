@@ -1,7 +1,8 @@
 """Closing a payout period (SPEC §8): freeze its lines exactly as published and exported.
 
 The closed lines go to ``ledger.payout_lines_closed`` and the period to ``ledger.payout_periods``
-in the working warehouse (tables dbt creates empty and reads as the ``ledger`` source). Later
+in the working warehouse (tables dbt creates empty and reads as the ``ledger`` source). A line's
+columns are declared once, in the contract of ``fct_incentive_payouts`` (see contract.py). Later
 refreshes never recompute a closed period; differences become adjustment lines in an open one.
 """
 
@@ -18,6 +19,7 @@ from decimal import Decimal
 
 import duckdb
 
+from dagster_project.defs.payouts.contract import payout_line_columns
 from dagster_project.defs.payouts.finance_files import (
     PeriodExport,
     export_all_periods,
@@ -29,25 +31,6 @@ from dagster_project.defs.payouts.finance_files import (
 from dagster_project.lib.csvsafe import to_cents
 from dagster_project.lib.warehouse import connect, records
 from dagster_project.settings import Settings
-
-LEDGER_COLUMNS = (
-    "payout_line_id",
-    "payout_period",
-    "partner_id",
-    "partner_tier",
-    "incentive_type",
-    "source_type",
-    "source_id",
-    "account_id",
-    "earned_on",
-    "basis_usd",
-    "rate",
-    "amount_usd",
-    "plan_version",
-    "description",
-    "adjusts_payout_line_id",
-    "adjusts_period",
-)
 
 
 class LedgerError(RuntimeError):
@@ -84,7 +67,8 @@ class ClosePlan:
     @property
     def digest(self) -> str:
         """Identifies exactly these lines (to notice a refresh that published between a summary and the close)."""
-        rows = [self.as_of_date] + [tuple(line[c] for c in LEDGER_COLUMNS) for line in self.lines]
+        columns = payout_line_columns()
+        rows = [self.as_of_date] + [tuple(line[c] for c in columns) for line in self.lines]
         return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
 
     def summary(self) -> list[str]:
@@ -237,7 +221,7 @@ def _closed_at(con: duckdb.DuckDBPyConnection, period: dt.date) -> dt.datetime |
 def _frozen_lines(con: duckdb.DuckDBPyConnection, period: dt.date) -> list[dict]:
     """A closed period's frozen lines, in the order of the finance files."""
     cursor = con.execute(
-        f"select {', '.join(LEDGER_COLUMNS)}, 'closed' as period_status from ledger.payout_lines_closed "
+        f"select {', '.join(payout_line_columns())}, 'closed' as period_status from ledger.payout_lines_closed "
         "where payout_period = ? order by partner_id, incentive_type, payout_line_id",
         [period],
     )
@@ -320,11 +304,12 @@ def close_period(
         try:
             if _closed_at(con, period) is None:
                 if lines:  # a month without lines closes with none (executemany refuses an empty list)
-                    placeholders = ", ".join("?" for _ in range(len(LEDGER_COLUMNS) + 1))
+                    columns = payout_line_columns()
+                    placeholders = ", ".join("?" for _ in range(len(columns) + 1))
                     con.executemany(
-                        f"insert into ledger.payout_lines_closed ({', '.join(LEDGER_COLUMNS)}, closed_at) "
+                        f"insert into ledger.payout_lines_closed ({', '.join(columns)}, closed_at) "
                         f"values ({placeholders})",
-                        [[line[c] for c in LEDGER_COLUMNS] + [closed_at] for line in lines],
+                        [[line[c] for c in columns] + [closed_at] for line in lines],
                     )
                 con.execute(
                     "insert into ledger.payout_periods values (?, 'closed', ?, ?, ?)",

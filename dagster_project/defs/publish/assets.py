@@ -1,7 +1,6 @@
 """The publish assets: the serving copy BI tools read, written only after every blocking check passed,
 and the dbt docs site for BI users."""
 
-import json
 import os
 import shutil
 
@@ -13,6 +12,7 @@ from dagster_project.defs.operations.resources import PartnerPulseConfig, Wareho
 from dagster_project.defs.partitions import window_from_context
 from dagster_project.defs.publish.gate import publish_blockers
 from dagster_project.defs.publish.publisher import publish_docs, publish_marts
+from dagster_project.defs.warehouse.refresh_window import week_environment
 
 PUBLISH_KEY = dg.AssetKey(["published", "marts_duckdb"])
 
@@ -87,8 +87,9 @@ def build_docs_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             return dg.MaterializeResult(metadata={"skipped": True})
         window = window_from_context(context)
         target = settings.warehouse_dir / "dbt_runs" / f"docs-{context.run_id[:8]}"
-        dbt_vars = {**window.dbt_vars(), "first_week": settings.first_week.isoformat()}
-        dbt.cli(["docs", "generate", "--static", "--vars", json.dumps(dbt_vars)], target_path=target).wait()
+        with week_environment(window):
+            invocation = dbt.cli(["docs", "generate", "--static"], target_path=target)
+        invocation.wait()
         site = publish_docs(target, settings.published_dir / "docs")
         shutil.rmtree(target, ignore_errors=True)
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(site))})

@@ -1,20 +1,37 @@
 """The dbt assets through dagster-dbt: every model and seed of the project, dbt tests as asset checks,
-built by one ``dbt build`` per run for the run's weeks."""
+built by one ``dbt build`` per run for the run's weeks (the refresh window, refresh_window.py).
 
-import json
+Dagster records a materialization of every asset for the run's partitions. A build also writes the
+weeks a weekly table did not hold yet (a first refresh writes the whole history): those weeks are
+reported as materializations of that table's partitions too, so the UI shows the weeks the warehouse
+holds rather than "1 materialized · 103 missing"."""
+
+import datetime as dt
 import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
+from dagster_project.defs.operations.retention import dbt_runs_to_keep
 from dagster_project.defs.partitions import window_from_context
 from dagster_project.defs.warehouse.project import get_dbt_project, mart_model_names
+from dagster_project.defs.warehouse.refresh_window import (
+    BUILT_TABLE,
+    RefreshPlan,
+    ensure_tables,
+    plan_weeks,
+    record_built,
+    week_environment,
+    weekly_models,
+    write_window,
+)
 from dagster_project.defs.warehouse.translator import LayeredTranslator
-
-KEEP_DBT_RUN_ARTIFACTS = 10
+from dagster_project.lib.warehouse import connect
 
 
 def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -35,24 +52,36 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         warehouse_lock: WarehouseLock,  # held for the whole run (one writer at a time)
     ):
         window = window_from_context(context)
-        context.log.info(f"dbt build for week(s) {window.first} … {window.last} (as-of date {window.as_of_date})")
         settings = partnerpulse.settings()
+        models = weekly_models(project.manifest_path)
+        with connect(settings) as con:
+            ensure_tables(con)
+            plan = plan_weeks(con, settings.first_week, window, models)
+            write_window(con, plan)
+        history = f" and {len(plan.history_weeks)} week(s) of history not built yet" if plan.history_weeks else ""
+        context.log.info(
+            f"dbt build for week(s) {window.first} … {window.last} (as-of date {window.as_of_date}){history}"
+        )
         runs_dir = settings.warehouse_dir / "dbt_runs"
         target_path = runs_dir / f"{context.run_id[:8]}-{context.op_execution_context.retry_number}"
-        prune_run_artifacts(runs_dir, keep=KEEP_DBT_RUN_ARTIFACTS - 1)
-        yield from dbt.cli(
-            [
-                "build",
+        prune_run_artifacts(runs_dir, keep=dbt_runs_to_keep() - 1)  # this run's folder makes it N
+        reuse_partial_parse(runs_dir, target_path)
+        with week_environment(window):
+            invocation = dbt.cli(
                 # dbt unit tests check SQL logic, not data: they run in the test suite
                 # (tests/test_revenue.py::test_dbt_unit_tests_pass), not in every weekly refresh.
-                "--exclude-resource-type",
-                "unit_test",
-                "--vars",
-                json.dumps({**window.dbt_vars(), "first_week": settings.first_week.isoformat()}),
-            ],
-            context=context,
-            target_path=target_path,
-        ).stream()
+                ["build", "--exclude-resource-type", "unit_test"],
+                context=context,
+                target_path=target_path,
+            )
+        yield from invocation.stream()
+        if invocation.is_successful():
+            # only the weekly tables this run built (the UI can materialize a selection)
+            keys = selected_model_keys(context, models)
+            with connect(settings) as con:
+                record_built(con, plan, list(keys), context.run_id)
+                history = history_built(con, context.run_id, plan, list(keys))
+            yield from history_materializations(context, keys, history, plan)
 
     return partnerpulse_dbt
 
@@ -61,6 +90,79 @@ def mart_assets(dbt_assets_def: dg.AssetsDefinition) -> tuple[list[str], list[dg
     """The published marts (models in the ``marts`` schema), sorted, and their asset keys."""
     tables = mart_model_names(get_dbt_project().manifest_path)
     return tables, [get_asset_key_for_model([dbt_assets_def], name) for name in tables]
+
+
+def selected_model_keys(context: AssetExecutionContext, models: Sequence[str]) -> dict[str, dg.AssetKey]:
+    """The asset keys of ``models`` that this run materializes, by model name."""
+    keys = {model: get_asset_key_for_model([context.assets_def], model) for model in models}
+    return {model: key for model, key in keys.items() if key in context.selected_asset_keys}
+
+
+def history_built(
+    con: duckdb.DuckDBPyConnection, run_id: str, plan: RefreshPlan, models: Sequence[str]
+) -> dict[str, list[dt.date]]:
+    """The weeks outside the run's partition window that this run wrote, per weekly table, as
+    ``ops.weeks_built`` records them (Dagster records the partition window itself)."""
+    if not models:
+        return {}
+    rows = con.execute(
+        f"select model_name, week_start from {BUILT_TABLE} "
+        "where run_id = ? and model_name in (select unnest(?)) order by model_name, week_start",
+        [run_id, list(models)],
+    ).fetchall()
+    partition = set(plan.partition)
+    history: dict[str, list[dt.date]] = {}
+    for model, week in rows:
+        if week not in partition:
+            history.setdefault(model, []).append(week)
+    return history
+
+
+def history_materializations(
+    context: AssetExecutionContext,
+    keys: dict[str, dg.AssetKey],
+    history: dict[str, list[dt.date]],
+    plan: RefreshPlan,
+) -> Iterator[dg.AssetMaterialization]:
+    """One materialization per weekly table and history week, for that week's partition.
+
+    Only the weekly tables: each event is a write to Dagster's event log (tens of ms with SQLite), and
+    the tables rebuilt whole would add over 13,000 of them to a first refresh of two years.
+    """
+    window = f"{plan.partition[0]} … {plan.partition[-1]}"
+    for model, weeks in history.items():
+        for week in weeks:
+            yield dg.AssetMaterialization(
+                asset_key=keys[model],
+                partition=week.isoformat(),
+                description=f"Week {week} written by the dbt build of week(s) {window} (not held before).",
+            )
+    if history:
+        weeks_count = len({week for weeks in history.values() for week in weeks})
+        context.log.info(
+            f"{weeks_count} week(s) of history written to {len(history)} weekly table(s): "
+            "recorded as materialized partitions"
+        )
+
+
+def reuse_partial_parse(runs_dir: Path, target_path: Path) -> None:
+    """Start this run's dbt target from the newest earlier run's parse state of this warehouse.
+
+    dagster-dbt copies the project's ``target/partial_parse.msgpack`` into a fresh target path; that
+    file was parsed for the project's default profile, so dbt would parse everything again. The
+    previous run of the same warehouse parsed with the same profile (and no vars), so its state lets
+    dbt re-parse only the files that changed.
+    """
+    candidates = sorted(
+        (p / "partial_parse.msgpack" for p in runs_dir.glob("*") if p.is_dir() and p != target_path),
+        key=lambda p: p.stat().st_mtime if p.exists() else 0,
+        reverse=True,
+    )
+    for state in candidates:
+        if state.is_file():
+            target_path.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(state, target_path / state.name)
+            return
 
 
 def prune_run_artifacts(runs_dir: Path, keep: int) -> None:

@@ -94,7 +94,7 @@ unassigned_accounts as (
         cast('9999-12-31' as date) as valid_to,
         'accounts' as partner_source
     from accounts
-    where accounts.account_id not in (select account_id from assignments)
+    where accounts.account_id not in (select account_id from assignments) -- noqa: RF02
 
 ),
 

@@ -44,22 +44,30 @@ explained as (
         case
             when sized.opportunity_type = 'seat_usage' and sized.utilization_basis = 'seats'
                 then cast(cast(sized.units as bigint) as varchar) || ' seats to bring utilization back to '
-                    || cast(cast(sized.target_utilization * 100 as decimal(9, 1)) as varchar) || '% x '
-                    || cast(cast({{ pp_ratio('sized.per_seat_arr_usd', 'sized.licensed_seats', 2) }} as decimal(38, 2)) as varchar)
-                    || ' USD per seat'
+                || cast(cast(sized.target_utilization * 100 as decimal(9, 1)) as varchar) || '% x '
+                || cast(
+                    cast(
+                        {{ pp_ratio('sized.per_seat_arr_usd', 'sized.licensed_seats', 2) }} as decimal(38, 2)
+                    ) as varchar
+                )
+                || ' USD per seat'
             when sized.opportunity_type = 'seat_usage' and sized.utilization_basis = 'capacity'
                 then cast(cast(sized.units as bigint) as varchar) || ' capacity units to bring utilization back to '
-                    || cast(cast(sized.target_utilization * 100 as decimal(9, 1)) as varchar) || '% x '
-                    || cast(cast({{ pp_ratio('sized.capacity_arr_usd', 'sized.capacity_quantity', 2) }} as decimal(38, 2)) as varchar)
-                    || ' USD per unit'
+                || cast(cast(sized.target_utilization * 100 as decimal(9, 1)) as varchar) || '% x '
+                || cast(
+                    cast(
+                        {{ pp_ratio('sized.capacity_arr_usd', 'sized.capacity_quantity', 2) }} as decimal(38, 2)
+                    ) as varchar
+                )
+                || ' USD per unit'
             when sized.opportunity_type = 'seat_usage' then 'no seats or capacity to size'
             when sized.opportunity_type = 'product_module' and sized.entry_pricing_model = 'per_seat'
                 then sized.recommended_product_id || ' list price '
-                    || cast(cast(sized.entry_list_price_usd as decimal(38, 2)) as varchar)
-                    || ' USD x ' || cast(cast(sized.units as bigint) as varchar) || ' seats'
+                || cast(cast(sized.entry_list_price_usd as decimal(38, 2)) as varchar)
+                || ' USD x ' || cast(cast(sized.units as bigint) as varchar) || ' seats'
             when sized.opportunity_type = 'product_module'
                 then sized.recommended_product_id || ' list price '
-                    || cast(cast(sized.entry_list_price_usd as decimal(38, 2)) as varchar) || ' USD'
+                || cast(cast(sized.entry_list_price_usd as decimal(38, 2)) as varchar) || ' USD'
             when sized.opportunity_type = 'retention' then 'retention: no expansion, protect the current ARR'
             else cast(cast(sized.uplift_rate * 100 as decimal(9, 2)) as varchar) || '% of current ARR'
         end as estimate_basis,

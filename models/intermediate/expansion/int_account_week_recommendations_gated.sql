@@ -126,12 +126,14 @@ gated as (
         account_weeks.is_inside_out_outside_in,
         account_weeks.expansion_outreach_90d,
         explained.opportunity_type <> 'retention' and account_weeks.health_category = 'At Risk' as is_at_risk_blocked,
-        explained.opportunity_type <> 'retention' and open_lines.open_opportunity_ids is not null as is_open_opportunity_blocked,
         explained.opportunity_type <> 'retention'
-            and account_weeks.expansion_outreach_90d >= account_weeks.max_expansion_outreach_90d as is_fatigue_blocked,
+        and open_lines.open_opportunity_ids is not null as is_open_opportunity_blocked,
+        explained.opportunity_type <> 'retention'
+        and account_weeks.expansion_outreach_90d >= account_weeks.max_expansion_outreach_90d as is_fatigue_blocked,
         open_lines.open_opportunity_ids,
         coalesce(validation_gaps.opportunities_missing_validation, 0) > 0 as validation_step_missing,
-        cast(coalesce(validation_gaps.opportunities_missing_validation, 0) as bigint) as opportunities_missing_validation,
+        cast(coalesce(validation_gaps.opportunities_missing_validation, 0) as bigint)
+            as opportunities_missing_validation,
         validation_gaps.opportunity_ids_missing_validation
     from explained
     inner join account_weeks

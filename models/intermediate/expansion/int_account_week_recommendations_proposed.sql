@@ -109,10 +109,10 @@ owned_lines as (
         product_line,
         capacity_quantity,
         row_number() over (
-            partition by week_start, account_id order by per_seat_quantity desc, product_line
+            partition by week_start, account_id order by per_seat_quantity desc, product_line -- noqa: AM03
         ) as seat_order,
         row_number() over (
-            partition by week_start, account_id order by capacity_quantity desc, product_line
+            partition by week_start, account_id order by capacity_quantity desc, product_line -- noqa: AM03
         ) as capacity_order
     from lines
     where is_owned
@@ -170,7 +170,7 @@ candidates as (
         recommended_lines.entry_product_id as recommended_product_id,
         signal_triggers.trigger_signals,
         'signals ' || signal_triggers.trigger_signals || '; ' || recommended_lines.product_line
-            || ' not held' as trigger_reason
+        || ' not held' as trigger_reason
     from signal_triggers
     inner join recommended_lines
         on signal_triggers.week_start = recommended_lines.week_start

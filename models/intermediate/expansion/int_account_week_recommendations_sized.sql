@@ -65,14 +65,14 @@ sized as (
             when proposed.opportunity_type = 'seat_usage' and measured.utilization_basis = 'seats'
                 then greatest(
                     ceiling({{ pp_ratio('measured.seat_monthly_active_users', 'gates.target_utilization') }})
-                        - measured.licensed_seats,
+                    - measured.licensed_seats,
                     0
                 )
             when proposed.opportunity_type = 'seat_usage' and measured.utilization_basis = 'capacity'
                 then greatest(
                     ceiling({{ pp_ratio('seat_prices.capacity_quantity * measured.license_utilization',
                                         'gates.target_utilization') }})
-                        - seat_prices.capacity_quantity,
+                    - seat_prices.capacity_quantity,
                     0
                 )
             when proposed.opportunity_type = 'product_module' and entry_lines.entry_pricing_model = 'per_seat'

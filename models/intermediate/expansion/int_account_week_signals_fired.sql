@@ -70,9 +70,9 @@ conditions as (
 
 ),
 
-{#- Only the conditions that hold go on: every account-week × every condition is by far the
+{# Only the conditions that hold go on: every account-week × every condition is by far the
     largest intermediate result here (hundreds of millions of rows at 200,000 accounts), and it
-    streams through this filter instead of being held for a window. -#}
+    streams through this filter instead of being held for a window. #}
 met as (
 
     select

@@ -107,8 +107,9 @@ inputs as (
         scored.executive_sponsorship_level,
         cast({{ pp_ratio('segment_arr.segment_arr_usd', 'segment_arr.segment_accounts', 6) }} as decimal(38, 6))
             as segment_mean_arr_usd,
-        {#- account ARR / segment mean = ARR x accounts / segment ARR, exactly -#}
-        {{ pp_ratio('measured.arr_usd * segment_arr.segment_accounts', 'segment_arr.segment_arr_usd') }} as arr_vs_segment,
+        {#- account ARR / segment mean = ARR x accounts / segment ARR, exactly #}
+        {{ pp_ratio('measured.arr_usd * segment_arr.segment_accounts', 'segment_arr.segment_arr_usd') }}
+            as arr_vs_segment,
         cast(coalesce(lines_not_owned.lines_not_owned, 0) as bigint) as lines_not_owned,
         scored.health_category
     from measured
@@ -137,13 +138,13 @@ banded as (
         funding.level_text as funding_level,
         executive_sponsor.points as executive_sponsor_points
     from inputs
-    {%- for metric, value in banded_metrics %}
+    {% for metric, value in banded_metrics %}
     {{ join_scorecard_band('bands', metric, 'inputs.' ~ value, metric ~ '_band') }}
     left join levels as {{ metric }}_missing
         on {{ metric }}_missing.metric = '{{ metric }}'
         and {{ metric }}_missing.level = 'missing'
         and inputs.{{ value }} is null
-    {%- endfor %}
+    {% endfor %}
     left join levels as support_trend
         on support_trend.metric = 'support_trend'
         and inputs.support_trend_level = support_trend.level
@@ -174,7 +175,7 @@ totals as (
     select
         *,
         product_usage_points + satisfaction_points + growth_points + relationship_points
-            + expansion_potential_points as readiness_score
+        + expansion_potential_points as readiness_score
     from components
 
 ),

@@ -82,9 +82,9 @@ final as (
             as integer
         ) as alignment_categories,
         case when product_usage_signals > 0 then 1 else 0 end
-            + case when customer_success_signals > 0 then 1 else 0 end
-            + case when business_signals > 0 then 1 else 0 end
-            >= strong_alignment_categories as is_strong_opportunity,
+        + case when customer_success_signals > 0 then 1 else 0 end
+        + case when business_signals > 0 then 1 else 0 end
+        >= strong_alignment_categories as is_strong_opportunity,
         product_usage_signals > 0 and business_signals > 0 as is_inside_out_outside_in,
         competitive_alerts > 0 as has_competitive_alert
     from aligned

@@ -62,7 +62,9 @@ account_weeks as (
 
 first_starts as (
 
-    select account_id, min(start_date) as first_subscription_start
+    select
+        account_id,
+        min(start_date) as first_subscription_start
     from subscriptions
     group by account_id
 

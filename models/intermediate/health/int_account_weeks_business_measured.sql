@@ -42,7 +42,10 @@ snapshots_known as (
         row_number() over (
             partition by active.week_start, active.account_id
             order by
-                abs({{ dbt.datediff('firmographics.snapshot_date', dbt.dateadd('day', -365, 'active.as_of_date'), 'day') }}),
+                abs(
+                    {{ dbt.datediff('firmographics.snapshot_date', dbt.dateadd('day', -365, 'active.as_of_date'),
+                                    'day') }}
+                ),
                 firmographics.snapshot_date
         ) as closeness_to_year_ago
     from active
@@ -56,7 +59,12 @@ snapshots_known as (
 
 latest as (
 
-    select week_start, account_id, snapshot_date, employee_count, open_job_postings
+    select
+        week_start,
+        account_id,
+        snapshot_date,
+        employee_count,
+        open_job_postings
     from snapshots_known
     where recency = 1
 
@@ -64,7 +72,11 @@ latest as (
 
 year_ago as (
 
-    select week_start, account_id, snapshot_date, employee_count
+    select
+        week_start,
+        account_id,
+        snapshot_date,
+        employee_count
     from snapshots_known
     where closeness_to_year_ago = 1
 
@@ -92,13 +104,13 @@ final as (
         latest.employee_count,
         latest.open_job_postings,
         year_ago.employee_count as employee_count_year_ago,
-        {#- growth needs a snapshot from a different day than the latest one -#}
+        {#- growth needs a snapshot from a different day than the latest one #}
         case
             when year_ago.employee_count > 0 and year_ago.snapshot_date < latest.snapshot_date
                 then {{ pp_ratio('latest.employee_count - year_ago.employee_count', 'year_ago.employee_count') }}
         end as employee_growth,
         {%- for column, _ in event_counts %}
-        coalesce(event_flags.{{ column }}, 0) as {{ column }}{{ ',' if not loop.last }}
+        coalesce(event_flags.{{ column }}, 0) as {{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from active
     left join latest

@@ -52,8 +52,11 @@ usage_rows_shifted as (
         usage_rows.product_id,
         usage_rows.usage_date,
         coalesce(usage_rows.active_departments, 0) as active_departments,
-        cast({{ dbt.date_trunc('week', dbt.dateadd('day', 'departments_lookback.lookback_days', 'usage_rows.usage_date')) }} as date)
-            as week_start
+        cast(
+            {{ dbt.date_trunc('week', dbt.dateadd('day', 'departments_lookback.lookback_days',
+                                                  'usage_rows.usage_date')) }}
+            as date
+        ) as week_start
     from usage_rows
     cross join departments_lookback
 
@@ -79,8 +82,10 @@ product_departments_earlier as (
     inner join items
         on usage_rows_shifted.account_id = items.account_id
         and usage_rows_shifted.product_id = items.product_id
-        and items.active_from <= cast({{ dbt.dateadd('day', '-departments_lookback.lookback_days', 'active.as_of_date') }} as date)
-        and items.active_to > cast({{ dbt.dateadd('day', '-departments_lookback.lookback_days', 'active.as_of_date') }} as date)
+        and items.active_from
+        <= cast({{ dbt.dateadd('day', '-departments_lookback.lookback_days', 'active.as_of_date') }} as date)
+        and items.active_to
+        > cast({{ dbt.dateadd('day', '-departments_lookback.lookback_days', 'active.as_of_date') }} as date)
 
 ),
 

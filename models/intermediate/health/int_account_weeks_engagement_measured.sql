@@ -152,15 +152,20 @@ milestone_status as (
         active.account_id,
         sum(case when milestones.milestone_type = 'onboarding' then 1 else 0 end) as onboarding_milestones,
         sum(
-            case when milestones.milestone_type = 'onboarding' and milestones.completed_date <= active.as_of_date
-                then 1 else 0 end
+            case
+                when milestones.milestone_type = 'onboarding' and milestones.completed_date <= active.as_of_date
+                    then 1
+                else 0
+            end
         ) as onboarding_milestones_completed,
         sum(
             case
-                when milestones.milestone_type = 'roi_documented'
-                    and milestones.completed_date between cast({{ dbt.dateadd('day', -364, 'active.as_of_date') }} as date)
-                        and active.as_of_date
-                then 1 else 0
+                when
+                    milestones.milestone_type = 'roi_documented'
+                    and milestones.completed_date
+                    between cast({{ dbt.dateadd('day', -364, 'active.as_of_date') }} as date) and active.as_of_date
+                    then 1
+                else 0
             end
         ) as roi_documented_365d
     from active
@@ -191,7 +196,8 @@ final as (
         promoter_scores.nps_mean_180d,
         cast(coalesce(promoter_scores.nps_responses_180d, 0) as bigint) as nps_responses_180d,
         cast(coalesce(milestone_status.onboarding_milestones, 0) as bigint) as onboarding_milestones,
-        cast(coalesce(milestone_status.onboarding_milestones_completed, 0) as bigint) as onboarding_milestones_completed,
+        cast(coalesce(milestone_status.onboarding_milestones_completed, 0) as bigint)
+            as onboarding_milestones_completed,
         cast(coalesce(milestone_status.roi_documented_365d, 0) as bigint) as roi_documented_365d
     from active
     left join executive_activities

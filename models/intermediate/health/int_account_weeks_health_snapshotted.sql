@@ -1,9 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='replace_weeks',
+        unique_key='week_start',
         on_schema_change='fail',
-        pre_hook="{{ delete_target_weeks() }}",
     )
 }}
 

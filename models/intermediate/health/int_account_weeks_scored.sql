@@ -38,8 +38,8 @@ weights as (
     select
         {%- for metric in ['license_utilization', 'feature_adoption', 'api_usage', 'executive_sponsorship',
                            'training_completion', 'support_trend', 'product_diversification', 'renewal_plan'] %}
-        max(case when metric = '{{ metric }}' then weight_pct end) as {{ metric }}_weight{{ ',' if not loop.last }}
-        {%- endfor %}
+        max(case when metric = '{{ metric }}' then weight_pct end) as {{ metric }}_weight
+        {%- if not loop.last %},{% endif %}{% endfor %}
     from metrics
 
 ),
@@ -92,7 +92,7 @@ banded as (
         cast(measured.tickets_recent_90d - measured.tickets_prior_90d as decimal(38, 10)) as support_trend_value,
         measured.tickets_recent_90d,
         measured.tickets_prior_90d,
-        {#- the change that counts as a trend: max(min change, relative change x previous count) -#}
+        {#- the change that counts as a trend: max(min change, relative change x previous count) #}
         case
             when rules.support_relative_change * measured.tickets_prior_90d > rules.support_min_change
                 then rules.support_relative_change * measured.tickets_prior_90d
@@ -148,10 +148,10 @@ trended as (
 totals as (
 
     select
-        trended.*,
+        trended.*, -- noqa: disable=RF02
         license_utilization_points + feature_adoption_points + api_usage_points + executive_sponsorship_points
-            + training_completion_points + support_trend_points + product_diversification_points
-            + renewal_plan_points as health_points,
+        + training_completion_points + support_trend_points + product_diversification_points
+        + renewal_plan_points as health_points,
         cast(cast(
             license_utilization_points * weights.license_utilization_weight
             + feature_adoption_points * weights.feature_adoption_weight
@@ -164,7 +164,7 @@ totals as (
             as decimal(10, 1)
         ) * cast(0.5 as decimal(2, 1)) as decimal(5, 2)) as health_score
     from trended
-    cross join weights
+    cross join weights -- noqa: enable=RF02
 
 ),
 

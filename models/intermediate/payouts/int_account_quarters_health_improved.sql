@@ -36,10 +36,18 @@ quarter_weeks as (
     select
         quarters.quarter_start,
         quarters.quarter_end,
-        min(case when health.week_start <= cast({{ dbt.dateadd('day', 6, 'quarters.quarter_start') }} as date)
-            then health.week_start end) as first_week,
-        max(case when health.as_of_date >= cast({{ dbt.dateadd('day', -6, 'quarters.quarter_end') }} as date)
-            then health.week_start end) as last_week
+        min(
+            case
+                when health.week_start <= cast({{ dbt.dateadd('day', 6, 'quarters.quarter_start') }} as date)
+                    then health.week_start
+            end
+        ) as first_week,
+        max(
+            case
+                when health.as_of_date >= cast({{ dbt.dateadd('day', -6, 'quarters.quarter_end') }} as date)
+                    then health.week_start
+            end
+        ) as last_week
     from quarters
     inner join health
         on health.week_start >= quarters.quarter_start

@@ -21,7 +21,7 @@ partners as (
 
 weeks as (
 
-    {{ all_weeks_sql() }}
+    select week_start from {{ ref('stg_ops__refresh_window') }}
 
 ),
 
@@ -44,12 +44,13 @@ final as (
         candidates.partner_tier
     from candidates
     {% if is_incremental() %}
-    where not exists (
-        select 1
-        from {{ this }} as recorded
-        where recorded.week_start = candidates.week_start
-            and recorded.partner_id = candidates.partner_id
-    )
+    where
+        not exists (
+            select 1
+            from {{ this }} as recorded
+            where recorded.week_start = candidates.week_start
+                and recorded.partner_id = candidates.partner_id
+        )
     {% endif %}
 
 )

@@ -100,9 +100,9 @@ final as (
         partner_tier,
         plan_version,
         'Expansion of ' || source_id || ' (won ' || cast(closed_on as {{ dbt.type_string() }})
-            || ') lost by ' || cast(measured_on as {{ dbt.type_string() }}) || ': '
-            || cast(cast(round(clawed_share * 100, 2) as decimal(9, 2)) as {{ dbt.type_string() }})
-            || '% of its commission clawed back in all' as description,
+        || ') lost by ' || cast(measured_on as {{ dbt.type_string() }}) || ': '
+        || cast(cast(round(clawed_share * 100, 2) as decimal(9, 2)) as {{ dbt.type_string() }})
+        || '% of its commission clawed back in all' as description,
         clawback_days,
         cast(-basis_increment_usd as decimal(38, 6)) as basis_usd,
         rate,

@@ -82,8 +82,8 @@ renewal_deals as (
         cast(null as decimal(38, 10)) as nrr,
         cast(null as decimal(38, 6)) as starting_arr_usd,
         'Renewal ' || opportunities.opportunity_id || ' of ' || renewals.subscription_id || ' closed '
-            || cast({{ dbt.datediff('opportunities.close_date', 'renewals.end_date', 'day') }} as varchar)
-            || ' days before its end' as description
+        || cast({{ dbt.datediff('opportunities.close_date', 'renewals.end_date', 'day') }} as varchar)
+        || ' days before its end' as description
     from opportunities
     inner join renewals
         on opportunities.renewal_subscription_id = renewals.subscription_id
@@ -196,8 +196,8 @@ nrr_years as (
         nrr,
         starting_arr_usd,
         'NRR of ' || cast(extract(year from period_start) as varchar) || ': '
-            || cast(round(nrr * 100, 2) as varchar) || '% on ' || cast(round(starting_arr_usd, 2) as varchar)
-            || ' starting ARR' as description
+        || cast(round(nrr * 100, 2) as varchar) || '% on ' || cast(round(starting_arr_usd, 2) as varchar)
+        || ' starting ARR' as description
     from partner_nrr
     where cast({{ dbt.dateadd('year', 1, 'period_start') }} as date) <= {{ refresh_as_of_date() }}
 
@@ -219,8 +219,8 @@ health_rewards as (
         cast(null as decimal(38, 10)) as nrr,
         cast(null as decimal(38, 6)) as starting_arr_usd,
         'Account ' || account_id || ' went from At Risk (week of '
-            || cast(first_week as varchar) || ') to ' || last_category
-            || ' (week of ' || cast(last_week as varchar) || ')' as description
+        || cast(first_week as varchar) || ') to ' || last_category
+        || ' (week of ' || cast(last_week as varchar) || ')' as description
     from health_improvements
 
 ),

@@ -1,7 +1,16 @@
 {#- Every payout line earned up to D as the plan computes it today (SPEC §8): the incentives
     (int_payout_lines_earned) and the clawbacks of lost expansions (int_payout_clawbacks_computed),
-    each with its deterministic line id and payout period. The ledger (fct_incentive_payouts)
-    decides what is frozen and what adjusts. -#}
+    each with its deterministic line id and payout period, in a payout line's columns (declared
+    once, in the contract of fct_incentive_payouts; macros/ledger.sql). A computed line adjusts
+    nothing: only the ledger (fct_incentive_payouts) decides what is frozen and what adjusts. -#}
+{%- set line_key = "incentive_type || '|' || source_type || '|' || source_id || '|' || partner_id"
+    ~ " || '|' || cast(earned_on as " ~ dbt.type_string() ~ ")" -%}
+{%- set assigned_here = {
+    'payout_line_id': dbt.hash(line_key),
+    'payout_period': 'cast(' ~ dbt.date_trunc('month', 'earned_on') ~ ' as date)',
+    'adjusts_payout_line_id': 'cast(null as ' ~ dbt.type_string() ~ ')',
+    'adjusts_period': 'cast(null as date)',
+} -%}
 with
 
 earned as (
@@ -19,13 +28,11 @@ clawbacks as (
 all_lines as (
 
     select
-        incentive_type, source_type, source_id, account_id, earned_on, partner_id, partner_tier,
-        plan_version, description, basis_usd, rate, amount_usd
+        {{ payout_line_select(omit=assigned_here) }}
     from earned
     union all
     select
-        incentive_type, source_type, source_id, account_id, earned_on, partner_id, partner_tier,
-        plan_version, description, basis_usd, rate, amount_usd
+        {{ payout_line_select(omit=assigned_here) }}
     from clawbacks
 
 ),
@@ -33,21 +40,7 @@ all_lines as (
 final as (
 
     select
-        {{ dbt.hash("incentive_type || '|' || source_type || '|' || source_id || '|' || partner_id || '|' || cast(earned_on as " ~ dbt.type_string() ~ ")") }}
-            as payout_line_id,
-        cast({{ dbt.date_trunc('month', 'earned_on') }} as date) as payout_period,
-        partner_id,
-        partner_tier,
-        incentive_type,
-        source_type,
-        source_id,
-        account_id,
-        earned_on,
-        basis_usd,
-        rate,
-        amount_usd,
-        plan_version,
-        description
+        {{ payout_line_select(expressions=assigned_here) }}
     from all_lines
     where earned_on <= {{ refresh_as_of_date() }}
 

@@ -85,8 +85,10 @@ eligible as (
     where incentive_type = 'expansion_commission'
         or (incentive_type = 'renewal_bonus' and days_before_end >= renewal_early_days)
         or incentive_type = 'multi_product_spiff'
-        or (incentive_type = 'nrr_performance_bonus' and nrr >= nrr_threshold
-            and starting_arr_usd >= nrr_min_starting_arr_usd)
+        or (
+            incentive_type = 'nrr_performance_bonus' and nrr >= nrr_threshold
+            and starting_arr_usd >= nrr_min_starting_arr_usd
+        )
         or incentive_type = 'health_improvement_reward'
 
 ),
@@ -112,8 +114,8 @@ rated as (
         end as basis_usd,
         cast(
             case
-                when incentive_type = 'expansion_commission' then
-                    new_logo_rate * expansion_factor
+                when incentive_type = 'expansion_commission'
+                    then new_logo_rate * expansion_factor
                     * case when partner_role = 'influenced' then influenced_share else 1 end
                 when incentive_type = 'renewal_bonus' then renewal_bonus_rate
                 when incentive_type = 'nrr_performance_bonus' then nrr_bonus_rate

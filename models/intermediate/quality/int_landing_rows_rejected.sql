@@ -35,16 +35,16 @@ malformed as (
         source_file,
         source_row,
         cast(null as {{ dbt.type_string() }}) as raw_record
-    from {{ source('ingest', 'ingest_malformed_rows') }} as malformed_rows
+    from {{ source('ingest', 'ingest_malformed_rows') }} as malformed_rows -- noqa: AL05
 
 ),
 
 unioned as (
 
-{% for source_name, table_name in landing_table_list() %}
+    {% for source_name, table_name in landing_table_list() %}
     select * from rejected_{{ table_name }}
     union all
-{% endfor %}
+    {% endfor %}
     select * from malformed
 
 )

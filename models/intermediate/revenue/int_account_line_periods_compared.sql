@@ -25,14 +25,20 @@ fx_rates as (
 
 month_periods as (
 
-    select 'month' as period_type, month_start as period_start, month_start as last_month
+    select
+        'month' as period_type,
+        month_start as period_start,
+        month_start as last_month
     from months
 
 ),
 
 quarter_periods as (
 
-    select 'quarter' as period_type, quarter_start as period_start, max(month_start) as last_month
+    select
+        'quarter' as period_type,
+        quarter_start as period_start,
+        max(month_start) as last_month
     from months
     group by quarter_start
     having count(*) = 3
@@ -41,7 +47,10 @@ quarter_periods as (
 
 year_periods as (
 
-    select 'year' as period_type, year_start as period_start, max(month_start) as last_month
+    select
+        'year' as period_type,
+        year_start as period_start,
+        max(month_start) as last_month
     from months
     group by year_start
     having count(*) = 12
@@ -84,7 +93,10 @@ start_lines as (
 
 cohort as (
 
-    select distinct period_type, period_start, account_id
+    select distinct
+        period_type,
+        period_start,
+        account_id
     from start_lines
 
 ),
@@ -175,5 +187,3 @@ final as (
 )
 
 select * from final
-
-

@@ -40,10 +40,10 @@ measured as (
         end_usd,
         case when end_usd > start_usd then end_usd - start_usd else 0 end as expansion_usd,
         {#- expansion split as in the bridge: ARR on lines the account did not have at the start is
-            cross-sell (up to the net expansion), the rest upsell -#}
+            cross-sell (up to the net expansion), the rest upsell #}
         case
-            when end_usd > start_usd then
-                case when new_lines_usd < end_usd - start_usd then new_lines_usd else end_usd - start_usd end
+            when end_usd > start_usd
+                then case when new_lines_usd < end_usd - start_usd then new_lines_usd else end_usd - start_usd end
             else 0
         end as cross_sell_usd,
         case when end_usd > 0 and end_usd < start_usd then start_usd - end_usd else 0 end as contraction_usd,

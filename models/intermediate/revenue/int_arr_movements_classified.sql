@@ -203,11 +203,21 @@ fx_movements as (
 
 final as (
 
-    select account_id, month_start, product_line, movement_type, arr_change_usd
+    select
+        account_id,
+        month_start,
+        product_line,
+        movement_type,
+        arr_change_usd
     from line_movements
     where movement_type is not null and arr_change_usd <> 0
     union all
-    select account_id, month_start, product_line, movement_type, arr_change_usd
+    select
+        account_id,
+        month_start,
+        product_line,
+        movement_type,
+        arr_change_usd
     from fx_movements
     where arr_change_usd <> 0
 

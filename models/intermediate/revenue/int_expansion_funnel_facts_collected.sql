@@ -69,7 +69,7 @@ pipeline_facts as (
         quarters.quarter_start,
         'pipeline' as fact,
         deals.*,
-        {#- still open at D: its current stage; closed since: it got past qualification -#}
+        {#- still open at D: its current stage; closed since: it got past qualification #}
         case when deals.close_date is not null then true else deals.stage <> 'Qualification' end
             as is_qualified_pipeline,
         cast(null as integer) as days
@@ -94,8 +94,19 @@ first_expansions as (
 facts as (
 
     select
-        quarter_start, fact, opportunity_id, account_id, partner_id, partner_tier, partner_type, segment, region,
-        amount_arr_usd, partner_role, is_won as is_won_deal, days,
+        quarter_start,
+        fact,
+        opportunity_id,
+        account_id,
+        partner_id,
+        partner_tier,
+        partner_type,
+        segment,
+        region,
+        amount_arr_usd,
+        partner_role,
+        is_won as is_won_deal,
+        days,
         is_qualified_pipeline,
         cast(null as boolean) as has_passed_qualification,
         cast(null as boolean) as had_validation_step
@@ -104,39 +115,88 @@ facts as (
     union all
 
     select
-        close_quarter, case when is_won then 'won' else 'lost' end, opportunity_id, account_id, partner_id,
-        partner_tier, partner_type, segment, region,
-        amount_arr_usd, partner_role, is_won, sales_cycle_days,
-        cast(null as boolean), cast(null as boolean), had_validation_step
+        close_quarter,
+        case when is_won then 'won' else 'lost' end,
+        opportunity_id,
+        account_id,
+        partner_id,
+        partner_tier,
+        partner_type,
+        segment,
+        region,
+        amount_arr_usd,
+        partner_role,
+        is_won,
+        sales_cycle_days,
+        cast(null as boolean),
+        cast(null as boolean),
+        had_validation_step
     from deals
     where is_expansion and is_closed
 
     union all
 
     select
-        created_quarter, 'created', opportunity_id, account_id, partner_id, partner_tier, partner_type, segment, region,
-        amount_arr_usd, partner_role, is_won, cast(null as integer),
-        cast(null as boolean), has_passed_qualification, cast(null as boolean)
+        created_quarter,
+        'created',
+        opportunity_id,
+        account_id,
+        partner_id,
+        partner_tier,
+        partner_type,
+        segment,
+        region,
+        amount_arr_usd,
+        partner_role,
+        is_won,
+        cast(null as integer),
+        cast(null as boolean),
+        has_passed_qualification,
+        cast(null as boolean)
     from deals
     where is_expansion
 
     union all
 
     select
-        close_quarter, 'new_business_closed', opportunity_id, account_id, partner_id, partner_tier, partner_type,
-        segment, region,
-        amount_arr_usd, partner_role, is_won, sales_cycle_days,
-        cast(null as boolean), cast(null as boolean), cast(null as boolean)
+        close_quarter,
+        'new_business_closed',
+        opportunity_id,
+        account_id,
+        partner_id,
+        partner_tier,
+        partner_type,
+        segment,
+        region,
+        amount_arr_usd,
+        partner_role,
+        is_won,
+        sales_cycle_days,
+        cast(null as boolean),
+        cast(null as boolean),
+        cast(null as boolean)
     from deals
     where opportunity_type = 'New Business' and is_closed
 
     union all
 
     select
-        close_quarter, 'first_expansion', opportunity_id, account_id, partner_id, partner_tier, partner_type,
-        segment, region,
-        amount_arr_usd, partner_role, is_won, {{ dbt.datediff('first_subscription_start', 'close_date', 'day') }},
-        cast(null as boolean), cast(null as boolean), cast(null as boolean)
+        close_quarter,
+        'first_expansion',
+        opportunity_id,
+        account_id,
+        partner_id,
+        partner_tier,
+        partner_type,
+        segment,
+        region,
+        amount_arr_usd,
+        partner_role,
+        is_won,
+        {{ dbt.datediff('first_subscription_start', 'close_date', 'day') }},
+        cast(null as boolean),
+        cast(null as boolean),
+        cast(null as boolean)
     from first_expansions
     where won_order = 1 and first_subscription_start is not null
 

@@ -72,10 +72,20 @@ usd_rates as (
 
 final as (
 
-    select month_start, currency, rate_date, usd_per_unit from foreign_rates
-    where currency in (select currency from currencies)
+    select
+        month_start,
+        currency,
+        rate_date,
+        usd_per_unit
+    from foreign_rates
+    where currency in (select currency from currencies) -- noqa: RF02
     union all
-    select month_start, currency, rate_date, usd_per_unit from usd_rates
+    select
+        month_start,
+        currency,
+        rate_date,
+        usd_per_unit
+    from usd_rates
 
 )
 

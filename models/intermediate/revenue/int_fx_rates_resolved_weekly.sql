@@ -9,7 +9,7 @@ fx_rates as (
 
 ),
 
-subscriptions as (
+subscriptions as ( -- noqa: ST03
 
     select * from {{ ref('stg_billing__subscriptions') }}
 
@@ -62,9 +62,19 @@ usd_rates as (
 
 final as (
 
-    select week_start, currency, rate_date, usd_per_unit from foreign_rates
+    select
+        week_start,
+        currency,
+        rate_date,
+        usd_per_unit
+    from foreign_rates
     union all
-    select week_start, currency, rate_date, usd_per_unit from usd_rates
+    select
+        week_start,
+        currency,
+        rate_date,
+        usd_per_unit
+    from usd_rates
 
 )
 

@@ -56,7 +56,9 @@ validated as (
 
 first_subscriptions as (
 
-    select account_id, min(start_date) as first_subscription_start
+    select
+        account_id,
+        min(start_date) as first_subscription_start
     from subscriptions
     group by account_id
 
@@ -89,7 +91,7 @@ final as (
             as sales_cycle_days,
         known.currency,
         known.amount_arr,
-        {#- closed deals at their close month's rate, open ones at the rate of D's month -#}
+        {#- closed deals at their close month's rate, open ones at the rate of D's month #}
         cast(round(known.amount_arr * fx_rates.usd_per_unit, 6) as decimal(38, 6)) as amount_arr_usd,
         validated.opportunity_id is not null as had_validation_step,
         first_subscriptions.first_subscription_start
@@ -97,7 +99,8 @@ final as (
     left join fx_rates
         on known.currency = fx_rates.currency
         and fx_rates.month_start = cast(
-            {{ dbt.date_trunc('month', "case when known.is_closed then known.close_date else " ~ refresh_as_of_date() ~ " end") }}
+            {{ dbt.date_trunc('month', "case when known.is_closed then known.close_date else "
+                                       ~ refresh_as_of_date() ~ " end") }}
             as date
         )
     left join validated

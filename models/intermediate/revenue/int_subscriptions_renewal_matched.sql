@@ -56,7 +56,10 @@ successor_candidates as (
 
 successors as (
 
-    select subscription_id, successor_subscription_id, successor_start_date
+    select
+        subscription_id,
+        successor_subscription_id,
+        successor_start_date
     from successor_candidates
     where rank_in_time = 1
 

@@ -52,7 +52,7 @@ measured as (
 
     select
         matched.*,
-        {#- the last day with ARR: the end date, the day before a cancellation, or D -#}
+        {#- the last day with ARR: the end date, the day before a cancellation, or D #}
         least(
             matched.end_date,
             coalesce(cast({{ dbt.dateadd('day', -1, 'matched.cancelled_date') }} as date), matched.end_date),
@@ -184,8 +184,8 @@ final as (
         resolved.renewal_status,
         resolved.renewal_outcome_reason,
         case
-            when resolved.renewal_status = 'renewed' then
-                case
+            when resolved.renewal_status = 'renewed'
+                then case
                     when resolved.successor_start_date > resolved.end_date then resolved.successor_start_date
                     else cast({{ dbt.dateadd('day', 1, 'resolved.end_date') }} as date)
                 end

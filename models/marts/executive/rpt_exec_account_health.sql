@@ -18,7 +18,9 @@ categories as (
 
 week_totals as (
 
-    select week_start, count(*) as accounts_scored
+    select
+        week_start,
+        count(*) as accounts_scored
     from health
     group by week_start
 
@@ -31,10 +33,20 @@ arrivals as (
         health.health_category,
         count(*) as accounts,
         sum(case when health.is_tier_movement then 1 else 0 end) as moved_in,
-        sum(case when health.is_tier_movement and current_category.sort_order > previous_category.sort_order
-            then 1 else 0 end) as moved_in_improving,
-        sum(case when health.is_tier_movement and current_category.sort_order < previous_category.sort_order
-            then 1 else 0 end) as moved_in_declining
+        sum(
+            case
+                when health.is_tier_movement and current_category.sort_order > previous_category.sort_order
+                    then 1
+                else 0
+            end
+        ) as moved_in_improving,
+        sum(
+            case
+                when health.is_tier_movement and current_category.sort_order < previous_category.sort_order
+                    then 1
+                else 0
+            end
+        ) as moved_in_declining
     from health
     inner join categories as current_category
         on health.health_category = current_category.health_category

@@ -46,7 +46,7 @@ declining as (
         health_category,
         cast(health_points - points_4_weeks_ago as decimal(38, 6)) as value,
         'health points ' || cast(points_4_weeks_ago as varchar) || ' -> ' || cast(health_points as varchar)
-            || ' in 4 weeks (' || health_category || ')' as detail
+        || ' in 4 weeks (' || health_category || ')' as detail
     from health
     where week_start = {{ refresh_week() }} and trend_direction = 'declining'
 
@@ -67,8 +67,8 @@ enablement as (
         cast(null as varchar) as health_category,
         cast(retention.renewal_rate as decimal(38, 6)) as value,
         'renewal rate ' || cast(round(retention.renewal_rate * 100, 1) as varchar) || '% vs program '
-            || cast(round(retention.program_renewal_rate * 100, 1) as varchar) || '% in the quarter of '
-            || cast(retention.period_start as varchar) as detail
+        || cast(round(retention.program_renewal_rate * 100, 1) as varchar) || '% in the quarter of '
+        || cast(retention.period_start as varchar) as detail
     from retention
     inner join latest_quarter
         on retention.period_start = latest_quarter.period_start
@@ -132,8 +132,10 @@ churned as (
         last_scores.health_category,
         cast(churns.churned_arr_usd as decimal(38, 6)) as value,
         'churned ' || cast(round(churns.churned_arr_usd, 2) as varchar) || ' USD ARR in '
-            || cast(churns.month_start as varchar) || '; last category ' || coalesce(last_scores.health_category, 'unscored')
-            || '; signals: ' || coalesce(last_signals.signal_codes, 'none') as detail
+        || cast(churns.month_start as varchar)
+        || '; last category '
+        || coalesce(last_scores.health_category, 'unscored')
+        || '; signals: ' || coalesce(last_signals.signal_codes, 'none') as detail
     from churns
     left join last_scores
         on churns.account_id = last_scores.account_id

@@ -39,11 +39,26 @@ open_deals as (
 
 by_stage as (
 
-    select 'overall' as dimension, 'all' as dimension_value, stage, amount_arr_usd from open_deals
+    select
+        'overall' as dimension,
+        'all' as dimension_value,
+        stage,
+        amount_arr_usd
+    from open_deals
     union all
-    select 'partner_tier', partner_tier, stage, amount_arr_usd from open_deals
+    select
+        'partner_tier',
+        partner_tier,
+        stage,
+        amount_arr_usd
+    from open_deals
     union all
-    select 'partner_type', partner_type, stage, amount_arr_usd from open_deals
+    select
+        'partner_type',
+        partner_type,
+        stage,
+        amount_arr_usd
+    from open_deals
 
 ),
 

@@ -64,7 +64,12 @@ moved as (
     from (
         select * from channel_movements
         union all
-        select quarter_start, 'all' as channel, movement_type, arr_change_usd from channel_movements
+        select
+            quarter_start,
+            'all' as channel,
+            movement_type,
+            arr_change_usd
+        from channel_movements
     ) as both_grains
     group by quarter_start, channel
 
@@ -84,11 +89,18 @@ channel_arr as (
 
 ending as (
 
-    select quarter_start, channel, sum(arr_usd) as ending_arr_usd
+    select
+        quarter_start,
+        channel,
+        sum(arr_usd) as ending_arr_usd
     from (
         select * from channel_arr
         union all
-        select quarter_start, 'all' as channel, arr_usd from channel_arr
+        select
+            quarter_start,
+            'all' as channel,
+            arr_usd
+        from channel_arr
     ) as both_grains
     group by quarter_start, channel
 
@@ -125,8 +137,12 @@ joined as (
         targets.nrr_target,
         targets.grr_target
     from quarters
-    cross join (
-        select 'all' as channel union all select 'partner_attached' union all select 'direct'
+    cross join ( -- noqa: ST05
+        select 'all' as channel
+        union all
+        select 'partner_attached'
+        union all
+        select 'direct'
     ) as channels
     cross join targets
     left join moved

@@ -56,7 +56,9 @@ moved as (
 
 installed_base as (
 
-    select monthly.partner_id, sum(monthly.arr_usd) as installed_base_arr_usd
+    select
+        monthly.partner_id,
+        sum(monthly.arr_usd) as installed_base_arr_usd
     from monthly
     cross join window_bounds
     where monthly.month_start = window_bounds.base_month and monthly.partner_id is not null

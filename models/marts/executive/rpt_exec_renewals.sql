@@ -40,16 +40,15 @@ upcoming as (
 
 partner_touches as (
 
-    select distinct
-        upcoming.subscription_id
+    select distinct upcoming.subscription_id
     from upcoming
     cross join targets
     inner join activities
         on upcoming.account_id = activities.account_id
         and activities.partner_id = upcoming.partner_id
-        and activities.activity_date between
-            cast({{ dbt.dateadd('day', '1 - targets.renewal_no_activity_days', refresh_as_of_date()) }} as date)
-            and {{ refresh_as_of_date() }}
+        and activities.activity_date
+        between cast({{ dbt.dateadd('day', '1 - targets.renewal_no_activity_days', refresh_as_of_date()) }} as date)
+        and {{ refresh_as_of_date() }}
 
 ),
 

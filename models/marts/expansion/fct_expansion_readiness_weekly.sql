@@ -1,9 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='replace_weeks',
+        unique_key='week_start',
         on_schema_change='fail',
-        pre_hook="{{ delete_target_weeks() }}",
     )
 }}
 
@@ -124,7 +124,8 @@ final as (
         alignment.is_strong_opportunity,
         alignment.is_inside_out_outside_in,
         alignment.has_competitive_alert,
-        cast(coalesce(validation_gaps.opportunities_missing_validation, 0) as bigint) as opportunities_missing_validation
+        cast(coalesce(validation_gaps.opportunities_missing_validation, 0) as bigint)
+            as opportunities_missing_validation
     from readiness
     inner join weeks
         on readiness.week_start = weeks.week_start

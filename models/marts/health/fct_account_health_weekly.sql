@@ -1,9 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='replace_weeks',
+        unique_key='week_start',
         on_schema_change='fail',
-        pre_hook="{{ delete_target_weeks() }}",
     )
 }}
 
@@ -36,9 +36,9 @@ rules as (
 
 ),
 
-{#- History (last week's category, the points of trend_weeks_back weeks ago) is looked up on
+{# History (last week's category, the points of trend_weeks_back weeks ago) is looked up on
     narrow keys first and joined to the wide scored rows once: joining the wide rows to themselves
-    twice ran out of memory at 200,000 accounts (11M account-weeks) on a full refresh. -#}
+    twice ran out of memory at 200,000 accounts (11M account-weeks) on a full refresh. #}
 keyed as (
 
     select
@@ -109,30 +109,32 @@ explained as (
         case
             when utilization_basis = 'not_applicable'
                 then 'license utilization not applicable (no per-seat seats or usage capacity) → '
-                    || {{ points_text('license_utilization_points') }}
+                || {{ points_text('license_utilization_points') }}
             else 'license utilization ' || cast(round(license_utilization_value * 100, 1) as varchar) || '% ('
                 || license_utilization_band || ') → ' || {{ points_text('license_utilization_points') }}
         end as license_utilization_reason,
         'feature adoption ' || feature_adoption_level || ': ' || cast(advanced_features_used_28d as varchar)
-            || ' advanced features used, breadth ' || cast(round(feature_adoption_value * 100, 1) as varchar)
-            || '% in 28 days → ' || {{ points_text('feature_adoption_points') }} as feature_adoption_reason,
+        || ' advanced features used, breadth ' || cast(round(feature_adoption_value * 100, 1) as varchar)
+        || '% in 28 days → ' || {{ points_text('feature_adoption_points') }} as feature_adoption_reason,
         'API used on ' || cast(cast(api_usage_value as integer) as varchar) || ' of the last 28 days ('
-            || api_usage_band || ') → ' || {{ points_text('api_usage_points') }} as api_usage_reason,
+        || api_usage_band || ') → ' || {{ points_text('api_usage_points') }} as api_usage_reason,
         cast(cast(executive_sponsorship_value as integer) as varchar)
-            || ' executive activities in 180 days (' || executive_sponsorship_band || ') → '
-            || {{ points_text('executive_sponsorship_points') }} as executive_sponsorship_reason,
+        || ' executive activities in 180 days (' || executive_sponsorship_band || ') → '
+        || {{ points_text('executive_sponsorship_points') }} as executive_sponsorship_reason,
         'training completion ' || cast(round(training_completion_value * 100, 1) as varchar) || '% of '
-            || cast(enrollments_365d as varchar) || ' enrollments in 365 days (' || training_completion_band
-            || ') → ' || {{ points_text('training_completion_points') }} as training_completion_reason,
+        || cast(enrollments_365d as varchar) || ' enrollments in 365 days (' || training_completion_band
+        || ') → ' || {{ points_text('training_completion_points') }} as training_completion_reason,
         cast(tickets_recent_90d as varchar) || ' tickets in the last 90 days vs '
-            || cast(tickets_prior_90d as varchar) || ' before: ' || support_trend_level || ' → '
-            || {{ points_text('support_trend_points') }} as support_trend_reason,
+        || cast(tickets_prior_90d as varchar) || ' before: ' || support_trend_level || ' → '
+        || {{ points_text('support_trend_points') }} as support_trend_reason,
         cast(cast(product_diversification_value as integer) as varchar) || ' product lines ('
-            || product_diversification_band || ') → ' || {{ points_text('product_diversification_points') }} as product_diversification_reason,
+        || product_diversification_band
+        || ') → '
+        || {{ points_text('product_diversification_points') }} as product_diversification_reason,
         'renewal plan ' || replace(renewal_plan_status, '_', ' ') || ' for the subscription ending '
-            || coalesce(cast(next_end_date as varchar), 'unknown')
-            || case when renewal_plan_level = 'Not yet due' then ' (not yet due)' else '' end
-            || ' → ' || {{ points_text('renewal_plan_points') }} as renewal_plan_reason
+        || coalesce(cast(next_end_date as varchar), 'unknown')
+        || case when renewal_plan_level = 'Not yet due' then ' (not yet due)' else '' end
+        || ' → ' || {{ points_text('renewal_plan_points') }} as renewal_plan_reason
     from with_history
 
 ),
@@ -188,8 +190,8 @@ final as (
         recommended_motion,
         lifecycle_phase,
         license_utilization_reason || '; ' || feature_adoption_reason || '; ' || api_usage_reason || '; '
-            || executive_sponsorship_reason || '; ' || training_completion_reason || '; ' || support_trend_reason
-            || '; ' || product_diversification_reason || '; ' || renewal_plan_reason as reasons
+        || executive_sponsorship_reason || '; ' || training_completion_reason || '; ' || support_trend_reason
+        || '; ' || product_diversification_reason || '; ' || renewal_plan_reason as reasons
     from explained
     where is_target
 

@@ -137,9 +137,7 @@ counted as (
         sum(case when horizon_weeks = {{ horizon }} then 1 else 0 end) as accounts_{{ horizon }}w,
         {%- for outcome in ['churned', 'contracted', 'expanded'] %}
         sum(case when horizon_weeks = {{ horizon }} and outcome = '{{ outcome }}' then 1 else 0 end)
-            as {{ outcome }}_{{ horizon }}w{{ ',' if not (loop.last and horizon == 26) }}
-        {%- endfor %}
-        {%- endfor %}
+            as {{ outcome }}_{{ horizon }}w{% if not (loop.last and horizon == 26) %},{% endif %}{% endfor %}{% endfor %}
     from (
         select * from by_week
         union all
@@ -161,9 +159,8 @@ final as (
         {%- for outcome in ['churned', 'contracted', 'expanded'] %}
         cast({{ outcome }}_{{ horizon }}w as bigint) as {{ outcome }}_{{ horizon }}w,
         {{ pp_ratio(outcome ~ '_' ~ horizon ~ 'w', 'accounts_' ~ horizon ~ 'w') }}
-            as {{ outcome }}_rate_{{ horizon }}w{{ ',' if not (loop.last and horizon == 26) }}
-        {%- endfor %}
-        {%- endfor %}
+            as {{ outcome }}_rate_{{ horizon }}w{% if not (loop.last and horizon == 26) %},{% endif %}
+        {%- endfor %}{% endfor %}
     from counted
 
 )

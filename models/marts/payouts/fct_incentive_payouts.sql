@@ -8,7 +8,9 @@
       Only lines earned on or before D are compared, so refreshing an older week (a re-run, a
       backfill) never reverses closed lines earned after it. Once that open period is closed the
       difference is booked and no new adjustment appears.
-    The table is rebuilt from these three parts each refresh, so a re-run never duplicates a line. -#}
+    The table is rebuilt from these three parts each refresh, so a re-run never duplicates a line.
+    Its columns are a payout line's (this model's contract declares them; macros/ledger.sql) and
+    period_status. -#}
 with
 
 computed as (
@@ -48,7 +50,7 @@ current_open_period as (
             ) as candidate_period
         from numbers
     ) as candidates
-    where candidate_period not in (select payout_period from closed_periods)
+    where candidate_period not in (select payout_period from closed_periods) -- noqa: RF02
 
 ),
 
@@ -56,33 +58,16 @@ open_lines as (
 
     select
         computed.*,
-        cast(null as varchar) as adjusts_payout_line_id,
-        cast(null as date) as adjusts_period,
         'open' as period_status
     from computed
-    where computed.payout_period not in (select payout_period from closed_periods)
+    where computed.payout_period not in (select payout_period from closed_periods) -- noqa: RF02
 
 ),
 
 frozen_lines as (
 
     select
-        payout_line_id,
-        payout_period,
-        partner_id,
-        partner_tier,
-        incentive_type,
-        source_type,
-        source_id,
-        account_id,
-        earned_on,
-        basis_usd,
-        rate,
-        amount_usd,
-        plan_version,
-        description,
-        adjusts_payout_line_id,
-        adjusts_period,
+        frozen.*,
         'closed' as period_status
     from frozen
 
@@ -91,7 +76,7 @@ frozen_lines as (
 recomputed_closed as (
 
     select * from computed
-    where payout_period in (select payout_period from closed_periods)
+    where payout_period in (select payout_period from closed_periods) -- noqa: RF02
 
 ),
 
@@ -126,14 +111,14 @@ differences as (
         coalesce(recomputed_closed.account_id, frozen_originals.account_id) as account_id,
         coalesce(recomputed_closed.plan_version, frozen_originals.plan_version) as plan_version,
         coalesce(recomputed_closed.amount_usd, 0)
-            - coalesce(frozen_originals.amount_usd, 0)
-            - coalesce(frozen_adjustments.adjusted_usd, 0) as difference_usd
+        - coalesce(frozen_originals.amount_usd, 0)
+        - coalesce(frozen_adjustments.adjusted_usd, 0) as difference_usd
     from recomputed_closed
     full outer join frozen_originals
         on recomputed_closed.payout_line_id = frozen_originals.payout_line_id
     left join frozen_adjustments
         on coalesce(recomputed_closed.payout_line_id, frozen_originals.payout_line_id)
-            = frozen_adjustments.adjusts_payout_line_id
+        = frozen_adjustments.adjusts_payout_line_id
     {#- a refresh of week D computes only lines earned up to D: a frozen line earned later is not
         "gone", it is outside this refresh's view, and is never reversed by it #}
     where coalesce(recomputed_closed.earned_on, frozen_originals.earned_on) <= {{ refresh_as_of_date() }}
@@ -143,7 +128,8 @@ differences as (
 adjustment_lines as (
 
     select
-        {{ dbt.hash("'adjustment|' || differences.original_line_id || '|' || cast(current_open_period.payout_period as varchar)") }}
+        {{ dbt.hash("'adjustment|' || differences.original_line_id || '|' "
+                    ~ "|| cast(current_open_period.payout_period as varchar)") }}
             as payout_line_id,
         current_open_period.payout_period,
         differences.partner_id,
@@ -158,7 +144,7 @@ adjustment_lines as (
         differences.difference_usd as amount_usd,
         differences.plan_version,
         'Correction of ' || differences.original_type || ' ' || differences.source_id || ' in closed period '
-            || cast(differences.original_period as varchar) as description,
+        || cast(differences.original_period as varchar) as description,
         differences.original_line_id as adjusts_payout_line_id,
         differences.original_period as adjusts_period,
         'open' as period_status
@@ -170,11 +156,20 @@ adjustment_lines as (
 
 final as (
 
-    select * from frozen_lines
+    select
+        {{ payout_line_select() }},
+        period_status
+    from frozen_lines
     union all
-    select * from open_lines
+    select
+        {{ payout_line_select() }},
+        period_status
+    from open_lines
     union all
-    select * from adjustment_lines
+    select
+        {{ payout_line_select() }},
+        period_status
+    from adjustment_lines
 
 )
 

@@ -1,18 +1,16 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='replace_weeks',
+        unique_key='refresh_week',
         on_schema_change='fail',
-        pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where refresh_week = {{ refresh_week() }}{% endif %}",
-            "{% if is_incremental() %}update {{ this }} set raw_record = null where reason_code = 'malformed_row' and raw_record is not null{% endif %}",
-        ],
+        pre_hook="{% if is_incremental() %}update {{ this }} set raw_record = null where reason_code = 'malformed_row' and raw_record is not null{% endif %}",
     )
 }}
 
 {#- Appends this refresh's rejected rows; re-running a week replaces that week's rows. Earlier
     versions kept a malformed CSV line's text in raw_record, which can hold columns outside the
-    contract (names, emails): the second pre-hook clears it in the weeks already stored. -#}
+    contract (names, emails): the pre-hook clears it in the weeks already stored. -#}
 with
 
 rejected as (

@@ -1,9 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='replace_weeks',
+        unique_key='refresh_week',
         on_schema_change='fail',
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where refresh_week = {{ refresh_week() }}{% endif %}",
     )
 }}
 
@@ -12,27 +12,33 @@ with
 
 loaded as (
 
-{% for source_name, table_name in landing_table_list() %}
-    select '{{ table_name }}' as table_name, count(*) as rows_loaded
+    {% for source_name, table_name in landing_table_list() %}
+    select
+        '{{ table_name }}' as table_name,
+        count(*) as rows_loaded
     from {{ source(source_name, table_name) }}
     {% if not loop.last %}union all{% endif %}
-{% endfor %}
+    {% endfor %}
 
 ),
 
 staged as (
 
-{% for source_name, table_name in landing_table_list() %}
-    select '{{ table_name }}' as table_name, count(*) as rows_staged
+    {% for source_name, table_name in landing_table_list() %}
+    select
+        '{{ table_name }}' as table_name,
+        count(*) as rows_staged
     from {{ ref('stg_' ~ source_name ~ '__' ~ table_name) }}
     {% if not loop.last %}union all{% endif %}
-{% endfor %}
+    {% endfor %}
 
 ),
 
 malformed as (
 
-    select table_name, count(*) as rows_malformed
+    select
+        table_name,
+        count(*) as rows_malformed
     from {{ source('ingest', 'ingest_malformed_rows') }}
     group by table_name
 
@@ -40,7 +46,9 @@ malformed as (
 
 quarantined as (
 
-    select table_name, count(*) as rows_quarantined
+    select
+        table_name,
+        count(*) as rows_quarantined
     from {{ ref('int_landing_rows_rejected') }}
     group by table_name
 

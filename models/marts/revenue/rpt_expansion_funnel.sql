@@ -108,20 +108,40 @@ partner_targets as (
 
 target_rows as (
 
-    select quarter_start, 'overall' as dimension, 'all' as dimension_value, sum(target_usd) as target_usd
-    from partner_targets where recency = 1
+    select
+        quarter_start,
+        'overall' as dimension,
+        'all' as dimension_value,
+        sum(target_usd) as target_usd
+    from partner_targets
+    where recency = 1
     group by quarter_start
     union all
-    select quarter_start, 'partner', partner_id, sum(target_usd)
-    from partner_targets where recency = 1
+    select
+        quarter_start,
+        'partner',
+        partner_id,
+        sum(target_usd)
+    from partner_targets
+    where recency = 1
     group by quarter_start, partner_id
     union all
-    select quarter_start, 'partner_tier', partner_tier, sum(target_usd)
-    from partner_targets where recency = 1
+    select
+        quarter_start,
+        'partner_tier',
+        partner_tier,
+        sum(target_usd)
+    from partner_targets
+    where recency = 1
     group by quarter_start, partner_tier
     union all
-    select quarter_start, 'partner_type', partner_type, sum(target_usd)
-    from partner_targets where recency = 1
+    select
+        quarter_start,
+        'partner_type',
+        partner_type,
+        sum(target_usd)
+    from partner_targets
+    where recency = 1
     group by quarter_start, partner_type
 
 ),

@@ -1,3 +1,5 @@
+{#- The frozen lines of the closed periods: a payout line's columns (declared once, in the
+    contract of fct_incentive_payouts; macros/ledger.sql) and when they were frozen. -#}
 with
 
 source as (
@@ -9,22 +11,7 @@ source as (
 final as (
 
     select
-        payout_line_id,
-        payout_period,
-        partner_id,
-        partner_tier,
-        incentive_type,
-        source_type,
-        source_id,
-        account_id,
-        earned_on,
-        basis_usd,
-        rate,
-        amount_usd,
-        plan_version,
-        description,
-        adjusts_payout_line_id,
-        adjusts_period,
+        {{ payout_line_select() }},
         closed_at
     from source
 

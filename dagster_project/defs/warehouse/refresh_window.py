@@ -1,0 +1,147 @@
+"""The refresh window: which weeks one dbt build writes into the weekly tables (decision 17).
+
+The orchestrator decides it before dbt runs and hands it over as data, in two small tables of the
+working warehouse that the dbt project reads as the source ``ops``:
+
+``ops.refresh_window``  every week from the first weekly partition to the run's last week:
+                        ``is_target`` — the weekly tables write this week in this run (the run's
+                        partition window, plus every week that some weekly table has not built yet);
+                        ``is_partition`` — the week belongs to the run's partition window.
+``ops.weeks_built``     which weekly table holds which week, recorded after every successful build.
+
+So a first refresh builds the whole history, a later one adds its week, a backfill rewrites its
+weeks, and a weekly table added later gets its history on its next run — without dbt reading a
+model's own rows to decide what to build. The weekly tables are the models configured with the
+``replace_weeks`` incremental strategy (``dbt_project/macros/weeks.sql``) on ``week_start``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.lib.weeks import WeekWindow
+
+SCHEMA = "ops"
+WINDOW_TABLE = f"{SCHEMA}.refresh_window"
+BUILT_TABLE = f"{SCHEMA}.weeks_built"
+STRATEGY = "replace_weeks"
+WEEK_ENV = "PARTNERPULSE_WEEK_START"  # the run's week for dbt (dbt_project/macros/time.sql)
+
+
+@dataclass(frozen=True)
+class RefreshPlan:
+    """The weeks of one dbt build."""
+
+    weeks: tuple[dt.date, ...]  # first weekly partition … the run's last week
+    targets: tuple[dt.date, ...]  # the weeks the weekly tables write
+    partition: tuple[dt.date, ...]  # the run's partition window
+
+    @property
+    def history_weeks(self) -> tuple[dt.date, ...]:
+        """Target weeks outside the partition window (a first refresh, a weekly table added later)."""
+        return tuple(week for week in self.targets if week not in self.partition)
+
+
+def weekly_models(manifest_path: Path) -> list[str]:
+    """The weekly tables: models written with the replace_weeks strategy, keyed on week_start."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"].get("incremental_strategy") == STRATEGY
+        and node["config"].get("unique_key") == "week_start"
+    )
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(
+        f"create table if not exists {WINDOW_TABLE} "
+        "(week_start date not null, as_of_date date not null, is_target boolean not null, "
+        "is_partition boolean not null)"
+    )
+    con.execute(
+        f"create table if not exists {BUILT_TABLE} "
+        "(model_name varchar not null, week_start date not null, run_id varchar, built_at timestamp)"
+    )
+
+
+def plan_weeks(
+    con: duckdb.DuckDBPyConnection, first_week: dt.date, window: WeekWindow, models: list[str]
+) -> RefreshPlan:
+    """The weeks to write: the partition window, plus every week up to its end that a weekly table lacks."""
+    first = min(first_week, window.first)
+    weeks = tuple(first + dt.timedelta(weeks=i) for i in range((window.last - first).days // 7 + 1))
+    held: set[dt.date] | None = None
+    for model in models:
+        rows = con.execute(f"select distinct week_start from {BUILT_TABLE} where model_name = ?", [model]).fetchall()
+        model_weeks = {row[0] for row in rows}
+        held = model_weeks if held is None else held & model_weeks
+    held = held or set()
+    partition = tuple(window.weeks)
+    targets = tuple(week for week in weeks if week in partition or week not in held)
+    return RefreshPlan(weeks=weeks, targets=targets, partition=partition)
+
+
+def write_window(con: duckdb.DuckDBPyConnection, plan: RefreshPlan) -> None:
+    """Replace ``ops.refresh_window`` with this run's weeks (one transaction)."""
+    targets, partition = set(plan.targets), set(plan.partition)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {WINDOW_TABLE}")
+        con.executemany(
+            f"insert into {WINDOW_TABLE} values (?, ?, ?, ?)",
+            [[week, week + dt.timedelta(days=6), week in targets, week in partition] for week in plan.weeks],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def record_built(con: duckdb.DuckDBPyConnection, plan: RefreshPlan, models: list[str], run_id: str) -> None:
+    """After a successful build: every weekly table now holds the target weeks."""
+    built_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    con.execute("begin transaction")
+    try:
+        for model in models:
+            con.execute(
+                f"delete from {BUILT_TABLE} where model_name = ? and week_start in (select unnest(?))",
+                [
+                    model,
+                    list(plan.targets),
+                ],
+            )
+            con.executemany(
+                f"insert into {BUILT_TABLE} values (?, ?, ?, ?)",
+                [[model, week, run_id, built_at] for week in plan.targets],
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+@contextmanager
+def week_environment(window: WeekWindow) -> Iterator[dict[str, str]]:
+    """The run's week in ``PARTNERPULSE_WEEK_START`` for the dbt processes started inside (they copy
+    the environment when they start), restored afterwards. An environment variable rather than
+    ``--vars``: a changed var makes dbt parse the whole project again, every week."""
+    previous = os.environ.get(WEEK_ENV)
+    os.environ[WEEK_ENV] = window.last.isoformat()
+    try:
+        yield {WEEK_ENV: window.last.isoformat()}
+    finally:
+        if previous is None:
+            os.environ.pop(WEEK_ENV, None)
+        else:
+            os.environ[WEEK_ENV] = previous
