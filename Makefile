@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PARTNERPULSE_LANDING_DIR ?= $(CURDIR)/data/landing
 export PARTNERPULSE_WAREHOUSE_DIR ?= $(CURDIR)/data/warehouse
 
-.PHONY: install run test test-fast ui lint clean help chromium bench
+.PHONY: install run test test-fast ui lint clean help chromium postgresql bench
 
 help:
 	@echo "make run    - install, generate demo data if missing, refresh the latest week, publish"
@@ -33,7 +33,7 @@ run: $(STAMP)
 	$(BIN)/partnerpulse demo-data --if-missing $(if $(VERBOSE),--verbose)
 	$(BIN)/partnerpulse refresh $(if $(VERBOSE),--verbose)
 
-test: lint chromium
+test: lint chromium postgresql
 	$(BIN)/python -m pytest
 
 # Everything but the tests that run a real refresh (Dagster + dbt, marked slow): a few minutes.
@@ -47,6 +47,14 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
 		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+
+# The PostgreSQL tests (serving, tests/test_serving_postgres.py) start their own server: Debian's server binaries.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "Installing Debian's postgresql for the PostgreSQL tests ..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -q postgresql >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q postgresql >/dev/null; }; }
 
 # Benchmark at 2,000 / 20,000 / 200,000 accounts (BENCH_SCALES=2000 for one): full, next-week and changed-history
 # refreshes vs ../shared/bench/lower_bound.py, at the product's DuckDB memory_limit (8GB;

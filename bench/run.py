@@ -18,6 +18,9 @@ For each scale (BENCH_SCALES, default "2000,20000,200000"):
    SQL of the core computations (the weekly usage roll-up, the scorecard chain, the ARR bridge chain)
    as plain `create table … as` statements in one DuckDB connection on a copy of the refreshed warehouse;
 7. rows per table, landing and published; the goals of issue 13, each with pass or fail.
+Once per run (BENCH_FIXED=0 skips it), the fixed cost: the smallest demo folder (20 accounts) refreshed twice (the
+second refresh of the unchanged folder is timed) against `dbt build` of one trivial model (`select 1`) in
+a dbt project of its own, same venv, same adapter: dbt's own floor.
 Every refresh is `partnerpulse refresh` in its own process: wall time and peak RSS (the larger of the
 sum over the process tree and the largest process's own peak, VmHWM, sampled every 0.2 s). DuckDB runs at
 the product's default memory_limit, 8GB (PARTNERPULSE_DUCKDB_MEMORY_LIMIT to change). Results go to
@@ -43,6 +46,8 @@ import duckdb
 from changed_history import correct_month, link_landing
 from compiled_bound import CORE
 
+from dagster_project.demo.generator import MIN_ACCOUNTS
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = ROOT / "bench" / "cache"
@@ -61,6 +66,9 @@ CASES = (FULL, NEXT, CHANGED)
 GOAL_FULL_VS_BOUND = 4.0  # full refresh ≤ 4× the independent lower bound
 GOAL_NEXT_VS_FULL = 0.2  # next week ≤ 0.2× the full refresh
 GOAL_PEAK_GB, GOAL_PEAK_SCALE = 9.0, 200_000  # peak RSS ≤ 9 GB at 200,000 accounts with the default 8GB
+# a second refresh of an unchanged tiny landing folder (the issue says 7 accounts; the demo generator's
+# smallest is 20) ≤ 4× a trivial dbt build
+GOAL_TINY_VS_TRIVIAL, TINY_ACCOUNTS = 4.0, MIN_ACCOUNTS
 
 
 @dataclass
@@ -321,6 +329,69 @@ def bench_scale(accounts: int) -> dict:
     return result
 
 
+TRIVIAL_PROJECT = {
+    "dbt_project.yml": "name: trivial\nversion: '1.0'\nprofile: trivial\nmodel-paths: [models]\n",
+    "profiles.yml": "trivial:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
+    "      path: \"{{ env_var('BENCH_TRIVIAL_DB') }}\"\n      threads: 1\n",
+    "models/one.sql": "select 1 as id\n",
+}
+
+
+def fixed_cost() -> dict:
+    """A second refresh of an unchanged 7-account landing folder vs `dbt build` of one trivial model."""
+    data, _, _ = ensure_data(TINY_ACCOUNTS)
+    landing, warehouse = CACHE / f"landing-{TINY_ACCOUNTS}", CACHE / f"warehouse-{TINY_ACCOUNTS}"
+    shutil.rmtree(warehouse, ignore_errors=True)
+    link_landing(data, landing)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PARTNERPULSE_", "DAGSTER_"))},
+        "PARTNERPULSE_LANDING_DIR": str(landing),
+        "PARTNERPULSE_WAREHOUSE_DIR": str(warehouse),
+        "PARTNERPULSE_LOG_LEVEL": "WARNING",
+    }
+    measured: dict[str, Measured] = {}
+    for run in ("first", "second"):
+        say(f"{TINY_ACCOUNTS} accounts: {run} refresh of the same landing folder ...")
+        log = CACHE / f"tiny-{run}.log"
+        measured[run] = run_measured([str(BIN / "partnerpulse"), "refresh"], env, log)
+        if measured[run].returncode:
+            raise SystemExit(f"the {run} {TINY_ACCOUNTS}-account refresh failed; see {log}")
+        say(f"  {measured[run].seconds:,.1f} s")
+    project = CACHE / "trivial-dbt"
+    shutil.rmtree(project, ignore_errors=True)
+    for name, text in TRIVIAL_PROJECT.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text, encoding="utf-8")
+    trivial_env = {**env, "BENCH_TRIVIAL_DB": str(project / "trivial.duckdb")}
+    argv = [str(BIN / "dbt"), "build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    say("dbt build of one trivial model (dbt's floor) ...")
+    measured["trivial"] = run_measured(argv, trivial_env, CACHE / "trivial-dbt.log")
+    if measured["trivial"].returncode:
+        raise SystemExit(f"the trivial dbt build failed; see {CACHE / 'trivial-dbt.log'}")
+    ratio = measured["second"].seconds / measured["trivial"].seconds
+    say(f"  {measured['trivial'].seconds:,.1f} s; the second tiny refresh is {ratio:.1f}× it")
+    return {"measured": measured, "ratio": ratio}
+
+
+def fixed_cost_lines(fixed: dict) -> list[str]:
+    m = fixed["measured"]
+    verdict = "pass" if fixed["ratio"] <= GOAL_TINY_VS_TRIVIAL else "fail"
+    return [
+        f"Fixed cost (issue 13: a second refresh of an unchanged {TINY_ACCOUNTS}-account landing folder ≤ "
+        f"{GOAL_TINY_VS_TRIVIAL:g}× `dbt build` of one trivial model in the same venv):",
+        "",
+        "| step | wall time | peak RSS | largest process | load |",
+        "|---|---:|---:|---:|---:|",
+        f"| first refresh, {TINY_ACCOUNTS} accounts (empty warehouse) | {_seconds(m['first'].seconds)} "
+        f"| {_gb(m['first'])} |",
+        f"| second refresh, same landing folder | {_seconds(m['second'].seconds)} | {_gb(m['second'])} |",
+        f"| `dbt build` of one trivial model | {_seconds(m['trivial'].seconds)} | {_gb(m['trivial'])} |",
+        "",
+        f"Second refresh ÷ trivial dbt build: {_ratio(fixed['ratio'])} (goal ≤ {GOAL_TINY_VS_TRIVIAL:g}×): {verdict}.",
+        "",
+    ]
+
+
 # ------------------------------------------------------------------------------------------ reporting
 
 
@@ -417,7 +488,9 @@ def main_table(results: list[dict]) -> list[str]:
     return lines
 
 
-def write_results(results: list[dict], earlier: str, started: dt.datetime, load: tuple[float, ...]) -> None:
+def write_results(
+    results: list[dict], earlier: str, started: dt.datetime, load: tuple[float, ...], fixed: dict | None = None
+) -> None:
     lines = [
         f"# Benchmark — run of {started:%Y-%m-%d %H:%M} UTC",
         "",
@@ -450,7 +523,8 @@ def write_results(results: list[dict], earlier: str, started: dt.datetime, load:
     ]
     for r in results:
         lines += [f"| {r['accounts']:,} | {goal} | {measured} | {verdict} |" for goal, measured, verdict in goals(r)]
-    lines += ["", "Changed history:", ""]
+    lines += [""] + (fixed_cost_lines(fixed) if fixed else [])
+    lines += ["Changed history:", ""]
     for r in results:
         if "history" not in r:
             continue
@@ -549,10 +623,14 @@ def main() -> None:
     started, load = dt.datetime.now(dt.UTC), os.getloadavg()
     earlier = earlier_runs(RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "")
     say(f"memory_limit {MEMORY_LIMIT}; load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
-    results = []
+    results: list[dict] = []
+    fixed = None
+    if os.environ.get("BENCH_FIXED", "1").strip() not in {"0", "false", "no"}:
+        fixed = fixed_cost()
+        write_results(results, earlier, started, load, fixed)
     for accounts in scales:
         results.append(bench_scale(accounts))
-        write_results(results, earlier, started, load)  # partial results survive a later failure
+        write_results(results, earlier, started, load, fixed)  # partial results survive a later failure
     say(f"results in {RESULTS}")
 
 

@@ -197,6 +197,55 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------ PostgreSQL serving
+
+
+def cmd_partner_access(args: argparse.Namespace, settings: Settings) -> int:
+    """grant / revoke / list: which database role reads which partner's rows in partner_feeds."""
+    from dagster_project.defs.serving import postgres
+
+    try:
+        if args.action == "grant":
+            added = postgres.grant_partner_access(args.partner_id, args.role, settings.published_duckdb)
+            _say(
+                f"Role {args.role} {'may now read' if added else 'could already read'} partner "
+                f"{args.partner_id}'s rows in schema {postgres.FEEDS_SCHEMA}."
+            )
+        elif args.action == "revoke":
+            postgres.revoke_partner_access(args.partner_id, args.role)
+            _say(
+                f"Role {args.role} no longer reads partner {args.partner_id}'s rows in schema {postgres.FEEDS_SCHEMA}."
+            )
+        else:
+            grants = postgres.list_partner_access()
+            _say("partner_id\trole")
+            for partner_id, role in grants:
+                _say(f"{partner_id}\t{role}")
+    except postgres.PartnerAccessError as exc:
+        print(f"partnerpulse partner-access {args.action}: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except postgres.ServingError as exc:
+        raise CommandError(str(exc)) from None
+    return 0
+
+
+def cmd_serve_postgres(args: argparse.Namespace, settings: Settings) -> int:
+    """Load + swap an already published file into PostgreSQL (what the refresh's serving step does)."""
+    from dagster_project.defs.serving import postgres
+
+    published = Path(args.published).expanduser().resolve() if args.published else settings.published_duckdb
+    try:
+        result = postgres.serve(published, log=_say if args.verbose else lambda _: None)
+    except postgres.ServingError as exc:
+        raise CommandError(str(exc)) from None
+    _say(
+        f"Served {published} to PostgreSQL at {result.server}: {sum(result.rows.values()):,} rows in "
+        f"{len(result.rows)} tables, {sum(result.feed_rows.values()):,} partner feed rows; "
+        f"load {result.load_seconds:.1f}s, swap {result.swap_seconds:.3f}s ({result.mode})."
+    )
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------ ui
 
 
@@ -303,6 +352,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--limit", type=positive_int, default=5, help="refreshes to list, at least 1 (default 5)")
     status.set_defaults(func=cmd_status)
+
+    access = _command(
+        sub,
+        "partner-access",
+        "let a PostgreSQL role read one partner's rows in partner_feeds",
+        "Which PostgreSQL role reads which partner's rows in schema partner_feeds (served with\n"
+        "PARTNERPULSE_SERVE_POSTGRES=1; connection from PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD).\n"
+        "The role must exist (partnerpulse never creates login roles); grants survive every refresh.",
+    )
+    actions = access.add_subparsers(
+        dest="action", required=True, metavar="ACTION", help="grant, revoke or list (each has its own --help)"
+    )
+    grant = actions.add_parser("grant", help="let ROLE read PARTNER_ID's rows")
+    revoke = actions.add_parser("revoke", help="take that back")
+    for action in (grant, revoke):
+        action.add_argument("partner_id", metavar="PARTNER_ID", help="a partner id of dim_partners (exact)")
+        action.add_argument("role", metavar="ROLE", help="an existing PostgreSQL role")
+    actions.add_parser("list", help="every grant: partner_id and role")
+    access.set_defaults(func=cmd_partner_access)
+
+    serve_pg = _command(
+        sub,
+        "serve-postgres",
+        "load the published marts into PostgreSQL now (and time it)",
+        "Load the published marts and the partner feeds into PostgreSQL and publish them in one\n"
+        "transaction, as a refresh does with PARTNERPULSE_SERVE_POSTGRES=1; prints load and swap time.",
+    )
+    serve_pg.add_argument("--published", help="a published marts.duckdb (default: <warehouse>/published/marts.duckdb)")
+    serve_pg.add_argument("-v", "--verbose", action="store_true", help="print each table as it is loaded")
+    serve_pg.set_defaults(func=cmd_serve_postgres)
 
     ui = _command(
         sub,

@@ -6,6 +6,7 @@
     publish        published/marts.duckdb + Parquet after the blocking checks; the dbt docs site
     payouts        finance payout files; the close-period job
     partner_feeds  per-partner data feeds
+    serving        the marts and partner feeds in PostgreSQL (PARTNERPULSE_SERVE_POSTGRES=1)
     reports        the weekly executive page
     operations     the weekly refresh job and schedule (Mondays 06:00 UTC), the failure sensor, the
                    resources (locations, the warehouse writer lock)
@@ -31,6 +32,7 @@ from dagster_project.defs.payouts import definitions as payouts
 from dagster_project.defs.publish import definitions as publish
 from dagster_project.defs.quality import definitions as quality
 from dagster_project.defs.reports import definitions as reports
+from dagster_project.defs.serving import definitions as serving
 from dagster_project.defs.warehouse import definitions as warehouse
 from dagster_project.defs.warehouse.assets import build_dbt_assets, mart_assets
 from dagster_project.settings import Settings, load_settings
@@ -38,7 +40,7 @@ from dagster_project.settings import Settings, load_settings
 # Single-run backfill policies are "beta" in Dagster; we rely on them deliberately (README).
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-AREAS = (landing, warehouse, quality, publish, payouts, partner_feeds, reports, operations)
+AREAS = (landing, warehouse, quality, publish, payouts, partner_feeds, serving, reports, operations)
 
 
 def build_context(settings: Settings) -> AreaContext:

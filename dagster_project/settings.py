@@ -42,6 +42,51 @@ def console_log_level(default: str = "INFO") -> str:
     return level
 
 
+SERVE_POSTGRES_ENV = "PARTNERPULSE_SERVE_POSTGRES"
+
+
+def serve_postgres_enabled() -> bool:
+    """PARTNERPULSE_SERVE_POSTGRES (1/0): also serve the marts and partner feeds from PostgreSQL, whose
+    connection comes from libpq's own variables (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD)."""
+    value = os.environ.get(SERVE_POSTGRES_ENV, "").strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{SERVE_POSTGRES_ENV}: '{value}' is not 1 (serve from PostgreSQL) or 0 (do not)")
+
+
+SERVE_POSTGRES_JOBS_ENV = "PARTNERPULSE_SERVE_POSTGRES_JOBS"
+DEFAULT_SERVE_POSTGRES_JOBS = 2
+MAX_SERVE_POSTGRES_JOBS = 16
+
+
+def whole_number_setting(
+    name: str, default: int, *, minimum: int = 1, maximum: int | None = None, unit: str = "", meaning: str = ""
+) -> int:
+    """A whole-number setting from the environment: ``default`` when unset, a ConfigError naming the variable,
+    the value and the allowed range otherwise (``unit``: "of runs " …; ``meaning``: why, in parentheses)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    value = int(text) if text.isascii() and text.isdigit() else None
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
+        why = f" ({meaning})" if meaning else ""
+        raise ConfigError(f"{name}: '{text}' is not a whole number {unit}{bounds}{why}")
+    return value
+
+
+def serve_postgres_jobs() -> int:
+    """PARTNERPULSE_SERVE_POSTGRES_JOBS: how many PostgreSQL connections load tables in parallel (default 2)."""
+    return whole_number_setting(
+        SERVE_POSTGRES_JOBS_ENV,
+        DEFAULT_SERVE_POSTGRES_JOBS,
+        maximum=MAX_SERVE_POSTGRES_JOBS,
+        meaning=f"how many PostgreSQL connections load tables in parallel; default {DEFAULT_SERVE_POSTGRES_JOBS}",
+    )
+
+
 def last_complete_week(today: dt.date | None = None) -> dt.date:
     """Monday of the latest ISO week whose Sunday is before ``today``."""
     today = today or dt.datetime.now(dt.UTC).date()
@@ -153,6 +198,8 @@ def load_settings() -> Settings:
         first_week = last_complete_week() - dt.timedelta(weeks=DEFAULT_HISTORY_WEEKS - 1)
         source = f"default: {DEFAULT_HISTORY_WEEKS} weeks before the latest complete week"
 
+    serve_postgres_enabled()  # wrong values are answered before any run
+    serve_postgres_jobs()
     target = os.environ.get("PARTNERPULSE_TARGET", "duckdb").strip().lower() or "duckdb"
     if target not in {"duckdb", "postgres"}:
         raise ConfigError(f"PARTNERPULSE_TARGET: '{target}' is not supported; use duckdb or postgres")

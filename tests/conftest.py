@@ -30,6 +30,7 @@ REFRESH_FIXTURES = {
     "test_quarantine.py": {"refreshed"},
     "test_refresh.py": {"scenario"},
     "test_revenue.py": {"warehouse"},
+    "test_serving_postgres.py": {"served"},
 }
 
 

@@ -232,3 +232,85 @@ def test_header_only_tables_are_valid_and_empty(pp_env: Settings, tmp_path: Path
     assert loads["activities"].rows_read == 0
     assert loads["nps_responses"].rows_read == 0
     assert loads["activities"].warnings == []
+
+
+def _raw_state(path: Path) -> dict[str, list[tuple]]:
+    """Every raw table that holds landed rows, in load order, plus the malformed-line records."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        state = {
+            spec.name: con.execute(f"select * from raw.{spec.name} order by _ingest_seq").fetchall()
+            for spec in landing_tables()
+        }
+        state["ingest_malformed_rows"] = con.execute(
+            "select * from raw.ingest_malformed_rows order by table_name, source_file, source_row"
+        ).fetchall()
+        state["ingest_report"] = con.execute("select * from raw.ingest_report order by table_name").fetchall()
+    return state
+
+
+def _full_load_state(landing: Path, tmp_path: Path, name: str) -> dict[str, list[tuple]]:
+    """The raw tables a load of the landing folder from scratch gives (a warehouse of its own)."""
+    path = tmp_path / f"{name}.duckdb"
+    with duckdb.connect(str(path)) as con:
+        load_landing(con, landing, log=lambda _: None)
+    return _raw_state(path)
+
+
+def _usage_file(folder: Path, day: str, rows: list[tuple], extra_line: str | None = None) -> None:
+    write_table(folder, "day", rows, columns=MINIMAL_COLUMNS("usage_daily"))
+    path = folder / "day.csv"
+    if extra_line:
+        path.write_text(path.read_text(encoding="utf-8") + extra_line + "\n", encoding="utf-8")
+    path.rename(folder / f"{day}.csv")
+
+
+def test_ingest_reads_only_new_or_changed_files_and_equals_a_full_load(pp_env: Settings, tmp_path: Path):
+    landing = write_minimal_landing(pp_env.landing_dir, skip=["usage_daily"])
+    folder = landing / "usage_daily"
+    folder.mkdir()
+    _usage_file(folder, "2024-02-01", [("A1", "PR-CORE-1", "2024-02-01", 8, 12, 15, 40, 2.5, 2)], "A1,too,few")
+    _usage_file(folder, "2024-02-02", [("A1", "PR-CORE-1", "2024-02-02", 9, 12, 15, 41, 2.5, 2)] * 2)
+
+    first = _ingest(pp_env)
+    assert {load.mode for load in first.values()} == {"reload"}
+    assert first["usage_daily"].reason == "first load"
+    loaded = _raw_state(pp_env.duckdb_path)
+    assert [row[-3:] for row in loaded["usage_daily"]] == [
+        (1, "usage_daily/2024-02-01.csv", 1),
+        (2, "usage_daily/2024-02-02.csv", 1),
+        (3, "usage_daily/2024-02-02.csv", 2),
+    ]
+
+    # nothing changed: every table is kept, nothing is re-read, the malformed line is still on record
+    again = _ingest(pp_env)
+    assert {load.mode for load in again.values()} == {"unchanged"}
+    assert (again["usage_daily"].rows_read, again["usage_daily"].rows_malformed) == (3, 1)
+    assert _raw_state(pp_env.duckdb_path) == loaded
+
+    # a new day's file sorting after the loaded ones: appended, numbered as a full load numbers it
+    _usage_file(folder, "2024-02-03", [("A2", "PR-CORE-1", "2024-02-03", 1, 2, 3, 4, 5.5, 1)], "A2,x")
+    appended = _ingest(pp_env)["usage_daily"]
+    assert (appended.mode, appended.files_loaded, appended.rows_read, appended.rows_malformed) == ("append", 1, 4, 2)
+    state = _raw_state(pp_env.duckdb_path)
+    assert state["usage_daily"][-1][-3:] == (4, "usage_daily/2024-02-03.csv", 1)
+    assert state == _full_load_state(landing, tmp_path, "after_append")
+
+    # a loaded file corrected in place: the table is reloaded whole
+    _usage_file(folder, "2024-02-02", [("A1", "PR-CORE-1", "2024-02-02", 10, 12, 15, 41, 2.5, 2)])
+    changed = _ingest(pp_env)["usage_daily"]
+    assert (changed.mode, changed.reason, changed.rows_read) == ("reload", "usage_daily/2024-02-02.csv changed", 3)
+    assert _raw_state(pp_env.duckdb_path) == _full_load_state(landing, tmp_path, "after_change")
+
+    # a late file sorting before loaded ones, then a removed file: reloaded, never appended out of order
+    _usage_file(folder, "2024-01-31", [("A2", "PR-CORE-1", "2024-01-31", 1, 1, 1, 1, 1.0, 1)])
+    late = _ingest(pp_env)["usage_daily"]
+    assert (late.mode, late.reason) == (
+        "reload",
+        "new file usage_daily/2024-01-31.csv sorts before files already loaded",
+    )
+    assert _raw_state(pp_env.duckdb_path)["usage_daily"][0][-3:] == (1, "usage_daily/2024-01-31.csv", 1)
+    (folder / "2024-02-01.csv").unlink()
+    removed = _ingest(pp_env)["usage_daily"]
+    assert (removed.mode, removed.reason) == ("reload", "usage_daily/2024-02-01.csv is no longer in the landing folder")
+    assert (removed.rows_read, removed.rows_malformed) == (3, 1)
+    assert _raw_state(pp_env.duckdb_path) == _full_load_state(landing, tmp_path, "after_remove")

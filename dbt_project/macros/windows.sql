@@ -28,7 +28,12 @@
     join_columns   the columns that match a fact to an account-week (default: account_id)
     group_by       further grouping expressions (e.g. the fact's own week, for a per-week series)
 
-    Portable: the window start is dbt.dateadd, cast to a date. -#}
+    Portable: the window start is dbt.dateadd, cast to a date.
+
+    Cost: every account-week is paired with every fact of its window before grouping. Where that
+    dominates (the 13-week trend, the 4-week API days, distinct features over 4 weeks, the latest /
+    year-ago firmographics), the models use window frames over a dense weekly series (calendar:
+    weeks_reached below), running sums of signed deltas, or validity intervals instead (issue 13). -#}
 {% macro trailing_window_aggregate(account_weeks, facts, fact_date, aggregates, days=none, weeks=none,
                                    anchor=none, join_columns=['account_id'], group_by=[]) -%}
     {%- if (days is none) == (weeks is none) -%}
@@ -58,4 +63,18 @@
             and {{ account_weeks }}.{{ anchor }}
     group by {{ account_weeks }}.week_start, {{ account_weeks }}.account_id
     {%- for expression in group_by %}, {{ expression }}{% endfor %}
+{%- endmacro %}
+
+{#- weeks_reached: the distinct Mondays of the `weeks` ISO weeks ending with each week_start of
+    `account_weeks` (a CTE name), i.e. the calendar a dense weekly series needs so that a window
+    frame of `rows between weeks - 1 preceding` (or lag(…, j), j < weeks) behind any of those weeks
+    reads exactly the weeks [week_start - 7 x (weeks - 1), week_start]. Renders a union (distinct). -#}
+{% macro weeks_reached(account_weeks, weeks) -%}
+    {%- for weeks_back in range(weeks) %}
+    select cast({{ dbt.dateadd('day', -7 * weeks_back, 'week_start') }} as date) as week_start
+    from {{ account_weeks }}
+    {%- if not loop.last %}
+    union
+    {%- endif %}
+    {%- endfor %}
 {%- endmacro %}

@@ -48,9 +48,11 @@ def build_ingest_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDef
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         description=(
-            "Checks every landing table against the contract (SPEC §2), then loads them all into the "
-            "raw schema in one transaction. A missing required table or column, or an unreadable file, "
-            "stops the refresh with a message naming the file and column."
+            "Checks every landing table against the contract (SPEC §2), then brings the raw schema up to "
+            "date in one transaction: files already loaded and unchanged (name, size, SHA-256 in "
+            "raw.ingest_files) are not read again, new files sorting after them are appended, a table with "
+            "a changed or removed file is reloaded whole. A missing required table or column, or an "
+            "unreadable file, stops the refresh with a message naming the file and column."
         ),
     )
     def ingest_landing(
@@ -77,6 +79,8 @@ def build_ingest_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDef
                     "rows": dg.MetadataValue.int(load.rows_read),
                     "malformed_rows": dg.MetadataValue.int(load.rows_malformed),
                     "files": dg.MetadataValue.text("\n".join(load.files) or "(none)"),
+                    "ingest": dg.MetadataValue.text(f"{load.mode}: {load.reason}"),
+                    "files_read": dg.MetadataValue.int(load.files_loaded),
                     "extra_columns": dg.MetadataValue.text(", ".join(load.extra_columns) or "(none)"),
                     "warnings": dg.MetadataValue.text("\n".join(load.warnings) or "(none)"),
                 },

@@ -23,6 +23,15 @@ import pyarrow.csv as pacsv
 
 from dagster_project.defs.landing.contract import RAW_SCHEMA, TableSpec, landing_tables
 from dagster_project.defs.landing.files import IngestError, LandingFile, TablePlan, plan_table, utf8_sample_problem
+from dagster_project.defs.landing.manifest import (
+    LoadedFile,
+    TableManifest,
+    contract_signature,
+    decide,
+    fingerprint,
+    read_manifest,
+    write_manifest,
+)
 from dagster_project.lib.warehouse import quote_ident, quote_literal
 
 MALFORMED_TABLE = "ingest_malformed_rows"
@@ -55,6 +64,9 @@ class TableLoad:
     extra_columns: list[str]
     missing_optional: bool
     warnings: list[str]
+    mode: str = "reload"  # unchanged | append | reload (manifest.py)
+    reason: str = ""
+    files_loaded: int = 0
 
 
 def plan_landing(landing_dir: Path, tables: tuple[TableSpec, ...] | None = None) -> list[TablePlan]:
@@ -200,22 +212,36 @@ def _load_parquet(
             f"select {select_list}, {seq_offset} + file_row_number + 1 as _ingest_seq, "
             f"{quote_literal(landing_file.relative)} as _source_file, file_row_number + 1 as _source_row "
             f"from read_parquet({path}, file_row_number = true)"
-        ).fetchone()
+        ).fetchall()[0]
     except duckdb.Error as exc:
         message = str(exc).splitlines()[0]
         raise IngestError([f"{landing_file.relative}: unreadable Parquet file ({message})"]) from exc
     return int(inserted[0]) if inserted else 0
 
 
-def _load_table(con: duckdb.DuckDBPyConnection, plan: TablePlan, log: Log) -> tuple[TableLoad, list[tuple]]:
+def _load_table(
+    con: duckdb.DuckDBPyConnection, plan: TablePlan, previous: TableManifest | None, log: Log
+) -> tuple[TableLoad, TableManifest]:
+    """Load what the raw table lacks: nothing, the new files, or everything (see manifest.py)."""
     spec = plan.spec
-    target = _create_raw_table(con, spec)
-    loaded = 0
+    contract = contract_signature(spec)
+    found = [fingerprint(f.path, f.relative) for f in plan.files]
+    decision = decide(previous, contract, found)
+    target = f"{RAW_SCHEMA}.{quote_ident(spec.name)}"
+    kept: tuple[LoadedFile, ...] = ()
+    if decision.mode == "reload":
+        _create_raw_table(con, spec)
+        con.execute(f"delete from {RAW_SCHEMA}.{MALFORMED_TABLE} where table_name = ?", [spec.name]).fetchall()
+    elif previous is not None:
+        kept = previous.files
+    loaded = sum(f.rows_loaded for f in kept)
+    new_files: list[LoadedFile] = []
     malformed_rows: list[tuple] = []
-    for landing_file in plan.files:
+    for landing_file, print_ in zip(plan.files[decision.start :], found[decision.start :], strict=True):
+        rows = 0
         if landing_file.is_empty:
-            continue
-        if landing_file.kind == "csv":
+            pass
+        elif landing_file.kind == "csv":
             rows, malformed = _load_csv(con, target, spec, landing_file, loaded, log)
             malformed_rows.extend(
                 (spec.name, landing_file.relative, m.line - 1, m.expected_fields, m.found_fields, m.reason)
@@ -224,38 +250,66 @@ def _load_table(con: duckdb.DuckDBPyConnection, plan: TablePlan, log: Log) -> tu
         else:
             rows = _load_parquet(con, target, spec, landing_file, loaded)
         loaded += rows
+        new_files.append(LoadedFile(print_, rows))
+    if malformed_rows:
+        con.executemany(f"insert into {RAW_SCHEMA}.{MALFORMED_TABLE} values (?, ?, ?, ?, ?, ?)", malformed_rows)
+    malformed_total = con.execute(
+        f"select count(*) from {RAW_SCHEMA}.{MALFORMED_TABLE} where table_name = ?", [spec.name]
+    ).fetchall()[0][0]
     load = TableLoad(
         table=spec.name,
         files=[f.relative for f in plan.files],
         rows_read=loaded,
-        rows_malformed=len(malformed_rows),
+        rows_malformed=int(malformed_total),
         extra_columns=plan.extra_columns,
         missing_optional=plan.missing_optional,
         warnings=list(plan.warnings),
+        mode=decision.mode,
+        reason=decision.reason,
+        files_loaded=len(new_files),
     )
-    if malformed_rows:
-        load.warnings.append(f"{spec.name}: {len(malformed_rows)} malformed CSV row(s) quarantined")
-    return load, malformed_rows
+    if malformed_total:
+        load.warnings.append(f"{spec.name}: {malformed_total} malformed CSV row(s) quarantined")
+    return load, TableManifest(contract, kept + tuple(new_files))
+
+
+def _describe(load: TableLoad) -> str:
+    total = f"{load.rows_read:,} rows from {len(load.files)} file(s)"
+    if not load.files:
+        return f"{load.table}: {total}"
+    if load.mode == "unchanged":
+        return f"{load.table}: {total}, unchanged since the last ingest (not re-read)"
+    if load.mode == "append":
+        return f"{load.table}: {total}; {load.files_loaded} new file(s) appended, the others unchanged"
+    return f"{load.table}: {total} ({'loaded' if load.reason == 'first load' else 'reloaded: ' + load.reason})"
 
 
 def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, log: Log = print) -> list[TableLoad]:
-    """Check, then load every landing table into ``raw`` in one transaction.
+    """Check, then bring every landing table's raw copy up to date in one transaction.
 
     Structural problems are found for all tables before anything is written; a file that turns out
-    to be unreadable while loading rolls the whole ingest back, leaving the previous raw data.
+    to be unreadable while loading rolls the whole ingest back, leaving the previous raw data (and
+    manifest). Files already loaded and unchanged are not read again (manifest.py).
     """
     plans = plan_landing(landing_dir)
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute("begin transaction")
     try:
+        previous = read_manifest(con, (MALFORMED_TABLE, REPORT_TABLE))
+        if not previous:
+            _create_malformed_table(con)
         loads: list[TableLoad] = []
-        malformed: list[tuple] = []
+        manifests: dict[str, TableManifest] = {}
         for plan in plans:
-            load, table_malformed = _load_table(con, plan, log)
+            load, manifests[plan.spec.name] = _load_table(con, plan, previous.get(plan.spec.name), log)
             loads.append(load)
-            malformed.extend(table_malformed)
-            log(f"{load.table}: {load.rows_read:,} rows from {len(load.files)} file(s)")
-        _write_bookkeeping(con, loads, malformed)
+            log(_describe(load))
+        con.execute(
+            f"delete from {RAW_SCHEMA}.{MALFORMED_TABLE} where table_name not in (select unnest(?::varchar[]))",
+            [[plan.spec.name for plan in plans]],
+        ).fetchall()
+        _write_report(con, loads)
+        write_manifest(con, manifests)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -263,14 +317,15 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path, log: Log = p
     return loads
 
 
-def _write_bookkeeping(con: duckdb.DuckDBPyConnection, loads: list[TableLoad], malformed: list[tuple]) -> None:
+def _create_malformed_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"create or replace table {RAW_SCHEMA}.{MALFORMED_TABLE} "
         "(table_name varchar, source_file varchar, source_row bigint, expected_fields bigint, found_fields bigint, "
         "reason varchar)"
     )
-    if malformed:
-        con.executemany(f"insert into {RAW_SCHEMA}.{MALFORMED_TABLE} values (?, ?, ?, ?, ?, ?)", malformed)
+
+
+def _write_report(con: duckdb.DuckDBPyConnection, loads: list[TableLoad]) -> None:
     con.execute(
         f"create or replace table {RAW_SCHEMA}.{REPORT_TABLE} "
         "(table_name varchar, source_files varchar, rows_read bigint, rows_malformed bigint, "

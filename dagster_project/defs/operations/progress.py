@@ -42,6 +42,7 @@ STEP_LABELS = {
     "exports__partner_feeds": "partner feeds",
     "reports__executive_page": "executive page",
     "published__docs": "docs site",
+    "published__postgres": "PostgreSQL",
     "close_payout_period_op": "close period",
 }
 # Logged by the publish step for every failed warning-severity check; the summary lists those checks.
@@ -156,6 +157,9 @@ class Step:
         if self.key == "ingest_landing":
             tables = [v for v in values if "files" in v]
             rows = sum(int(v.get("rows") or 0) for v in tables)
+            kept = sum(1 for v in tables if str(v.get("ingest", "")).startswith("unchanged"))
+            if kept:
+                return f"{len(tables)} tables, {rows:,} rows ({kept} unchanged since the last ingest, not re-read)"
             return f"{len(tables)} tables, {rows:,} rows loaded"
         if self.key == "published__marts_duckdb" and values:
             return f"{values[-1].get('tables', '?')} tables published"
@@ -166,6 +170,16 @@ class Step:
             return f"{values[-1].get('partners', '?')} partners"
         if self.key == "published__docs" and values and values[-1].get("skipped"):
             return "not regenerated (PARTNERPULSE_PUBLISH_DOCS=0)"
+        if self.key == "published__postgres" and values:
+            if values[-1].get("skipped"):
+                return "not served (PARTNERPULSE_SERVE_POSTGRES is off)"
+            last = values[-1]
+            return (
+                f"{last.get('tables', '?')} tables served ({last.get('mode', '?')}): load "
+                f"{last.get('load_seconds', 0):.1f}s, swap {last.get('swap_seconds', 0):.3f}s"
+            )
+        if self.key == "published__docs" and values and values[-1].get("regenerated") is False:
+            return "unchanged (the dbt project did not change)"
         if self.checks and not values:
             if self.passed == self.checks:
                 return f"{self.checks:,} checks passed"

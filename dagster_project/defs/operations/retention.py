@@ -10,10 +10,9 @@ Plain module (no Dagster): the dbt step and the CLI's runner both use it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from dagster_project.settings import ConfigError
+from dagster_project.settings import whole_number_setting
 
 KEEP_DBT_RUNS_ENV = "PARTNERPULSE_KEEP_DBT_RUNS"
 DEFAULT_KEEP_DBT_RUNS = 3
@@ -22,16 +21,7 @@ KEEP_RUN_LOGS = 20
 
 def dbt_runs_to_keep() -> int:
     """PARTNERPULSE_KEEP_DBT_RUNS: how many dbt target folders ``dbt_runs/`` keeps (the running one included)."""
-    text = os.environ.get(KEEP_DBT_RUNS_ENV, "").strip()
-    if not text:
-        return DEFAULT_KEEP_DBT_RUNS
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(f"{KEEP_DBT_RUNS_ENV}: '{text}' is not a whole number of runs of at least 1")
-    return value
+    return whole_number_setting(KEEP_DBT_RUNS_ENV, DEFAULT_KEEP_DBT_RUNS, unit="of runs ")
 
 
 def newest_first(paths: list[Path]) -> list[Path]:

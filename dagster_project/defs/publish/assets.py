@@ -11,7 +11,8 @@ from dagster_dbt import DbtCliResource
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.partitions import window_from_context
 from dagster_project.defs.publish.gate import publish_blockers
-from dagster_project.defs.publish.publisher import publish_docs, publish_marts
+from dagster_project.defs.publish.publisher import docs_are_current, docs_fingerprint, publish_docs, publish_marts
+from dagster_project.defs.warehouse.project import get_dbt_project
 from dagster_project.defs.warehouse.refresh_window import week_environment
 
 PUBLISH_KEY = dg.AssetKey(["published", "marts_duckdb"])
@@ -77,7 +78,8 @@ def build_docs_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         kinds={"dbt", "html"},
         description=(
             "published/docs/index.html: dbt docs for BI users (every model, column, test, lineage and "
-            "the exposures), one static file with the manifest and catalog inlined."
+            "the exposures), one static file with the manifest and catalog inlined; regenerated only when "
+            "the dbt project changed."
         ),
     )
     def dbt_docs_site(context: AssetExecutionContext, dbt: DbtCliResource, partnerpulse: PartnerPulseConfig):
@@ -86,12 +88,24 @@ def build_docs_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             context.log.info("PARTNERPULSE_PUBLISH_DOCS is off: dbt docs not regenerated")
             return dg.MaterializeResult(metadata={"skipped": True})
         window = window_from_context(context)
+        destination = settings.published_dir / "docs"
+        manifest = get_dbt_project().manifest_path
+        fingerprint = docs_fingerprint(manifest)
+        if docs_are_current(destination, fingerprint):
+            context.log.info("dbt docs: the project is unchanged since they were generated; kept as they are")
+            return dg.MaterializeResult(
+                metadata={"path": dg.MetadataValue.path(str(destination / "index.html")), "regenerated": False}
+            )
         target = settings.warehouse_dir / "dbt_runs" / f"docs-{context.run_id[:8]}"
+        target.mkdir(parents=True, exist_ok=True)
+        # --no-compile: the docs show each model's SQL as written (compiling all of them again costs ~20 s a
+        # refresh and would only add this week's date); dbt then reads the manifest from the target folder
+        shutil.copyfile(manifest, target / "manifest.json")
         with week_environment(window):
-            invocation = dbt.cli(["docs", "generate", "--static"], target_path=target)
+            invocation = dbt.cli(["docs", "generate", "--static", "--no-compile"], target_path=target)
         invocation.wait()
-        site = publish_docs(target, settings.published_dir / "docs")
+        site = publish_docs(target, destination, fingerprint)
         shutil.rmtree(target, ignore_errors=True)
-        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(site))})
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(site)), "regenerated": True})
 
     return dbt_docs_site

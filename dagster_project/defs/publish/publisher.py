@@ -7,12 +7,15 @@ file open keeps reading the old, complete snapshot; the next reader opens the ne
 In the serving file the tables live in its default schema, so ``select * from dim_accounts`` and
 ``select * from marts.dim_accounts`` (DuckDB names the attached file's catalog ``marts``) both work.
 
-The dbt docs site is swapped in the same way (``publish_docs``).
+The dbt docs site is swapped in the same way (``publish_docs``), and only regenerated when the dbt
+project changed (``docs_fingerprint``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import shutil
 import uuid
@@ -95,13 +98,33 @@ def publish_marts(
     )
 
 
-def publish_docs(target: Path, destination: Path) -> Path:
+DOCS_FINGERPRINT_FILE = ".project-fingerprint"
+
+
+def docs_fingerprint(manifest_path: Path) -> str:
+    """What the docs site shows depends only on the dbt project (models, columns, descriptions, tests,
+    lineage, exposures) and the tables it builds, not on the week or the data: a hash of the manifest
+    without its run metadata (timestamps, invocation id), plus dbt's version and adapter."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    metadata = manifest.pop("metadata", {})
+    content = {"project": manifest, "dbt": [metadata.get("dbt_version"), metadata.get("adapter_type")]}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def docs_are_current(destination: Path, fingerprint: str) -> bool:
+    """True when the published docs site was generated from this very project."""
+    marker = destination / DOCS_FINGERPRINT_FILE
+    return (destination / "index.html").is_file() and marker.is_file() and marker.read_text().strip() == fingerprint
+
+
+def publish_docs(target: Path, destination: Path, fingerprint: str) -> Path:
     """Swap in a new docs folder: the static page plus manifest and catalog for tools that read them."""
     staging = destination.with_name(f".docs-{uuid.uuid4().hex}")
     staging.mkdir(parents=True)
     shutil.copyfile(target / "static_index.html", staging / "index.html")
     for name in ("manifest.json", "catalog.json"):
         shutil.copyfile(target / name, staging / name)
+    (staging / DOCS_FINGERPRINT_FILE).write_text(fingerprint + "\n")
     retired = destination.with_name(f".docs-old-{uuid.uuid4().hex}")
     if destination.exists():
         os.replace(destination, retired)

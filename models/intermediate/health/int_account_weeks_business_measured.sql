@@ -29,44 +29,116 @@ events as (
 
 snapshots_known as (
 
+    {#- the snapshots with an employee count, each with its neighbours in date order (unique per
+        account and date: stg_crm__firmographics' key) -#}
     select
-        active.week_start,
-        active.as_of_date,
-        active.account_id,
-        firmographics.snapshot_date,
-        firmographics.employee_count,
-        firmographics.open_job_postings,
-        row_number() over (
-            partition by active.week_start, active.account_id order by firmographics.snapshot_date desc
-        ) as recency,
-        row_number() over (
-            partition by active.week_start, active.account_id
-            order by
-                abs(
-                    {{ dbt.datediff('firmographics.snapshot_date', dbt.dateadd('day', -365, 'active.as_of_date'),
-                                    'day') }}
-                ),
-                firmographics.snapshot_date
-        ) as closeness_to_year_ago
-    from active
-    inner join firmographics
-        on active.account_id = firmographics.account_id
-        and firmographics.snapshot_date <= active.as_of_date
-        and firmographics.snapshot_date >= cast({{ dbt.dateadd('day', -400, 'active.as_of_date') }} as date)
-        and firmographics.employee_count is not null
+        account_id,
+        snapshot_date,
+        employee_count,
+        open_job_postings,
+        lag(snapshot_date) over (partition by account_id order by snapshot_date) as previous_snapshot_date,
+        lead(snapshot_date) over (partition by account_id order by snapshot_date) as next_snapshot_date
+    from firmographics
+    where employee_count is not null
 
 ),
 
 latest as (
 
+    {#- the latest snapshot on or before D: the one whose [snapshot, next snapshot) holds D; none
+        when it is more than 400 days old (an equality-like join instead of ranking every
+        account-week's 400 days of snapshots) -#}
+    select
+        active.week_start,
+        active.account_id,
+        snapshots_known.snapshot_date,
+        snapshots_known.employee_count,
+        snapshots_known.open_job_postings
+    from active
+    inner join snapshots_known
+        on active.account_id = snapshots_known.account_id
+        and snapshots_known.snapshot_date <= active.as_of_date
+        and (snapshots_known.next_snapshot_date is null or snapshots_known.next_snapshot_date > active.as_of_date)
+        and snapshots_known.snapshot_date >= cast({{ dbt.dateadd('day', -400, 'active.as_of_date') }} as date)
+
+),
+
+year_ago_targets as (
+
     select
         week_start,
         account_id,
-        snapshot_date,
-        employee_count,
-        open_job_postings
-    from snapshots_known
-    where recency = 1
+        as_of_date,
+        cast({{ dbt.dateadd('day', -365, 'as_of_date') }} as date) as year_ago_date
+    from active
+
+),
+
+year_ago_before as (
+
+    {#- the latest snapshot on or before D - 365, if within D's 400 days -#}
+    select
+        year_ago_targets.week_start,
+        year_ago_targets.account_id,
+        snapshots_known.snapshot_date,
+        snapshots_known.employee_count
+    from year_ago_targets
+    inner join snapshots_known
+        on year_ago_targets.account_id = snapshots_known.account_id
+        and snapshots_known.snapshot_date <= year_ago_targets.year_ago_date
+        and (
+            snapshots_known.next_snapshot_date is null
+            or snapshots_known.next_snapshot_date > year_ago_targets.year_ago_date
+        )
+        and snapshots_known.snapshot_date
+        >= cast({{ dbt.dateadd('day', -400, 'year_ago_targets.as_of_date') }} as date)
+
+),
+
+year_ago_after as (
+
+    {#- the earliest snapshot after D - 365, if on or before D -#}
+    select
+        year_ago_targets.week_start,
+        year_ago_targets.account_id,
+        snapshots_known.snapshot_date,
+        snapshots_known.employee_count
+    from year_ago_targets
+    inner join snapshots_known
+        on year_ago_targets.account_id = snapshots_known.account_id
+        and snapshots_known.snapshot_date > year_ago_targets.year_ago_date
+        and (
+            snapshots_known.previous_snapshot_date is null
+            or snapshots_known.previous_snapshot_date <= year_ago_targets.year_ago_date
+        )
+        and snapshots_known.snapshot_date <= year_ago_targets.as_of_date
+
+),
+
+year_ago_nearest as (
+
+    {#- the snapshot closest to D - 365 among those of D's 400 days (the earlier one on a tie) is the
+        nearest one before D - 365 or the nearest one after it -#}
+    select
+        year_ago_targets.week_start,
+        year_ago_targets.account_id,
+        year_ago_before.snapshot_date as before_snapshot_date,
+        year_ago_before.employee_count as before_employee_count,
+        year_ago_after.snapshot_date as after_snapshot_date,
+        year_ago_after.employee_count as after_employee_count,
+        coalesce(
+            year_ago_after.snapshot_date is null
+            or {{ dbt.datediff('year_ago_before.snapshot_date', 'year_ago_targets.year_ago_date', 'day') }}
+            <= {{ dbt.datediff('year_ago_targets.year_ago_date', 'year_ago_after.snapshot_date', 'day') }},
+            false
+        ) as is_before_nearer
+    from year_ago_targets
+    left join year_ago_before
+        on year_ago_targets.week_start = year_ago_before.week_start
+        and year_ago_targets.account_id = year_ago_before.account_id
+    left join year_ago_after
+        on year_ago_targets.week_start = year_ago_after.week_start
+        and year_ago_targets.account_id = year_ago_after.account_id
 
 ),
 
@@ -75,10 +147,9 @@ year_ago as (
     select
         week_start,
         account_id,
-        snapshot_date,
-        employee_count
-    from snapshots_known
-    where closeness_to_year_ago = 1
+        case when is_before_nearer then before_snapshot_date else after_snapshot_date end as snapshot_date,
+        case when is_before_nearer then before_employee_count else after_employee_count end as employee_count
+    from year_ago_nearest
 
 ),
 

@@ -115,23 +115,71 @@ capacity_consumed as (
 
 ),
 
-api_days as (
+series_weeks as (
 
-    {{ trailing_window_aggregate(
-        'active', 'usage_days', 'week_start', weeks=4,
-        aggregates=[('api_active_days_28d', 'sum(usage_days.api_active_days)')]) }}
+    {#- the scored weeks and the 12 weeks before each (the 13-week trend): gap-free behind every
+        scored week, so in the dense series below a row offset of j is exactly j weeks -#}
+    {{ weeks_reached('active', 13) }}
 
 ),
 
-consumption_points as (
+series_accounts as (
 
-    {#- y = weekly api_calls + storage (latest of the week), x = 0 (12 weeks back) ... 12 (D's week) -#}
-    {{ trailing_window_aggregate(
-        'active', 'usage_weekly', 'week_start', weeks=13, group_by=['usage_weekly.week_start'],
-        aggregates=[
-            ('x', '12 - ' ~ dbt.datediff('usage_weekly.week_start', 'active.week_start', 'day') ~ ' / 7'),
-            ('y', 'sum(usage_weekly.api_calls + coalesce(usage_weekly.storage_gb, 0))'),
-        ]) }}
+    select distinct account_id
+    from active
+
+),
+
+account_week_consumption as (
+
+    {#- y = api_calls + storage (latest of the week), summed over the account's products, in the
+        weeks of the series only -#}
+    select
+        account_id,
+        week_start,
+        sum(api_calls + coalesce(storage_gb, 0)) as y
+    from usage_weekly
+    where week_start >= (select min(series_weeks.week_start) from series_weeks)
+    group by account_id, week_start
+
+),
+
+dense_series as (
+
+    {#- one row per scored account and series week, 0 where the week has no usage -#}
+    select
+        series_accounts.account_id,
+        series_weeks.week_start,
+        coalesce(usage_days.api_active_days, 0) as api_active_days,
+        coalesce(account_week_consumption.y, 0) as y
+    from series_accounts
+    cross join series_weeks
+    left join usage_days
+        on series_accounts.account_id = usage_days.account_id
+        and series_weeks.week_start = usage_days.week_start
+    left join account_week_consumption
+        on series_accounts.account_id = account_week_consumption.account_id
+        and series_weeks.week_start = account_week_consumption.week_start
+
+),
+
+trailing_sums as (
+
+    {#- window frames over the dense weekly series (no gaps behind a scored week, see series_weeks):
+        `rows between 3 preceding` is the 4 ISO weeks [W - 21 days, W] of the api days, 12
+        preceding the 13 weeks of the trend; x = 0 (12 weeks back) ... 12 (W) weights lag(y, j) by
+        12 - j. The weeks the range join [week_start - 7 x (weeks - 1), week_start] kept, exactly. -#}
+    {%- set series = 'partition by account_id order by week_start' %}
+    select
+        account_id,
+        week_start,
+        sum(api_active_days) over ({{ series }} rows between 3 preceding and current row) as api_active_days_28d,
+        sum(y) over ({{ series }} rows between 12 preceding and current row) as sum_y,
+        12 * y
+        {%- for weeks_back in range(1, 12) %}
+        + {{ 12 - weeks_back }} * lag(y, {{ weeks_back }}) over ({{ series }})
+        {%- endfor %} as sum_xy
+    from dense_series
 
 ),
 
@@ -142,10 +190,9 @@ consumption_trend as (
     select
         week_start,
         account_id,
-        (13 * sum(x * y) - 78 * sum(y)) / (13.0 * 650 - 78 * 78) as slope,
-        sum(y) / 13.0 as mean_y
-    from consumption_points
-    group by week_start, account_id
+        (13 * sum_xy - 78 * sum_y) / (13.0 * 650 - 78 * 78) as slope,
+        sum_y / 13.0 as mean_y
+    from trailing_sums
 
 ),
 
@@ -188,7 +235,7 @@ final as (
         on active.week_start = capacity_usage.week_start and active.account_id = capacity_usage.account_id
     left join capacity_consumed
         on active.week_start = capacity_consumed.week_start and active.account_id = capacity_consumed.account_id
-    left join api_days
+    left join trailing_sums as api_days
         on active.week_start = api_days.week_start and active.account_id = api_days.account_id
     left join consumption_trend
         on active.week_start = consumption_trend.week_start and active.account_id = consumption_trend.account_id
