@@ -168,6 +168,18 @@ def run_measured(argv: list[str], env: dict[str, str], log: Path) -> Measured:
 # ---------------------------------------------------------------------------------------------- steps
 
 
+def refresh_env(landing: Path, warehouse: Path) -> dict[str, str]:
+    """The environment of a benchmarked refresh: the caller's, without its PartnerPulse or Dagster settings,
+    plus the landing and warehouse folders, the bench's memory limit and quiet logs."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PARTNERPULSE_", "DAGSTER_"))},
+        "PARTNERPULSE_LANDING_DIR": str(landing),
+        "PARTNERPULSE_WAREHOUSE_DIR": str(warehouse),
+        "PARTNERPULSE_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT,
+        "PARTNERPULSE_LOG_LEVEL": "WARNING",
+    }
+
+
 def ensure_data(accounts: int) -> tuple[Path, dict, Measured | None]:
     folder = CACHE / f"data-{accounts}"
     manifest_path = folder / "_demo_manifest.json"
@@ -262,13 +274,7 @@ def bench_scale(accounts: int) -> dict:
         shutil.rmtree(folder, ignore_errors=True)
     scratch.mkdir(parents=True)
     link_landing(data, landing)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PARTNERPULSE_", "DAGSTER_"))},
-        "PARTNERPULSE_LANDING_DIR": str(landing),
-        "PARTNERPULSE_WAREHOUSE_DIR": str(warehouse),
-        "PARTNERPULSE_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT,
-        "PARTNERPULSE_LOG_LEVEL": "WARNING",
-    }
+    env = refresh_env(landing, warehouse)
     result: dict = {"accounts": accounts, "landing_rows": manifest["row_counts"], "generated": generated}
     cases: dict[str, Case] = {}
     result["cases"] = cases
@@ -343,12 +349,7 @@ def fixed_cost() -> dict:
     landing, warehouse = CACHE / f"landing-{TINY_ACCOUNTS}", CACHE / f"warehouse-{TINY_ACCOUNTS}"
     shutil.rmtree(warehouse, ignore_errors=True)
     link_landing(data, landing)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PARTNERPULSE_", "DAGSTER_"))},
-        "PARTNERPULSE_LANDING_DIR": str(landing),
-        "PARTNERPULSE_WAREHOUSE_DIR": str(warehouse),
-        "PARTNERPULSE_LOG_LEVEL": "WARNING",
-    }
+    env = refresh_env(landing, warehouse)
     measured: dict[str, Measured] = {}
     for run in ("first", "second"):
         say(f"{TINY_ACCOUNTS} accounts: {run} refresh of the same landing folder ...")

@@ -823,83 +823,74 @@ def _check_role(cur, role: str) -> None:
         )
 
 
-def grant_partner_access(partner_id: str, role: str, published_db: Path | None = None) -> bool:
-    """Let ``role`` read ``partner_id``'s rows in partner_feeds; False when it already could."""
+@contextlib.contextmanager
+def _admin_session() -> Iterator[psycopg2.extensions.cursor]:
+    """A cursor on a new connection with the admin objects in place: committed when the block ends normally,
+    a PostgreSQL error told as a ServingError naming the server, the connection closed in any case."""
     conn = connect()
     try:
         with conn.cursor() as cur:
             ensure_admin_objects(cur)
-            _check_role(cur, role)
-            if not _partner_exists(cur, published_db, partner_id):
-                raise PartnerAccessError(
-                    f"there is no partner {partner_id!r} in the published dim_partners (ids are exact, case included)"
-                )
-            cur.execute(
-                sql.SQL("insert into {} (partner_id, role_name) values (%s, %s) on conflict do nothing").format(
-                    _ident(ADMIN_SCHEMA, ACCESS_TABLE)
-                ),
-                [partner_id, role],
-            )
-            added = cur.rowcount == 1
-            _grant_feed_access(cur, role)
+            yield cur
         conn.commit()
-        return added
     except psycopg2.Error as exc:
         raise ServingError(f"PostgreSQL at {server_address()}: {' '.join(str(exc).split())}") from None
     finally:
         conn.close()
+
+
+def grant_partner_access(partner_id: str, role: str, published_db: Path | None = None) -> bool:
+    """Let ``role`` read ``partner_id``'s rows in partner_feeds; False when it already could."""
+    with _admin_session() as cur:
+        _check_role(cur, role)
+        if not _partner_exists(cur, published_db, partner_id):
+            raise PartnerAccessError(
+                f"there is no partner {partner_id!r} in the published dim_partners (ids are exact, case included)"
+            )
+        cur.execute(
+            sql.SQL("insert into {} (partner_id, role_name) values (%s, %s) on conflict do nothing").format(
+                _ident(ADMIN_SCHEMA, ACCESS_TABLE)
+            ),
+            [partner_id, role],
+        )
+        added = cur.rowcount == 1
+        _grant_feed_access(cur, role)
+    return added
 
 
 def revoke_partner_access(partner_id: str, role: str) -> None:
     """Take back ``role``'s access to ``partner_id``'s rows (and to the feeds, when it was its last)."""
-    conn = connect()
-    try:
-        with conn.cursor() as cur:
-            ensure_admin_objects(cur)
-            cur.execute(
-                sql.SQL("delete from {} where partner_id = %s and role_name = %s").format(
-                    _ident(ADMIN_SCHEMA, ACCESS_TABLE)
-                ),
-                [partner_id, role],
+    with _admin_session() as cur:
+        cur.execute(
+            sql.SQL("delete from {} where partner_id = %s and role_name = %s").format(
+                _ident(ADMIN_SCHEMA, ACCESS_TABLE)
+            ),
+            [partner_id, role],
+        )
+        if cur.rowcount == 0:
+            raise PartnerAccessError(
+                f"role {role!r} has no access to partner {partner_id!r}; `partnerpulse partner-access list` "
+                "shows the grants"
             )
-            if cur.rowcount == 0:
-                raise PartnerAccessError(
-                    f"role {role!r} has no access to partner {partner_id!r}; `partnerpulse partner-access list` "
-                    "shows the grants"
-                )
-            cur.execute(
-                sql.SQL(
-                    "select exists (select 1 from {} where role_name = %s), "
-                    "exists (select 1 from pg_roles where rolname = %s)"
-                ).format(_ident(ADMIN_SCHEMA, ACCESS_TABLE)),
-                [role, role],
-            )
-            still_granted, role_exists = cur.fetchone()
-            if role_exists and not still_granted:  # its last partner: no access to the feeds at all
-                _grant_feed_access(cur, role, grant=False)
-        conn.commit()
-    except psycopg2.Error as exc:
-        raise ServingError(f"PostgreSQL at {server_address()}: {' '.join(str(exc).split())}") from None
-    finally:
-        conn.close()
+        cur.execute(
+            sql.SQL(
+                "select exists (select 1 from {} where role_name = %s), "
+                "exists (select 1 from pg_roles where rolname = %s)"
+            ).format(_ident(ADMIN_SCHEMA, ACCESS_TABLE)),
+            [role, role],
+        )
+        still_granted, role_exists = cur.fetchone()
+        if role_exists and not still_granted:  # its last partner: no access to the feeds at all
+            _grant_feed_access(cur, role, grant=False)
 
 
 def list_partner_access() -> list[tuple[str, str]]:
     """Every grant: (partner_id, role), sorted."""
-    conn = connect()
-    try:
-        with conn.cursor() as cur:
-            ensure_admin_objects(cur)
-            cur.execute(
-                sql.SQL("select partner_id, role_name from {} order by 1, 2").format(_ident(ADMIN_SCHEMA, ACCESS_TABLE))
-            )
-            rows = [(str(p), str(r)) for p, r in cur.fetchall()]
-        conn.commit()
-        return rows
-    except psycopg2.Error as exc:
-        raise ServingError(f"PostgreSQL at {server_address()}: {' '.join(str(exc).split())}") from None
-    finally:
-        conn.close()
+    with _admin_session() as cur:
+        cur.execute(
+            sql.SQL("select partner_id, role_name from {} order by 1, 2").format(_ident(ADMIN_SCHEMA, ACCESS_TABLE))
+        )
+        return [(str(p), str(r)) for p, r in cur.fetchall()]
 
 
 def main(argv: list[str] | None = None) -> int:
