@@ -13,7 +13,7 @@ from dagster_project.defs.partitions import window_from_context
 from dagster_project.defs.publish.gate import publish_blockers
 from dagster_project.defs.publish.publisher import docs_are_current, docs_fingerprint, publish_docs, publish_marts
 from dagster_project.defs.warehouse.project import get_dbt_project
-from dagster_project.defs.warehouse.refresh_window import week_environment
+from dagster_project.defs.warehouse.refresh_window import dbt_environment
 
 PUBLISH_KEY = dg.AssetKey(["published", "marts_duckdb"])
 
@@ -101,7 +101,7 @@ def build_docs_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         # --no-compile: the docs show each model's SQL as written (compiling all of them again costs ~20 s a
         # refresh and would only add this week's date); dbt then reads the manifest from the target folder
         shutil.copyfile(manifest, target / "manifest.json")
-        with week_environment(window):
+        with dbt_environment(window):
             invocation = dbt.cli(["docs", "generate", "--static", "--no-compile"], target_path=target)
         invocation.wait()
         site = publish_docs(target, destination, fingerprint)

@@ -23,10 +23,10 @@ from dagster_project.defs.warehouse.project import get_dbt_project, mart_model_n
 from dagster_project.defs.warehouse.refresh_window import (
     BUILT_TABLE,
     RefreshPlan,
+    dbt_environment,
     ensure_tables,
     plan_weeks,
     record_built,
-    week_environment,
     weekly_models,
     write_window,
 )
@@ -66,7 +66,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         target_path = runs_dir / f"{context.run_id[:8]}-{context.op_execution_context.retry_number}"
         prune_run_artifacts(runs_dir, keep=dbt_runs_to_keep() - 1)  # this run's folder makes it N
         reuse_partial_parse(runs_dir, target_path)
-        with week_environment(window):
+        with dbt_environment(window):
             invocation = dbt.cli(
                 # dbt unit tests check SQL logic, not data: they run in the test suite
                 # (tests/test_revenue.py::test_dbt_unit_tests_pass), not in every weekly refresh.

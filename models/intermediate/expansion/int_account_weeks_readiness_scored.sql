@@ -34,7 +34,7 @@ lines as (
 
 bands as (
 
-    select * from {{ ref('readiness_bands') }}
+    {{ band_ranges(ref('readiness_bands')) }}
 
 ),
 

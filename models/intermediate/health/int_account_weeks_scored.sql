@@ -11,7 +11,7 @@ measured as (
 
 bands as (
 
-    select * from {{ ref('scorecard_bands') }}
+    {{ band_ranges(ref('scorecard_bands')) }}
 
 ),
 
