@@ -134,12 +134,14 @@ def _execute(
 ):
     """``execute_in_process`` with the CLI's loggers: every record to the log file and to ``progress``
     (progress.py); with ``output.verbose`` also Dagster's console logger, where an error shows as its
-    message and its stack trace stays in the run's event log (instance.py ``console_logger``)."""
+    message and its stack trace stays in the run's event log (instance.py ``console_logger``). The
+    run's events are written the cheap way (sqlite_storage.py)."""
     from dagster_project.defs.operations.instance import console_logger, console_run_config
     from dagster_project.defs.operations.progress import RunLogFile, cli_run_logger, observed_by
+    from dagster_project.defs.operations.sqlite_storage import cheap_event_writes
 
     handlers = [RunLogFile(output.log), *([progress] if progress is not None else [])]
-    with observed_by(*handlers) as loggers:
+    with observed_by(*handlers) as loggers, cheap_event_writes(Path(instance.root_directory)):
         if output.verbose:
             loggers = {**loggers, **console_run_config(at_least=log_at_least)}
         return job.with_logger_defs({"console": console_logger, "cli": cli_run_logger}).execute_in_process(
