@@ -30,9 +30,9 @@ from dagster_project.defs.partner_feeds.feeds import (
     feed_folder_name,
     feed_folders,
 )
-from dagster_project.defs.publish.publisher import docs_are_current, docs_fingerprint
+from dagster_project.defs.publish.publisher import docs_are_current
 from dagster_project.defs.reports.executive import trailing_retention
-from dagster_project.defs.warehouse.project import get_dbt_project
+from dagster_project.defs.warehouse.project import get_dbt_project, project_fingerprint
 from dagster_project.settings import REPO_ROOT, load_settings
 from tests.conftest import FIRST_WEEK
 from tests.helpers import isolated_env, query, refresh
@@ -391,14 +391,14 @@ def test_dbt_docs_are_published_with_the_exposures(published):
         assert name in html, name
     assert (published.published_dir / "docs" / "catalog.json").is_file()
     # generated from this project: the next refresh keeps the site unless the project changes
-    assert docs_are_current(published.published_dir / "docs", docs_fingerprint(get_dbt_project().manifest_path))
+    assert docs_are_current(published.published_dir / "docs", project_fingerprint(get_dbt_project().manifest_path))
 
 
 def test_docs_fingerprint_follows_the_project_not_the_run(tmp_path: Path):
     def fingerprint(manifest: dict) -> str:
         path = tmp_path / "manifest.json"
         path.write_text(json.dumps(manifest), encoding="utf-8")
-        return docs_fingerprint(path)
+        return project_fingerprint(path)
 
     metadata = {"dbt_version": "1.11.0", "adapter_type": "duckdb", "generated_at": "2026-11-30T01:00:00Z"}
     project = {"nodes": {"model.partnerpulse.dim_accounts": {"description": "One row per account."}}}

@@ -47,6 +47,7 @@ class Scenario:
     leftovers_after_first: list[Path]
     reader_saw: dict[str, tuple]  # what a reader opened before the second refresh saw, before and after it
     second_code: int
+    second_out: str  # what the second refresh printed
     rebuild_code: int
     comparison: str  # bench/compare.py: weekly-then-weekly vs a full rebuild of the same week
     third_code: int
@@ -77,9 +78,11 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
 
         # 2. the next week replaces the file while a reader holds the old one open
         reader = duckdb.connect(str(settings.published_duckdb), read_only=True)
+        second_capture = io.StringIO()
         try:
             saw = {"before": reader.execute("select week_start from publish_info").fetchone()}
-            second_code = refresh(NEXT_WEEK)[0]
+            with contextlib.redirect_stdout(second_capture):
+                second_code = refresh(NEXT_WEEK)[0]
             saw["after"] = reader.execute("select week_start from publish_info").fetchone()
             saw["refresh_log_rows_after"] = reader.execute("select count(*) from dq_refresh_log").fetchone()
         finally:
@@ -127,6 +130,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
             leftovers_after_first=leftovers,
             reader_saw=saw,
             second_code=second_code,
+            second_out=second_capture.getvalue(),
             rebuild_code=rebuild_code,
             comparison=comparison,
             third_code=third_code,
@@ -169,6 +173,29 @@ def test_weekly_then_weekly_equals_a_full_rebuild_row_for_row(scenario: Scenario
     # the refresh log is the history of refreshes: one row per landing table and refresh, so the weekly
     # warehouse has the first week's 21 rows more, and nothing else differs
     assert differing == {"dq_refresh_log": "42 rows DIFFERENT: 21 rows only in a, 0 only in b"}, differing
+
+
+def test_the_next_week_leaves_the_unchanged_program_settings_alone(scenario: Scenario):
+    """The seeds (program settings) did not change between the two weeks: the first refresh loaded and
+    tested them, the second left them out of its build and says so (seeds_state.py); its marts equal a
+    full rebuild's (the test above)."""
+    settings = scenario.settings
+    instance = get_instance(settings)
+    first, second = sorted(
+        instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.SUCCESS])),
+        key=lambda run: instance.get_run_record_by_id(run.run_id).create_timestamp,
+    )
+    assert query(settings.duckdb_path, "select run_id from ops.seeds_loaded") == [(first.run_id,)]
+
+    def asset_events(run_id: str, kind: dg.DagsterEventType) -> set[str]:
+        records = instance.get_records_for_run(run_id=run_id, of_type=kind, limit=10_000).records
+        return {record.event_log_entry.dagster_event.asset_key.to_user_string() for record in records}
+
+    observed = asset_events(second.run_id, dg.DagsterEventType.ASSET_OBSERVATION)
+    assert len(observed) == 21 and "config/scorecard_bands" in observed
+    assert observed <= asset_events(first.run_id, dg.DagsterEventType.ASSET_MATERIALIZATION)
+    assert not observed & asset_events(second.run_id, dg.DagsterEventType.ASSET_MATERIALIZATION)
+    assert "21 seeds unchanged, not reloaded" in scenario.second_out
 
 
 def test_published_file_is_replaced_while_a_reader_holds_the_old_one(scenario: Scenario):

@@ -134,6 +134,7 @@ class Step:
     passed: int = 0
     warned: int = 0
     failed: int = 0
+    unchanged: int = 0  # dbt: seeds the build left out, unchanged since they were loaded (seeds_state.py)
 
     @property
     def checks(self) -> int:
@@ -152,6 +153,11 @@ class Step:
         values = list(self.materialized.values())
         if self.key == DBT_STEP:
             done = len(values) + self.checks
+            if self.unchanged:
+                return (
+                    f"{done:,} nodes: {len(values):,} models, tests {self.checks_text()}; "
+                    f"{self.unchanged:,} seeds unchanged, not reloaded"
+                )
             total = f"/{self.expected_nodes:,}" if self.expected_nodes else ""
             return f"{done:,}{total} nodes: {len(values):,} models and seeds, tests {self.checks_text()}"
         if self.key == "ingest_landing":
@@ -252,6 +258,10 @@ class StepProgress(logging.Handler):
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
             step.materialized.setdefault(event.asset_key.to_user_string(), _metadata(event))
             self._show_live(step)
+        elif kind == dg.DagsterEventType.ASSET_OBSERVATION:
+            observation = getattr(event.event_specific_data, "asset_observation", None)
+            if "unchanged_since_run" in (getattr(observation, "metadata", None) or {}):
+                step.unchanged += 1
         elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if getattr(evaluation, "passed", True):

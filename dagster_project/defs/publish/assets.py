@@ -11,8 +11,8 @@ from dagster_dbt import DbtCliResource
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.partitions import window_from_context
 from dagster_project.defs.publish.gate import publish_blockers
-from dagster_project.defs.publish.publisher import docs_are_current, docs_fingerprint, publish_docs, publish_marts
-from dagster_project.defs.warehouse.project import get_dbt_project
+from dagster_project.defs.publish.publisher import docs_are_current, publish_docs, publish_marts
+from dagster_project.defs.warehouse.project import get_dbt_project, project_fingerprint
 from dagster_project.defs.warehouse.refresh_window import dbt_environment
 
 PUBLISH_KEY = dg.AssetKey(["published", "marts_duckdb"])
@@ -90,7 +90,7 @@ def build_docs_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         window = window_from_context(context)
         destination = settings.published_dir / "docs"
         manifest = get_dbt_project().manifest_path
-        fingerprint = docs_fingerprint(manifest)
+        fingerprint = project_fingerprint(manifest)
         if docs_are_current(destination, fingerprint):
             context.log.info("dbt docs: the project is unchanged since they were generated; kept as they are")
             return dg.MaterializeResult(

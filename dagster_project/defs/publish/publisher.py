@@ -8,14 +8,12 @@ In the serving file the tables live in its default schema, so ``select * from di
 ``select * from marts.dim_accounts`` (DuckDB names the attached file's catalog ``marts``) both work.
 
 The dbt docs site is swapped in the same way (``publish_docs``), and only regenerated when the dbt
-project changed (``docs_fingerprint``).
+project changed (``project_fingerprint``, warehouse/project.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import os
 import shutil
 import uuid
@@ -99,16 +97,6 @@ def publish_marts(
 
 
 DOCS_FINGERPRINT_FILE = ".project-fingerprint"
-
-
-def docs_fingerprint(manifest_path: Path) -> str:
-    """What the docs site shows depends only on the dbt project (models, columns, descriptions, tests,
-    lineage, exposures) and the tables it builds, not on the week or the data: a hash of the manifest
-    without its run metadata (timestamps, invocation id), plus dbt's version and adapter."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    metadata = manifest.pop("metadata", {})
-    content = {"project": manifest, "dbt": [metadata.get("dbt_version"), metadata.get("adapter_type")]}
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def docs_are_current(destination: Path, fingerprint: str) -> bool:

@@ -19,7 +19,7 @@ from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.operations.retention import dbt_runs_to_keep
 from dagster_project.defs.partitions import window_from_context
-from dagster_project.defs.warehouse.project import get_dbt_project, mart_model_names
+from dagster_project.defs.warehouse.project import get_dbt_project, mart_model_names, project_fingerprint
 from dagster_project.defs.warehouse.refresh_window import (
     BUILT_TABLE,
     RefreshPlan,
@@ -30,6 +30,7 @@ from dagster_project.defs.warehouse.refresh_window import (
     weekly_models,
     write_window,
 )
+from dagster_project.defs.warehouse.seeds_state import EXCLUDE_SEEDS, SeedsState, record_seeds_loaded, seeds_state
 from dagster_project.defs.warehouse.translator import LayeredTranslator
 from dagster_project.lib.warehouse import connect
 
@@ -54,10 +55,13 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         window = window_from_context(context)
         settings = partnerpulse.settings()
         models = weekly_models(project.manifest_path)
+        fingerprint = project_fingerprint(project.manifest_path)
         with connect(settings) as con:
             ensure_tables(con)
             plan = plan_weeks(con, settings.first_week, window, models)
             write_window(con, plan)
+            seeds = seeds_state(con, project.manifest_path, fingerprint)
+        seed_keys = selected_model_keys(context, [relation.name for relation in seeds.relations])
         history = f" and {len(plan.history_weeks)} week(s) of history not built yet" if plan.history_weeks else ""
         context.log.info(
             f"dbt build for week(s) {window.first} … {window.last} (as-of date {window.as_of_date}){history}"
@@ -66,11 +70,16 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         target_path = runs_dir / f"{context.run_id[:8]}-{context.op_execution_context.retry_number}"
         prune_run_artifacts(runs_dir, keep=dbt_runs_to_keep() - 1)  # this run's folder makes it N
         reuse_partial_parse(runs_dir, target_path)
+        if seeds.current and seed_keys:
+            context.log.info(
+                f"{len(seed_keys)} seed(s) (program settings) unchanged since run {seeds.loaded_in_run} loaded and "
+                "tested them: not reloaded, their tests not run again (seeds_state.py)"
+            )
         with dbt_environment(window):
             invocation = dbt.cli(
                 # dbt unit tests check SQL logic, not data: they run in the test suite
                 # (tests/test_revenue.py::test_dbt_unit_tests_pass), not in every weekly refresh.
-                ["build", "--exclude-resource-type", "unit_test"],
+                ["build", "--exclude-resource-type", "unit_test", *(EXCLUDE_SEEDS if seeds.current else [])],
                 context=context,
                 target_path=target_path,
             )
@@ -81,7 +90,11 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             with connect(settings) as con:
                 record_built(con, plan, list(keys), context.run_id)
                 history = history_built(con, context.run_id, plan, list(keys))
+                if seed_keys and not seeds.current and len(seed_keys) == len(seeds.relations):
+                    record_seeds_loaded(con, project.manifest_path, fingerprint, context.run_id)
             yield from history_materializations(context, keys, history, plan)
+            if seeds.current:
+                yield from seeds_unchanged(seed_keys, seeds)
 
     return partnerpulse_dbt
 
@@ -142,6 +155,16 @@ def history_materializations(
         context.log.info(
             f"{weeks_count} week(s) of history written to {len(history)} weekly table(s): "
             "recorded as materialized partitions"
+        )
+
+
+def seeds_unchanged(seed_keys: dict[str, dg.AssetKey], seeds: SeedsState) -> Iterator[dg.AssetObservation]:
+    """An observation per seed the build left out: unchanged since the run that loaded and tested it."""
+    for key in seed_keys.values():
+        yield dg.AssetObservation(
+            asset_key=key,
+            description=f"Unchanged since run {seeds.loaded_in_run}, which loaded and tested it: not reloaded.",
+            metadata={"unchanged_since_run": dg.MetadataValue.text(str(seeds.loaded_in_run))},
         )
 
 

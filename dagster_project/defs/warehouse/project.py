@@ -2,6 +2,7 @@
 seed or test changed, and the marts it publishes."""
 
 import fcntl
+import hashlib
 import json
 import subprocess
 from functools import cache
@@ -64,3 +65,14 @@ def mart_model_names(manifest_path: Path) -> list[str]:
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
     )
+
+
+def project_fingerprint(manifest_path: Path) -> str:
+    """The dbt project as dbt sees it (models, seeds with their files' checksums, columns, descriptions,
+    tests, lineage, exposures), not the week or the data: a hash of the manifest without its run metadata
+    (timestamps, invocation id), plus dbt's version and adapter. What the docs site shows and what the
+    seeds hold depend only on it."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    metadata = manifest.pop("metadata", {})
+    content = {"project": manifest, "dbt": [metadata.get("dbt_version"), metadata.get("adapter_type")]}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()

@@ -5,6 +5,9 @@
     category and the feature adoption, license utilization and training completion levels of the
     scorecard, the lifecycle phase, and business_signals (present when at least one business
     signal B1-B6 fired). The reason lists the matched attributes in rule order. -#}
+{%- set attributes = ['health_category', 'feature_adoption_level', 'license_utilization_level',
+    'training_completion_level', 'lifecycle_phase', 'business_signals'] %}
+
 with
 
 measured as (
@@ -57,29 +60,37 @@ attributes as (
 
 checked as (
 
+    {#- one row per account-week and rule its attribute value matches: an account has one value per
+        attribute, and the rules are unique on (campaign, attribute, attribute_value), so each matched
+        attribute of a campaign appears at most once -#}
     select
         attributes.week_start,
-        attributes.as_of_date,
         attributes.account_id,
-        attributes.partner_id,
         rules.campaign,
-        rules.rule_order,
         rules.attribute,
-        rules.reason_label,
-        case rules.attribute
-            when 'health_category' then attributes.health_category
-            when 'feature_adoption_level' then attributes.feature_adoption_level
-            when 'license_utilization_level' then attributes.license_utilization_level
-            when 'training_completion_level' then attributes.training_completion_level
-            when 'lifecycle_phase' then attributes.lifecycle_phase
-            when 'business_signals' then attributes.business_signals
-        end = rules.attribute_value as is_match,
-        case rules.attribute
+        rules.reason_label || ' ' || case rules.attribute
             when 'business_signals' then attributes.business_signal_codes
             else rules.attribute_value
-        end as shown_value
+        end as reason_part
     from attributes
-    cross join rules
+    inner join rules
+        on case rules.attribute
+            {%- for attribute in attributes %}
+            when '{{ attribute }}' then attributes.{{ attribute }}
+            {%- endfor %}
+        end = rules.attribute_value
+
+),
+
+positioned as (
+
+    {#- where each attribute goes in a campaign's reason: rule order, then attribute name -#}
+    select
+        campaign,
+        attribute,
+        dense_rank() over (partition by campaign order by min(rule_order), attribute) as reason_position
+    from rules
+    group by campaign, attribute
 
 ),
 
@@ -87,25 +98,29 @@ required as (
 
     select
         campaign,
-        count(distinct attribute) as attributes_required
-    from rules
+        count(*) as attributes_required
+    from positioned
     group by campaign
 
 ),
 
 matched as (
 
+    {#- plain aggregates (no distinct, no ordered string aggregation: at 200,000 accounts those spilled
+        tens of GB); the reason is assembled from its at most {{ attributes | length }} parts in place -#}
     select
-        week_start,
-        as_of_date,
-        account_id,
-        partner_id,
-        campaign,
-        count(distinct attribute) as attributes_matched,
-        {{ dbt.listagg("reason_label || ' ' || shown_value", "'; '", 'order by rule_order, attribute') }} as reason
+        checked.week_start,
+        checked.account_id,
+        checked.campaign,
+        {%- for position in range(1, attributes | length + 1) %}
+        max(case when positioned.reason_position = {{ position }} then checked.reason_part end) as part_{{ position }},
+        {%- endfor %}
+        count(*) as attributes_matched
     from checked
-    where is_match
-    group by week_start, as_of_date, account_id, partner_id, campaign
+    inner join positioned
+        on checked.campaign = positioned.campaign
+        and checked.attribute = positioned.attribute
+    group by checked.week_start, checked.account_id, checked.campaign
 
 ),
 
@@ -113,15 +128,23 @@ final as (
 
     select
         matched.week_start,
-        matched.as_of_date,
+        attributes.as_of_date,
         matched.account_id,
-        matched.partner_id,
+        attributes.partner_id,
         matched.campaign,
-        matched.reason
+        concat_ws(
+            '; '
+            {%- for position in range(1, attributes | length + 1) %},
+            matched.part_{{ position }}
+            {%- endfor %}
+        ) as reason
     from matched
     inner join required
         on matched.campaign = required.campaign
         and matched.attributes_matched = required.attributes_required
+    inner join attributes
+        on matched.week_start = attributes.week_start
+        and matched.account_id = attributes.account_id
 
 )
 
