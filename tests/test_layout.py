@@ -39,6 +39,7 @@ PLAIN_MODULES = (
     "dagster_project.defs.quality.quarantine",
     "dagster_project.defs.quality.row_counts",
     "dagster_project.defs.warehouse.refresh_window",
+    "dagster_project.defs.warehouse.seeds_state",
     "dagster_project.defs.publish.publisher",
     "dagster_project.defs.payouts.contract",
     "dagster_project.defs.payouts.ledger",
@@ -51,6 +52,7 @@ PLAIN_MODULES = (
     "dagster_project.defs.operations.backfill",
     "dagster_project.defs.operations.retention",
     "dagster_project.defs.operations.summary",
+    "dagster_project.defs.operations.sqlite_storage",
 )
 
 
