@@ -43,38 +43,38 @@ def test_seeds_never_loaded_are_loaded(con, manifest: Path):
 
 
 def test_seeds_loaded_by_a_successful_build_of_the_same_project_are_current(con, manifest: Path):
-    record_seeds_loaded(con, manifest, FINGERPRINT, "run-1")
+    record_seeds_loaded(con, seeds_state(con, manifest, FINGERPRINT), "run-1")
     state = seeds_state(con, manifest, FINGERPRINT)
     assert state.current and state.loaded_in_run == "run-1"
 
 
 def test_a_changed_project_reloads_them(con, manifest: Path):
-    record_seeds_loaded(con, manifest, FINGERPRINT, "run-1")
+    record_seeds_loaded(con, seeds_state(con, manifest, FINGERPRINT), "run-1")
     assert not seeds_state(con, manifest, "e" * 64).current
 
 
 def test_a_seed_table_edited_in_the_warehouse_reloads_them(con, manifest: Path):
-    record_seeds_loaded(con, manifest, FINGERPRINT, "run-1")
+    record_seeds_loaded(con, seeds_state(con, manifest, FINGERPRINT), "run-1")
     con.execute("update config.scorecard_bands set points = 2")
     assert not seeds_state(con, manifest, FINGERPRINT).current
 
 
 def test_a_seed_table_with_another_column_type_reloads_them(con, manifest: Path):
-    record_seeds_loaded(con, manifest, FINGERPRINT, "run-1")
+    record_seeds_loaded(con, seeds_state(con, manifest, FINGERPRINT), "run-1")
     con.execute("alter table config.incentive_plan alter points type bigint")
     assert not seeds_state(con, manifest, FINGERPRINT).current
 
 
 def test_a_missing_seed_table_reloads_them(con, manifest: Path):
-    record_seeds_loaded(con, manifest, FINGERPRINT, "run-1")
+    record_seeds_loaded(con, seeds_state(con, manifest, FINGERPRINT), "run-1")
     con.execute("drop table config.readiness_bands")
     state = seeds_state(con, manifest, FINGERPRINT)
     assert not state.current and state.checksum is None
 
 
 def test_a_new_load_replaces_the_record(con, manifest: Path):
-    record_seeds_loaded(con, manifest, FINGERPRINT, "run-1")
+    record_seeds_loaded(con, seeds_state(con, manifest, FINGERPRINT), "run-1")
     con.execute("update config.scorecard_bands set points = 2")
-    record_seeds_loaded(con, manifest, "e" * 64, "run-2")
+    record_seeds_loaded(con, seeds_state(con, manifest, "e" * 64), "run-2")
     assert con.execute("select fingerprint, run_id from ops.seeds_loaded").fetchall() == [("e" * 64, "run-2")]
     assert seeds_state(con, manifest, "e" * 64).loaded_in_run == "run-2"

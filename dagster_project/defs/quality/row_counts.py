@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from dagster_project.lib.warehouse import transaction
+
 HISTORY_TABLE = "quality.row_counts"
 
 
@@ -96,8 +98,7 @@ def record_counts(con: duckdb.DuckDBPyConnection, week: dt.date, counts: dict[st
         return
     ensure_history(con)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.executemany(
             f"delete from {HISTORY_TABLE} where table_key = ? and refresh_week = ?",
             [[key, week] for key in counts],
@@ -106,7 +107,3 @@ def record_counts(con: duckdb.DuckDBPyConnection, week: dt.date, counts: dict[st
             f"insert into {HISTORY_TABLE} values (?, ?, ?, ?, ?)",
             [[key, week, rows, run_id, now] for key, rows in counts.items()],
         )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise

@@ -91,7 +91,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 record_built(con, plan, list(keys), context.run_id)
                 history = history_built(con, context.run_id, plan, list(keys))
                 if seed_keys and not seeds.current and len(seed_keys) == len(seeds.relations):
-                    record_seeds_loaded(con, project.manifest_path, fingerprint, context.run_id)
+                    record_seeds_loaded(con, seeds, context.run_id)
             yield from history_materializations(context, keys, history, plan)
             if seeds.current:
                 yield from seeds_unchanged(seed_keys, seeds)

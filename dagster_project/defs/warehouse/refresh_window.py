@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.lib.warehouse import transaction
 from dagster_project.lib.weeks import WeekWindow
 
 SCHEMA = "ops"
@@ -96,24 +97,18 @@ def plan_weeks(
 def write_window(con: duckdb.DuckDBPyConnection, plan: RefreshPlan) -> None:
     """Replace ``ops.refresh_window`` with this run's weeks (one transaction)."""
     targets, partition = set(plan.targets), set(plan.partition)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"delete from {WINDOW_TABLE}")
         con.executemany(
             f"insert into {WINDOW_TABLE} values (?, ?, ?, ?)",
             [[week, week + dt.timedelta(days=6), week in targets, week in partition] for week in plan.weeks],
         )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def record_built(con: duckdb.DuckDBPyConnection, plan: RefreshPlan, models: list[str], run_id: str) -> None:
     """After a successful build: every weekly table now holds the target weeks."""
     built_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for model in models:
             con.execute(
                 f"delete from {BUILT_TABLE} where model_name = ? and week_start in (select unnest(?))",
@@ -126,10 +121,6 @@ def record_built(con: duckdb.DuckDBPyConnection, plan: RefreshPlan, models: list
                 f"insert into {BUILT_TABLE} values (?, ?, ?, ?)",
                 [[model, week, run_id, built_at] for week in plan.targets],
             )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.warehouse import quote_ident
+from dagster_project.lib.warehouse import quote_ident, transaction
 
 SEEDS_TABLE = "ops.seeds_loaded"
 EXCLUDE_SEEDS = ["--exclude", "resource_type:seed"]
@@ -93,19 +93,14 @@ def seeds_state(con: duckdb.DuckDBPyConnection, manifest_path: Path, fingerprint
     return SeedsState(relations, fingerprint, checksum, loaded_in_run)
 
 
-def record_seeds_loaded(con: duckdb.DuckDBPyConnection, manifest_path: Path, fingerprint: str, run_id: str) -> None:
-    """After a dbt build that loaded every seed and succeeded (their tests included): the seeds as it left them."""
-    ensure_seeds_table(con)
-    checksum = seeds_checksum(con, seed_relations(manifest_path))
-    con.execute("begin")
-    try:
+def record_seeds_loaded(con: duckdb.DuckDBPyConnection, seeds: SeedsState, run_id: str) -> None:
+    """After a dbt build that loaded every seed of ``seeds`` and succeeded (their tests included): the seeds
+    as it left them."""
+    checksum = seeds_checksum(con, seeds.relations)
+    with transaction(con):
         con.execute(f"delete from {SEEDS_TABLE}")
         if checksum is not None:
             con.execute(
                 f"insert into {SEEDS_TABLE} values (?, ?, ?, ?)",
-                [fingerprint, checksum, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+                [seeds.fingerprint, checksum, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
             )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
