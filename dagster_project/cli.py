@@ -235,12 +235,13 @@ def cmd_serve_postgres(args: argparse.Namespace, settings: Settings) -> int:
 
     published = Path(args.published).expanduser().resolve() if args.published else settings.published_duckdb
     try:
-        result = postgres.serve(published, log=_say if args.verbose else lambda _: None)
+        result = postgres.serve(published, log=_say if args.verbose else lambda _: None, full=args.full)
     except postgres.ServingError as exc:
         raise CommandError(str(exc)) from None
     _say(
         f"Served {published} to PostgreSQL at {result.server}: {sum(result.rows.values()):,} rows in "
-        f"{len(result.rows)} tables, {sum(result.feed_rows.values()):,} partner feed rows; "
+        f"{len(result.rows)} tables, {sum(result.feed_rows.values()):,} partner feed rows "
+        f"({result.rows_written:,} rows written); "
         f"load {result.load_seconds:.1f}s, swap {result.swap_seconds:.3f}s ({result.mode})."
     )
     return 0
@@ -381,6 +382,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_pg.add_argument("--published", help="a published marts.duckdb (default: <warehouse>/published/marts.duckdb)")
     serve_pg.add_argument("-v", "--verbose", action="store_true", help="print each table as it is loaded")
+    serve_pg.add_argument(
+        "--full",
+        action="store_true",
+        help="load every table into new schemas and swap them in, even when only some weeks changed",
+    )
     serve_pg.set_defaults(func=cmd_serve_postgres)
 
     ui = _command(

@@ -45,6 +45,7 @@ PLAIN_MODULES = (
     "dagster_project.defs.payouts.ledger",
     "dagster_project.defs.payouts.finance_files",
     "dagster_project.defs.partner_feeds.feeds",
+    "dagster_project.defs.serving.chunks",
     "dagster_project.defs.serving.postgres",
     "dagster_project.defs.reports.executive",
     "dagster_project.defs.reports.svg",

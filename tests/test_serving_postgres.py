@@ -181,7 +181,13 @@ def served(tmp_path_factory: pytest.TempPathFactory, pg_env: dict[str, str]):
     env = {"PARTNERPULSE_SERVE_POSTGRES": "1", "PARTNERPULSE_SERVE_POSTGRES_JOBS": "2", **pg_env}
     with isolated_env(root, FIRST_WEEK, **env) as settings:
         write_minimal_landing(settings.landing_dir, overrides={"opportunities": OPPORTUNITIES_WITH_A_PAYOUT})
-        seen["refresh1"] = refresh(WEEK1)[0]
+        _pg(pg_env, PROBE_LOAD)  # the first serve loads everything: which sessions create the tables
+        try:
+            seen["refresh1"] = refresh(WEEK1)[0]
+        finally:
+            _pg(pg_env, "drop event trigger probe_load; drop function probe_load()")
+        seen["created"] = _pg(pg_env, "select pid, object from load_probe order by at, object")
+        _pg(pg_env, "drop table load_probe")
         seen["published1"] = _published_counts(settings.published_duckdb)
         seen["served1"] = _served_counts(pg_env)
         for user in ("p1_user", "p2_user", "bi_user"):
@@ -197,12 +203,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, pg_env: dict[str, str]):
             )
             seen["reader_before"] = cur.fetchone()
             seen["oid_before"] = _pg(pg_env, "select 'marts.dim_accounts'::regclass::oid")[0][0]
-            _pg(pg_env, PROBE_LOAD)
-            try:
-                seen["refresh2"] = refresh(WEEK2)[0]
-            finally:
-                _pg(pg_env, "drop event trigger probe_load; drop function probe_load()")
-            seen["created"] = _pg(pg_env, "select pid, object from load_probe order by at, object")
+            seen["refresh2"] = refresh(WEEK2)[0]
             cur.execute(
                 "select week_start, (select count(*) from marts.fct_account_health_weekly) from marts.publish_info"
             )
@@ -274,13 +275,13 @@ def test_every_mart_is_served_with_the_published_rows_types_keys_and_comments(se
 
 def test_tables_load_over_two_connections_largest_first_with_the_same_rows(served):
     _, seen = served
-    assert seen["refresh2"] == 0 and seen["served2"] == seen["published2"]  # loaded in parallel, same rows
+    assert seen["refresh1"] == 0 and seen["served1"] == seen["published1"]  # loaded in parallel, same rows
     created = seen["created"]
     tables = sorted(obj.split(".", 1)[1] for _, obj in created)
-    assert tables == sorted([*seen["published2"], *FEEDS])  # every table once (and nothing else)
+    assert tables == sorted([*seen["published1"], *FEEDS])  # every table once (and nothing else)
     assert len({pid for pid, _ in created}) == 2  # PARTNERPULSE_SERVE_POSTGRES_JOBS=2 sessions created them
     first_two = [obj.split(".", 1)[1] for _, obj in created[:2]]  # two workers start on the two largest tables
-    assert max(seen["published2"].get(t, 0) for t in first_two) == max(seen["published2"].values())
+    assert max(seen["published1"].get(t, 0) for t in first_two) == max(seen["published1"].values())
 
 
 def test_the_jobs_setting_is_checked_before_anything_runs(pp_env, monkeypatch, capsys):
@@ -380,7 +381,7 @@ def test_a_failed_load_leaves_the_served_schemas_untouched(served, pg_env, capsy
         "execute function refuse_policies()",
     )
     try:
-        code = main(["serve-postgres", "--published", str(settings.published_duckdb)])
+        code = main(["serve-postgres", "--published", str(settings.published_duckdb), "--full"])
     finally:
         _pg(pg_env, "drop event trigger no_policies; drop function refuse_policies()")
     err = capsys.readouterr().err
@@ -391,7 +392,7 @@ def test_a_failed_load_leaves_the_served_schemas_untouched(served, pg_env, capsy
     assert _pg(pg_env, "select 'partner_feeds.usage'::regclass::oid") == oid
     assert _pg(pg_env, "select count(*) from pg_namespace where nspname like '%%\\_\\_load\\_%%'") == [(0,)]
     # and the next load goes through, by renaming (no reader holds a table now)
-    assert main(["serve-postgres", "--published", str(settings.published_duckdb)]) == 0
+    assert main(["serve-postgres", "--published", str(settings.published_duckdb), "--full"]) == 0
     assert "(rename)" in capsys.readouterr().out
     assert _served_counts(pg_env) == before
 
@@ -444,3 +445,105 @@ def test_readme_postgresql_snippets_work_for_a_bi_role(served, pg_env, monkeypat
     with contextlib.redirect_stdout(printed):
         exec(compile(code, "README pg-python", "exec"), {})
     assert printed.getvalue() == "[('P2', Decimal('231.000000'))]\n"  # O2's commission, exact numeric
+
+
+def _differing_tables(pg_env: dict[str, str], published: Path) -> list[str]:
+    """The served tables whose rows are not exactly the published ones (every column, every row)."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        tables = [t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()]
+        sources = [("marts", t, f'select * from "{t}"') for t in tables] + [
+            ("partner_feeds", feed, query) for feed, query in FEED_QUERIES.items()
+        ]
+        return [
+            f"{schema}.{name}"
+            for schema, name, query in sources
+            if sorted(con.sql(query).fetchall(), key=repr)
+            != sorted(_pg(pg_env, f'select * from {schema}."{name}"'), key=repr)
+        ]
+
+
+HEALTH_OF_A1 = "select health_score from marts.fct_account_health_weekly where week_start = %s and account_id = 'A1'"
+ROW_VERSIONS = "select account_id, xmin::text from marts.fct_account_health_weekly where week_start = %s order by 1"
+
+
+def test_a_changed_week_is_rewritten_alone_in_one_transaction(served, pg_env, tmp_path):
+    """Serving again rewrites only the chunks that changed (a week of a weekly table, a whole small table),
+    row for row equal to the published file; a reader keeps its snapshot; a failure changes nothing."""
+    settings, _ = served
+    published = tmp_path / "marts.duckdb"
+    shutil.copy(settings.published_duckdb, published)
+    serve(published, log=lambda _: None)  # what is served now is this file, whatever the tests before did
+    unchanged = serve(published, log=lambda _: None)
+    assert (unchanged.mode, unchanged.rows_written) == ("delta", 0)
+    week2_versions = _pg(pg_env, ROW_VERSIONS, [WEEK2])
+    (score_before,) = _pg(pg_env, HEALTH_OF_A1, [WEEK1])[0]
+    with duckdb.connect(str(published)) as con:  # next week's file: one score corrected, a week gone, a name
+        con.execute(
+            "update fct_account_health_weekly set health_score = health_score + 1 "
+            "where week_start = ? and account_id = 'A1'",
+            [WEEK1],
+        )
+        readiness_week1 = con.execute(
+            "delete from fct_expansion_readiness_weekly where week_start = ?", [WEEK1]
+        ).fetchone()[0]
+        con.execute("update dim_accounts set account_name = 'Alpha Corporation' where account_id = 'A1'")
+        weekly_rows = con.execute("select count(*) from fct_account_health_weekly where week_start = ?", [WEEK1])
+        expected_written = weekly_rows.fetchone()[0] + 3  # week 1 of the scores, every dim_accounts row, ...
+    assert readiness_week1 == 3
+
+    reader = _connect(pg_env, "bi_user")
+    reader.set_session(isolation_level="REPEATABLE READ")
+    try:
+        with reader.cursor() as cur:
+            cur.execute(HEALTH_OF_A1, [WEEK1])  # its snapshot starts here
+            result = serve(published, log=lambda _: None)
+            cur.execute(HEALTH_OF_A1, [WEEK1])
+            assert cur.fetchone() == (score_before,)  # last week's rows until its transaction ends
+            cur.execute("select account_name from marts.dim_accounts where account_id = 'A1'")
+            assert cur.fetchone() == ("Alpha Corp",)
+            reader.rollback()
+            cur.execute(HEALTH_OF_A1, [WEEK1])
+            assert cur.fetchone() == (score_before + 1,)
+    finally:
+        reader.close()
+    assert result.mode == "delta"
+    assert _differing_tables(pg_env, published) == []
+    assert _pg(pg_env, ROW_VERSIONS, [WEEK2]) == week2_versions  # week 2's rows were not rewritten
+    feeds_written = result.rows_written - expected_written  # ... and the feeds that name the account
+    assert 0 < feeds_written <= sum(result.feed_rows.values())
+    assert result.rows_written < sum(result.rows.values()) / 2
+
+    # a failure while rewriting: the served rows, and what is recorded of them, stay as they were
+    before = tmp_path / "before.duckdb"
+    shutil.copy(published, before)
+    with duckdb.connect(str(published)) as con:
+        con.execute("update dim_accounts set account_name = 'Beta AG' where account_id = 'A2'")
+        con.execute("delete from fct_account_health_weekly where week_start = ?", [WEEK2])
+    _pg(
+        pg_env,
+        "create function refuse_rows() returns trigger language plpgsql as $$ begin "
+        "raise exception 'dim_accounts is frozen for an audit'; end $$; "
+        "create trigger frozen before insert on marts.dim_accounts execute function refuse_rows()",
+    )
+    try:
+        with pytest.raises(ServingError, match=r"dim_accounts is frozen for an audit.*are unchanged"):
+            serve(published, log=lambda _: None)
+    finally:
+        _pg(pg_env, "drop trigger frozen on marts.dim_accounts; drop function refuse_rows()")
+    assert _differing_tables(pg_env, before) == []
+    retried = serve(published, log=lambda _: None)
+    assert retried.mode == "delta" and _differing_tables(pg_env, published) == []
+    assert _pg(pg_env, "select count(*) from marts.fct_account_health_weekly where week_start = %s", [WEEK2]) == [(0,)]
+    serve(settings.published_duckdb, log=lambda _: None)  # back to the refresh's file for the tests after this
+
+
+def test_serve_postgres_full_loads_everything_and_swaps(served, pg_env, capsys):
+    settings, _ = served
+    assert main(["serve-postgres", "--published", str(settings.published_duckdb)]) == 0
+    out = capsys.readouterr().out
+    assert "(0 rows written)" in out and "(delta)" in out
+    assert main(["serve-postgres", "--published", str(settings.published_duckdb), "--full"]) == 0
+    out = capsys.readouterr().out
+    rows = sum(_published_counts(settings.published_duckdb).values())
+    assert "(rename)" in out and f"{rows:,} rows in" in out
+    assert _differing_tables(pg_env, settings.published_duckdb) == []

@@ -22,7 +22,8 @@ def build_postgres_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDe
         kinds={"postgres"},
         description=(
             "PostgreSQL (libpq PG* variables), when PARTNERPULSE_SERVE_POSTGRES=1: schema marts (every "
-            "published table, COPY-loaded into a new schema, then published in one transaction) and "
+            "published table: the weeks and tables that changed since the last serve rewritten in one "
+            "transaction, or everything COPY-loaded into a new schema and swapped in) and "
             "schema partner_feeds (the five feeds under row-level security per granted role). A failed "
             "load leaves both schemas as they were."
         ),
@@ -49,6 +50,7 @@ def build_postgres_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDe
                 "load_seconds": dg.MetadataValue.float(round(result.load_seconds, 3)),
                 "swap_seconds": dg.MetadataValue.float(round(result.swap_seconds, 4)),
                 "tables": dg.MetadataValue.int(len(result.rows)),
+                "rows_written": dg.MetadataValue.int(result.rows_written),
                 "rows": dg.MetadataValue.json(result.rows),
                 "feed_rows": dg.MetadataValue.json(result.feed_rows),
             }
