@@ -808,6 +808,8 @@ def _serve_delta(
         with conn.cursor() as cur:
             for schema, table in sorted(changed):
                 cur.execute(sql.SQL("analyze {}").format(_ident(schema, table)))
+    except psycopg2.Error as exc:  # served and committed already: autovacuum analyzes them later
+        log(f"PostgreSQL: statistics not refreshed ({' '.join(str(exc).split())}); autovacuum will")
     finally:
         conn.autocommit = False
     return load_seconds, commit_seconds
