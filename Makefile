@@ -34,7 +34,7 @@ run: $(STAMP)
 	$(BIN)/partnerpulse refresh $(if $(VERBOSE),--verbose)
 
 test: lint chromium postgresql
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 # Everything but the tests that run a real refresh (Dagster + dbt, marked slow): a few minutes.
 test-fast: $(STAMP)

@@ -462,6 +462,7 @@ def _differing_tables(pg_env: dict[str, str], published: Path) -> list[str]:
         ]
 
 
+RECORDED = "select * from partnerpulse_admin.served_chunks order by schema_name, table_name, chunk"
 HEALTH_OF_A1 = "select health_score from marts.fct_account_health_weekly where week_start = %s and account_id = 'A1'"
 ROW_VERSIONS = "select account_id, xmin::text from marts.fct_account_health_weekly where week_start = %s order by 1"
 
@@ -513,24 +514,27 @@ def test_a_changed_week_is_rewritten_alone_in_one_transaction(served, pg_env, tm
     assert 0 < feeds_written <= sum(result.feed_rows.values())
     assert result.rows_written < sum(result.rows.values()) / 2
 
-    # a failure while rewriting: the served rows, and what is recorded of them, stay as they were
+    # a failure while rewriting (the health feed comes after the marts): the served rows, and what is
+    # recorded of them, stay as they were
     before = tmp_path / "before.duckdb"
     shutil.copy(published, before)
     with duckdb.connect(str(published)) as con:
         con.execute("update dim_accounts set account_name = 'Beta AG' where account_id = 'A2'")
         con.execute("delete from fct_account_health_weekly where week_start = ?", [WEEK2])
+    recorded = _pg(pg_env, RECORDED)
     _pg(
         pg_env,
         "create function refuse_rows() returns trigger language plpgsql as $$ begin "
-        "raise exception 'dim_accounts is frozen for an audit'; end $$; "
-        "create trigger frozen before insert on marts.dim_accounts execute function refuse_rows()",
+        "raise exception 'the health feed is frozen for an audit'; end $$; "
+        "create trigger frozen before insert on partner_feeds.health execute function refuse_rows()",
     )
     try:
-        with pytest.raises(ServingError, match=r"dim_accounts is frozen for an audit.*are unchanged"):
+        with pytest.raises(ServingError, match=r"the health feed is frozen for an audit.*are unchanged"):
             serve(published, log=lambda _: None)
     finally:
-        _pg(pg_env, "drop trigger frozen on marts.dim_accounts; drop function refuse_rows()")
+        _pg(pg_env, "drop trigger frozen on partner_feeds.health; drop function refuse_rows()")
     assert _differing_tables(pg_env, before) == []
+    assert _pg(pg_env, RECORDED) == recorded
     retried = serve(published, log=lambda _: None)
     assert retried.mode == "delta" and _differing_tables(pg_env, published) == []
     assert _pg(pg_env, "select count(*) from marts.fct_account_health_weekly where week_start = %s", [WEEK2]) == [(0,)]
@@ -547,3 +551,45 @@ def test_serve_postgres_full_loads_everything_and_swaps(served, pg_env, capsys):
     rows = sum(_published_counts(settings.published_duckdb).values())
     assert "(rename)" in out and f"{rows:,} rows in" in out
     assert _differing_tables(pg_env, settings.published_duckdb) == []
+    # a served table replaced by something that keeps no record (an older version's swap, a DBA):
+    # what was recorded no longer describes it, so the next serve loads everything
+    _pg(
+        pg_env,
+        "alter table marts.dim_accounts rename to dim_accounts_old; "
+        "create table marts.dim_accounts as select * from marts.dim_accounts_old where account_id <> 'A1'; "
+        "drop table marts.dim_accounts_old",
+    )
+    assert main(["serve-postgres", "--published", str(settings.published_duckdb)]) == 0
+    assert "(rename)" in capsys.readouterr().out
+    assert _differing_tables(pg_env, settings.published_duckdb) == []
+    # a feed whose protection was loosened by hand is loaded, and protected, anew
+    _pg(pg_env, "alter table partner_feeds.usage no force row level security")
+    assert main(["serve-postgres", "--published", str(settings.published_duckdb)]) == 0
+    assert "(rename)" in capsys.readouterr().out
+    assert _pg(pg_env, "select relforcerowsecurity from pg_class where oid = 'partner_feeds.usage'::regclass") == [
+        (True,)
+    ]
+
+
+def test_served_rows_that_are_not_what_was_recorded_are_loaded_anew(served, pg_env, tmp_path, capsys):
+    """A row deleted by hand from a week that then changes: the delta finds fewer rows than recorded,
+    rolls back, and everything is loaded."""
+    settings, _ = served
+    published = tmp_path / "marts.duckdb"
+    shutil.copy(settings.published_duckdb, published)
+    serve(published, log=lambda _: None)
+    (week1_rows,) = _pg(pg_env, "select count(*) from marts.fct_account_health_weekly where week_start = %s", [WEEK1])[
+        0
+    ]
+    _pg(pg_env, "delete from marts.fct_account_health_weekly where week_start = %s and account_id = 'A2'", [WEEK1])
+    with duckdb.connect(str(published)) as con:
+        con.execute(
+            "update fct_account_health_weekly set health_score = health_score + 1 where week_start = ?", [WEEK1]
+        )
+    said: list[str] = []
+    result = serve(published, log=said.append)
+    assert result.mode == "rename"
+    mismatch = f"fct_account_health_weekly: {week1_rows - 1} rows deleted where {week1_rows} were recorded); loading"
+    assert any(mismatch in line for line in said), said
+    assert _differing_tables(pg_env, published) == []
+    serve(settings.published_duckdb, log=lambda _: None)

@@ -2,7 +2,8 @@
 
 A table with a period column (CHUNK_COLUMNS: ``week_start`` first) is cut into one chunk per value of
 that column — a week, a month, a payout period — and its rows with no value form one more chunk; any
-other table (the dimensions, the small reports, the partner feeds) is one chunk. A chunk's checksum is
+other table (the dimensions, the renewals, most executive reports, the renewal-timelines feed) is one
+chunk. A chunk's checksum is
 DuckDB's ``sum(hash(row))`` over its rows, taken from the published file: any changed, added or removed
 row changes it (a collision needs two different multisets of rows whose 64-bit hashes sum to the same
 128-bit number).
@@ -32,6 +33,7 @@ TABLE = "table"  # the state's row that records a table as served (an empty tabl
 # (index upkeep row by row, every row written to WAL): then the whole file is loaded
 DELTA_MAX_SHARE = 0.5
 
+ROW_ALIAS = "partnerpulse__served_row"  # the row in the checksum queries; no published column may be named so
 STATE_SCHEMA = "partnerpulse_admin"
 STATE_TABLE = "served_chunks"
 
@@ -79,16 +81,18 @@ def published_chunks(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, query: str, columns: tuple[str, ...]
 ) -> TableChunks:
     """The chunks of ``query``'s rows (a published table or a feed) in the published file."""
+    if ROW_ALIAS in columns:  # hash(<alias>) would hash that column alone, not the row
+        raise ValueError(f"{schema}.{table} has a column named {ROW_ALIAS}, which serving reserves")
     column = chunk_column(columns)
-    checksum = "cast(coalesce(sum(hash(served_row)), 0) as varchar)"
+    checksum = f"cast(coalesce(sum(hash({ROW_ALIAS})), 0) as varchar)"
     if column is None:
-        rows = con.sql(f"select '{WHOLE}', count(*), {checksum} from ({query}) as served_row").fetchall()
+        rows = con.sql(f"select '{WHOLE}', count(*), {checksum} from ({query}) as {ROW_ALIAS}").fetchall()
         rows = [row for row in rows if row[1]]  # an empty table has no chunk
     else:
-        value = f"served_row.{quote_ident(column)}"
+        value = f"{ROW_ALIAS}.{quote_ident(column)}"
         rows = con.sql(
             f"select case when {value} is null then '{NULL}' else '{VALUE_PREFIX}' || cast({value} as varchar) end, "
-            f"count(*), {checksum} from ({query}) as served_row group by 1"
+            f"count(*), {checksum} from ({query}) as {ROW_ALIAS} group by 1"
         ).fetchall()
     return TableChunks(schema, table, column, {key: Chunk(int(n), str(total)) for key, n, total in rows})
 
@@ -96,11 +100,11 @@ def published_chunks(
 def chunk_rows_query(query: str, column: str | None, keys: tuple[str, ...], whole: bool) -> tuple[str, list]:
     """SQL (DuckDB) and its parameters for the published rows of ``keys``."""
     if whole or column is None:
-        return f"select * from ({query}) as served_row", []
+        return f"select * from ({query}) as {ROW_ALIAS}", []
     values = [key[len(VALUE_PREFIX) :] for key in keys if key.startswith(VALUE_PREFIX)]
-    value = f"served_row.{quote_ident(column)}"
+    value = f"{ROW_ALIAS}.{quote_ident(column)}"
     return (
-        f"select * from ({query}) as served_row "
+        f"select * from ({query}) as {ROW_ALIAS} "
         f"where list_contains($1, cast({value} as varchar)) or ({value} is null and $2)",
         [values, NULL in keys],
     )
@@ -128,9 +132,17 @@ def ensure_state_table(cur) -> None:
         sql.SQL(
             "create table if not exists {} (schema_name text not null, table_name text not null, "
             "chunk_column text, chunk text not null, row_count bigint not null, checksum text not null, "
-            "primary key (schema_name, table_name, chunk))"
+            "relation_oid oid, primary key (schema_name, table_name, chunk))"
         ).format(sql.Identifier(STATE_SCHEMA, STATE_TABLE))
     )
+    cur.execute(
+        "select 1 from pg_attribute where attrelid = %s::regclass and attname = 'relation_oid' and not attisdropped",
+        [f"{STATE_SCHEMA}.{STATE_TABLE}"],
+    )
+    if cur.fetchone() is None:  # a state table of the first version (2026-12-01), before relation_oid
+        cur.execute(
+            sql.SQL("alter table {} add column relation_oid oid").format(sql.Identifier(STATE_SCHEMA, STATE_TABLE))
+        )
     cur.execute(
         sql.SQL("comment on table {} is %s").format(sql.Identifier(STATE_SCHEMA, STATE_TABLE)),
         [
@@ -141,16 +153,21 @@ def ensure_state_table(cur) -> None:
 
 
 def served_state(cur) -> dict[tuple[str, str], TableChunks]:
+    """What was recorded as served, by (schema, table). A table recorded inconsistently, or that is no
+    longer the table the record was written for (dropped, recreated, swapped in by something that kept
+    no record), counts as never recorded."""
     cur.execute(
-        sql.SQL("select schema_name, table_name, chunk_column, chunk, row_count, checksum from {}").format(
-            sql.Identifier(STATE_SCHEMA, STATE_TABLE)
-        )
+        sql.SQL(
+            "select schema_name, table_name, chunk_column, chunk, row_count, checksum, "
+            "relation_oid is not distinct from to_regclass(format('%I.%I', schema_name, table_name))::oid "
+            "from {}"
+        ).format(sql.Identifier(STATE_SCHEMA, STATE_TABLE))
     )
     state: dict[tuple[str, str], TableChunks] = {}
     inconsistent: set[tuple[str, str]] = set()
-    for schema, table, column, key, rows, checksum in cur.fetchall():
+    for schema, table, column, key, rows, checksum, same_relation in cur.fetchall():
         entry = state.setdefault((schema, table), TableChunks(schema, table, column, {}))
-        if entry.column != column:  # not written by this module: the table counts as never recorded
+        if entry.column != column or not same_relation:
             inconsistent.add((schema, table))
         if key != TABLE:
             entry.chunks[key] = Chunk(int(rows), checksum)
@@ -172,13 +189,16 @@ def write_state(cur, tables: list[TableChunks], replace_all: bool) -> None:
             (entry.schema, entry.table, entry.column, key, chunk.rows, chunk.checksum)
             for key, chunk in sorted(entry.chunks.items())
         ]
-        values = sql.SQL(", ").join(sql.SQL("(%s, %s, %s, %s, %s, %s)") for _ in rows)
+        values = sql.SQL(", ").join(
+            sql.SQL("(%s, %s, %s, %s, %s, %s, to_regclass(format('%%I.%%I', %s, %s))::oid)") for _ in rows
+        )
         cur.execute(
             sql.SQL(
-                "insert into {} (schema_name, table_name, chunk_column, chunk, row_count, checksum) values "
+                "insert into {} (schema_name, table_name, chunk_column, chunk, row_count, checksum, relation_oid) "
+                "values "
             ).format(target)
             + values,
-            [value for row in rows for value in row],
+            [value for row in rows for value in (*row, row[0], row[1])],
         )
 
 

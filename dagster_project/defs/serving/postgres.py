@@ -4,9 +4,11 @@ Every published table (published/marts.duckdb: the checked state) goes to schema
 five partner feeds (defs/partner_feeds/feeds.py FEED_QUERIES) to schema ``partner_feeds`` of the
 database the libpq variables name (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD).
 
-What changed: every served table is cut into chunks (a week, a month, a payout period; the small
-tables and the feeds whole) with a row count and checksum (serving/chunks.py), recorded in
-``partnerpulse_admin.served_chunks`` in the transaction that serves the rows. When the served schemas
+What changed: every served table is cut into chunks (a week, a month, a payout period; a table
+without such a column whole) with a row count and checksum (serving/chunks.py), recorded in
+``partnerpulse_admin.served_chunks`` in the transaction that serves the rows, with the served table's
+oid. A delta verifies as it goes that it deletes and writes exactly the recorded and published row
+counts; a mismatch (a hand edit) rolls it back and loads everything. When the served schemas
 have the published shape and a recorded state, only the chunks whose count or checksum changed are
 rewritten — deleted and copied in again, in ONE transaction holding an advisory lock, so a reader
 sees last week or this week, never waits and is never waited for (row changes take ROW EXCLUSIVE
@@ -739,11 +741,14 @@ def _published_chunks(
 ) -> list[TableChunks]:
     """Every served table's chunks in the published file (1.7 s at 20,000 accounts)."""
     started = time.monotonic()
-    chunks = [
-        published_chunks(con, schema, source.name, source.query, tuple(c.name for c in source.columns))
-        for schema, group in sources.items()
-        for source in group
-    ]
+    try:
+        chunks = [
+            published_chunks(con, schema, source.name, source.query, tuple(c.name for c in source.columns))
+            for schema, group in sources.items()
+            for source in group
+        ]
+    except ValueError as exc:
+        raise ServingError(str(exc)) from None
     log(
         f"PostgreSQL: checksums of {len(chunks)} tables in {sum(len(c.chunks) for c in chunks):,} chunks "
         f"({time.monotonic() - started:.1f}s)"
@@ -751,26 +756,52 @@ def _published_chunks(
     return chunks
 
 
+class _DeltaMismatch(Exception):
+    """The served rows are not what the recorded state says (a hand edit, or a chunk value that does
+    not select the same rows on both sides): the delta is rolled back and everything is loaded."""
+
+
 def _write_chunks(cur, con: duckdb.DuckDBPyConnection, delta: TableDelta, source: TableSource, feed: bool) -> None:
-    """Replace the served rows of ``delta``'s chunks by the published ones, in the caller's transaction."""
+    """Replace the served rows of ``delta``'s chunks by the published ones, in the caller's transaction;
+    _DeltaMismatch when the rows deleted or written are not the counts the plan expects."""
     target = _ident(delta.schema, delta.table)
     column_type = next((c.type for c in source.columns if c.name == delta.column), "text")
     statement, params = delete_chunks(target, delta.column, column_type, delta.keys, delta.whole)
     cur.execute(statement, params)
+    if cur.rowcount != delta.rows_deleted:
+        raise _DeltaMismatch(
+            f"{delta.schema}.{delta.table}: {cur.rowcount:,} rows deleted where {delta.rows_deleted:,} were recorded"
+        )
     query, query_params = chunk_rows_query(source.query, delta.column, delta.keys, delta.whole)
     stream = _CsvStream(iter(con.sql(query, params=query_params).to_arrow_reader(BATCH_ROWS)))
     names = sql.SQL(", ").join(_ident(c.name) for c in source.columns)
-    if not feed:
+    if feed:
+        # COPY FROM refuses a table under row-level security (unless the loader bypasses it): through a
+        # temporary table, then INSERT, which the loader's policy admits
+        staging = _ident(f"partnerpulse_delta_{delta.table}"[:63])
+        cur.execute(sql.SQL("create temporary table {} (like {}) on commit drop").format(staging, target))
+        copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(staging, names)
+        cur.copy_expert(copy.as_string(cur), stream, size=1 << 20)
+        cur.execute(sql.SQL("insert into {} ({}) select {} from {}").format(target, names, names, staging))
+    else:
         copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(target, names)
         cur.copy_expert(copy.as_string(cur), stream, size=1 << 20)
-        return
-    # COPY FROM refuses a table under row-level security (unless the loader bypasses it): through a
-    # temporary table, then INSERT, which the loader's policy admits
-    staging = _ident(f"partnerpulse_delta_{delta.table}"[:63])
-    cur.execute(sql.SQL("create temporary table {} (like {}) on commit drop").format(staging, target))
-    copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(staging, names)
-    cur.copy_expert(copy.as_string(cur), stream, size=1 << 20)
-    cur.execute(sql.SQL("insert into {} ({}) select {} from {}").format(target, names, names, staging))
+    if stream.rows != delta.rows_written or (feed and cur.rowcount != delta.rows_written):
+        raise _DeltaMismatch(
+            f"{delta.schema}.{delta.table}: {stream.rows:,} rows written where {delta.rows_written:,} were published"
+        )
+
+
+def _feeds_protected(cur, feeds: list[TableSource]) -> bool:
+    """Every served feed still has row-level security, forced, with both policies: a delta keeps the
+    tables, so one whose protection was changed by hand is loaded (and protected) anew."""
+    cur.execute(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relkind = 'r' and c.relrowsecurity and c.relforcerowsecurity "
+        "and (select count(*) from pg_policy p where p.polrelid = c.oid and p.polname = any(%s)) = 2",
+        [FEEDS_SCHEMA, [FEED_POLICY, LOADER_POLICY]],
+    )
+    return {name for (name,) in cur.fetchall()} >= {feed.name for feed in feeds}
 
 
 def _serve_delta(
@@ -803,15 +834,14 @@ def _serve_delta(
     load_seconds = time.monotonic() - started
     conn.commit()
     commit_seconds = time.monotonic() - started - load_seconds
-    conn.autocommit = True  # fresh statistics for BI's plans; ANALYZE takes no lock a reader's conflicts with
-    try:
+    try:  # served and committed: from here on nothing may fail the serve
+        conn.autocommit = True  # fresh statistics for BI's plans; ANALYZE takes no lock a reader's conflicts with
         with conn.cursor() as cur:
             for schema, table in sorted(changed):
                 cur.execute(sql.SQL("analyze {}").format(_ident(schema, table)))
-    except psycopg2.Error as exc:  # served and committed already: autovacuum analyzes them later
-        log(f"PostgreSQL: statistics not refreshed ({' '.join(str(exc).split())}); autovacuum will")
-    finally:
         conn.autocommit = False
+    except psycopg2.Error as exc:
+        log(f"PostgreSQL: statistics not refreshed ({' '.join(str(exc).split())}); autovacuum will")
     return load_seconds, commit_seconds
 
 
@@ -886,19 +916,27 @@ def serve(
             marts, feeds = _sources(con, docs)
             sources = {MARTS_SCHEMA: marts, FEEDS_SCHEMA: feeds}
             chunks = _published_chunks(con, sources, log)
+            conn.commit()  # the plan reads the state after the lock, in a new transaction
             with conn.cursor() as cur:
                 cur.execute("select pg_advisory_xact_lock(hashtext(%s))", [SERVE_LOCK])
                 same_shape = all(
                     _served_shape(cur, schema) == {s.name: s.columns for s in group}
                     for schema, group in sources.items()
                 )
-                deltas = None if full or not same_shape else plan_delta(chunks, served_state(cur))
+                trusted = same_shape and not full and _feeds_protected(cur, feeds)
+                deltas = plan_delta(chunks, served_state(cur)) if trusted else None
             if deltas is not None:
                 try:
                     load_seconds, swap_seconds = _serve_delta(conn, con, sources, deltas, chunks, log)
-                except Exception:
+                except _DeltaMismatch as exc:
                     conn.rollback()
+                    log(f"PostgreSQL: the served rows are not what was recorded ({exc}); loading everything")
+                    deltas = None
+                except Exception:
+                    with contextlib.suppress(psycopg2.Error):
+                        conn.rollback()
                     raise
+            if deltas is not None:
                 mode, pending = "delta", []
                 written = sum(delta.rows_written for delta in deltas)
                 rows = {schema: {} for schema in sources}
