@@ -593,3 +593,42 @@ def test_served_rows_that_are_not_what_was_recorded_are_loaded_anew(served, pg_e
     assert any(mismatch in line for line in said), said
     assert _differing_tables(pg_env, published) == []
     serve(settings.published_duckdb, log=lambda _: None)
+
+
+def test_a_loading_role_that_is_no_superuser_serves_and_rewrites_the_protected_feeds(
+    served, pg_env, tmp_path, monkeypatch
+):
+    """The usual production set-up: the loading role owns its database and nothing more. Row-level
+    security is forced on the feeds' owner too, and COPY refuses such a table: the delta goes through
+    a temporary table and the loader's own policy."""
+    settings, _ = served
+    admin = _connect(pg_env)
+    admin.autocommit = True  # CREATE DATABASE runs outside a transaction
+    with admin.cursor() as cur:
+        cur.execute("drop database if exists pp_loader_db")
+        cur.execute("drop role if exists pp_loader")
+        cur.execute("create role pp_loader login")
+        cur.execute("create database pp_loader_db owner pp_loader")
+    admin.close()
+    loader_env = {**pg_env, "PGDATABASE": "pp_loader_db"}
+    monkeypatch.setenv("PGUSER", "pp_loader")
+    monkeypatch.setenv("PGDATABASE", "pp_loader_db")
+    published = tmp_path / "marts.duckdb"
+    shutil.copy(settings.published_duckdb, published)
+    assert serve(published, log=lambda _: None).mode == "rename"
+    with duckdb.connect(str(published)) as con:
+        con.execute("update dim_accounts set account_name = 'Alpha Corporation' where account_id = 'A1'")
+    result = serve(published, log=lambda _: None)
+    assert result.mode == "delta" and result.rows_written > 3  # dim_accounts and the feeds that name A1
+    assert _pg(loader_env, "select rolsuper, rolbypassrls from pg_roles where rolname = 'pp_loader'") == [
+        (False, False)
+    ]
+    assert _pg(loader_env, "select count(*) from partner_feeds.health", user="pp_loader")[0][0] > 0  # its policy
+    assert _differing_tables(loader_env, published) == []
+    with pytest.raises(pgerrors.FeatureNotSupported, match="row-level security"):  # why the temporary table
+        conn = _connect(loader_env, "pp_loader")
+        try:
+            with conn.cursor() as cur:
+                cur.copy_expert("copy partner_feeds.health (partner_id) from stdin with (format csv)", io.StringIO(""))
+        finally:
+            conn.close()
