@@ -68,7 +68,7 @@ def test_the_rows_of_chunks_are_selected_with_parameters(con):
     query, params = chunk_rows_query(WEEKLY, "week_start", ("v:2024-03-04') or (true",), whole=False)
     assert con.sql(query, params=params).fetchall() == []  # a value is data, never SQL
     assert chunk_rows_query(WEEKLY, None, ("all",), whole=True) == (
-        "select * from (select * from weekly) as partnerpulse__served_row",
+        "select * from (select * from weekly) as partnerpulse__chunked_row",
         [],
     )
 

@@ -7,6 +7,15 @@ file open keeps reading the old, complete snapshot; the next reader opens the ne
 In the serving file the tables live in its default schema, so ``select * from dim_accounts`` and
 ``select * from marts.dim_accounts`` (DuckDB names the attached file's catalog ``marts``) both work.
 
+The new file starts as a copy of the last published one (a reader of that file is not disturbed):
+each table's chunks (lib/chunks.py: a week, a month, a payout period; a table without such a column
+whole) are compared with the warehouse's, and only the chunks that changed are deleted and inserted
+again; a table that changed shape, or more than half of whose rows changed, is copied whole. A table
+whose data its Parquet file already holds keeps that file (``parquet/.fingerprints.json``, removed
+before any Parquet file is replaced and written after, says which data each file holds). When a
+quarter of the copied file's blocks are free (rows deleted over the weeks) the file is written from
+scratch instead, so it does not grow.
+
 The dbt docs site is swapped in the same way (``publish_docs``), and only regenerated when the dbt
 project changed (``project_fingerprint``, warehouse/project.py).
 """
@@ -14,19 +23,24 @@ project changed (``project_fingerprint``, warehouse/project.py).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.lib.chunks import TableChunks, changed_keys, chunk_filter, fingerprint, table_chunks
 from dagster_project.lib.warehouse import configure, quote_ident, quote_literal
 from dagster_project.settings import Settings
 
 PUBLISH_INFO_TABLE = "publish_info"
+REWRITE_SHARE = 0.5  # a table more than this share of whose rows changed is copied whole
+MAX_FREE_BLOCKS = 0.25  # a copied file with more free blocks than this share is written anew
+PARQUET_MANIFEST = ".fingerprints.json"  # which data each published Parquet file holds
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,78 @@ class PublishResult:
     row_counts: dict[str, int]
     week_start: dt.date
     published_at: dt.datetime
+    how: dict[str, str] = field(default_factory=dict)  # per table: unchanged / N chunks / copied
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, schema, table],
+    ).fetchall()
+
+
+def _start_from_last(published: Path, tmp_db: Path, log: Callable[[str], None]) -> bool:
+    """Copy the last published file to ``tmp_db``; False (nothing copied) when there is none, it cannot
+    be read, or too much of it is free space."""
+    if not published.is_file():
+        return False
+    shutil.copyfile(published, tmp_db)
+    try:
+        with duckdb.connect(str(tmp_db)) as con:
+            total, free = con.execute("select total_blocks, free_blocks from pragma_database_size()").fetchone()
+    except duckdb.Error as exc:
+        log(f"the last published file cannot be reused ({exc}); writing a new one")
+        tmp_db.unlink(missing_ok=True)
+        return False
+    if total and free > MAX_FREE_BLOCKS * total:
+        log(f"the last published file is {free / total:.0%} free space; writing a new one")
+        tmp_db.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _publish_table(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str]:
+    """Bring ``main.<table>`` to what ``warehouse.marts.<table>`` holds: ("unchanged" | "N chunk(s)"
+    (only those deleted and inserted again) | "copied" (whole), the table's fingerprint)."""
+    name = quote_ident(table)
+    source = f"select * from warehouse.marts.{name}"
+    shape = _columns(con, "warehouse", "marts", table)
+    columns = tuple(column for column, _ in shape)
+    new: TableChunks = table_chunks(con, "marts", table, source, columns)
+    if _columns(con, con.execute("select current_database()").fetchone()[0], "main", table) == shape:
+        old: TableChunks = table_chunks(con, "main", table, f"select * from main.{name}", columns)
+        keys = changed_keys(new, old)
+        if not keys:
+            return "unchanged", fingerprint(new, shape)
+        deleted = sum(old.chunks[key].rows for key in keys if key in old.chunks)
+        inserted = sum(new.chunks[key].rows for key in keys if key in new.chunks)
+        if deleted + inserted <= REWRITE_SHARE * (old.rows + new.rows) and new.column is not None:
+            condition, params = chunk_filter(new.column, keys, whole=False, alias=None)
+            done = con.execute(f"delete from main.{name} where {condition}", params).fetchone()[0]
+            condition, params = chunk_filter(new.column, keys, whole=False, alias="changed")
+            added = con.execute(
+                f"insert into main.{name} select * from warehouse.marts.{name} as changed where {condition}", params
+            ).fetchone()[0]
+            if (done, added) == (deleted, inserted):
+                return f"{len(keys)} chunk(s)", fingerprint(new, shape)
+    con.execute(f"create or replace table main.{name} as {source}")
+    return "copied", fingerprint(new, shape)
+
+
+def _read_parquet_manifest(parquet_dir: Path) -> dict[str, str]:
+    """Which data each Parquet file holds (table → fingerprint); empty when unknown."""
+    try:
+        manifest = json.loads((parquet_dir / PARQUET_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in manifest.items()} if isinstance(manifest, dict) else {}
+
+
+def _write_parquet_manifest(parquet_dir: Path, manifest: dict[str, str], token: str) -> None:
+    tmp = parquet_dir / f".{PARQUET_MANIFEST}-{token}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, parquet_dir / PARQUET_MANIFEST)
 
 
 def publish_marts(
@@ -45,27 +131,44 @@ def publish_marts(
     run_id: str,
     log: Callable[[str], None] = print,
 ) -> PublishResult:
-    """Copy ``marts.<table>`` for every table into a new serving file and Parquet, then swap them in."""
+    """Bring a copy of the last serving file to what ``marts.<table>`` holds for every table (only the
+    changed chunks rewritten), write the Parquet of the tables that changed, then swap them in."""
     settings.published_dir.mkdir(parents=True, exist_ok=True)
     settings.published_parquet_dir.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex
     tmp_db = settings.published_dir / f".marts-{token}.duckdb.tmp"
-    tmp_parquet = {t: settings.published_parquet_dir / f".{t}-{token}.parquet.tmp" for t in tables}
+    tmp_parquet: dict[str, Path] = {}
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     row_counts: dict[str, int] = {}
+    how: dict[str, str] = {}
+    written = _read_parquet_manifest(settings.published_parquet_dir)
+    fingerprints: dict[str, str] = {}
     try:
+        _start_from_last(settings.published_duckdb, tmp_db, log)
         con = duckdb.connect(str(tmp_db))
         try:
             configure(con, settings)
             con.execute(f"attach {quote_literal(str(settings.duckdb_path))} as warehouse (read_only)")
+            kept = {
+                t
+                for (t,) in con.execute(
+                    "select table_name from duckdb_tables() where database_name = current_database()"
+                ).fetchall()
+            }
+            for stale in sorted(kept - set(tables)):
+                con.execute(f"drop table main.{quote_ident(stale)}")
             for table in tables:
                 name = quote_ident(table)
-                con.execute(f"create table main.{name} as select * from warehouse.marts.{name}")
+                how[table], fingerprints[table] = _publish_table(con, table)
                 row_counts[table] = int(con.execute(f"select count(*) from main.{name}").fetchone()[0])
-                con.execute(
-                    f"copy main.{name} to {quote_literal(str(tmp_parquet[table]))} (format parquet, compression zstd)"
-                )
-                log(f"published {table}: {row_counts[table]:,} rows")
+                parquet = settings.published_parquet_dir / f"{table}.parquet"
+                if written.get(table) != fingerprints[table] or not parquet.is_file():
+                    tmp_parquet[table] = settings.published_parquet_dir / f".{table}-{token}.parquet.tmp"
+                    con.execute(
+                        f"copy main.{name} to {quote_literal(str(tmp_parquet[table]))} "
+                        "(format parquet, compression zstd)"
+                    )
+                log(f"published {table}: {row_counts[table]:,} rows ({how[table]})")
             con.execute(
                 f"create table main.{PUBLISH_INFO_TABLE} as select "
                 "cast(? as date) as week_start, cast(? as date) as as_of_date, "
@@ -77,9 +180,13 @@ def publish_marts(
             con.execute("checkpoint")
         finally:
             con.close()
+        # the manifest goes first: a file replaced below is never described by an old entry, even if this
+        # process dies half-way (then the next publish writes every Parquet file again)
+        (settings.published_parquet_dir / PARQUET_MANIFEST).unlink(missing_ok=True)
         for table, path in tmp_parquet.items():
             os.replace(path, settings.published_parquet_dir / f"{table}.parquet")
         os.replace(tmp_db, settings.published_duckdb)
+        _write_parquet_manifest(settings.published_parquet_dir, fingerprints, token)
     finally:
         tmp_db.unlink(missing_ok=True)
         for path in tmp_parquet.values():
@@ -93,6 +200,7 @@ def publish_marts(
         row_counts=row_counts,
         week_start=week_start,
         published_at=published_at,
+        how=how,
     )
 
 

@@ -1,12 +1,5 @@
-"""What changed since the last serve: every served table as chunks with a row count and a checksum.
-
-A table with a period column (CHUNK_COLUMNS: ``week_start`` first) is cut into one chunk per value of
-that column — a week, a month, a payout period — and its rows with no value form one more chunk; any
-other table (the dimensions, the renewals, most executive reports, the renewal-timelines feed) is one
-chunk. A chunk's checksum is
-DuckDB's ``sum(hash(row))`` over its rows, taken from the published file: any changed, added or removed
-row changes it (a collision needs two different multisets of rows whose 64-bit hashes sum to the same
-128-bit number).
+"""What changed since the last serve (lib/chunks.py cuts every served table into chunks with row
+counts and checksums, taken from the published file).
 
 PostgreSQL keeps what it serves in ``partnerpulse_admin.served_chunks``, written in the same
 transaction as the rows, so it always describes exactly what ``marts`` and ``partner_feeds`` hold. A
@@ -19,43 +12,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 from psycopg2 import sql
 
-from dagster_project.lib.warehouse import quote_ident
+from dagster_project.lib.chunks import (
+    NULL,
+    VALUE_PREFIX,
+    WHOLE,
+    Chunk,
+    TableChunks,
+    changed_keys,
+    chunk_column,
+    chunk_rows_query,
+    table_chunks,
+)
 
-CHUNK_COLUMNS = ("week_start", "month_start", "payout_period", "period_start")
-WHOLE = "all"  # the one chunk of a table without a chunk column
-NULL = "null"  # the rows whose chunk column is NULL
-VALUE_PREFIX = "v:"  # a chunk of rows with this value of the chunk column (as DuckDB casts it to text)
+__all__ = [
+    "WHOLE",
+    "Chunk",
+    "TableChunks",
+    "TableDelta",
+    "chunk_column",
+    "chunk_rows_query",
+    "delete_chunks",
+    "ensure_state_table",
+    "plan_delta",
+    "published_chunks",
+    "served_state",
+    "write_state",
+]
+
+published_chunks = table_chunks  # the chunks of a published table or feed
 TABLE = "table"  # the state's row that records a table as served (an empty table has no chunk)
 # a delta rewriting more than this share of the served rows costs more than a fresh load + rename
 # (index upkeep row by row, every row written to WAL): then the whole file is loaded
 DELTA_MAX_SHARE = 0.5
 
-ROW_ALIAS = "partnerpulse__served_row"  # the row in the checksum queries; no published column may be named so
 STATE_SCHEMA = "partnerpulse_admin"
 STATE_TABLE = "served_chunks"
-
-
-@dataclass(frozen=True)
-class Chunk:
-    rows: int
-    checksum: str
-
-
-@dataclass(frozen=True)
-class TableChunks:
-    """One served table's chunks: key (WHOLE, NULL or VALUE_PREFIX + value) → rows and checksum."""
-
-    schema: str
-    table: str
-    column: str | None
-    chunks: dict[str, Chunk]
-
-    @property
-    def rows(self) -> int:
-        return sum(chunk.rows for chunk in self.chunks.values())
 
 
 @dataclass(frozen=True)
@@ -70,44 +63,6 @@ class TableDelta:
     whole: bool
     rows_deleted: int
     rows_written: int
-
-
-def chunk_column(columns: list[str] | tuple[str, ...]) -> str | None:
-    """The column a table is cut by: the first of CHUNK_COLUMNS it has, or None (one chunk)."""
-    return next((name for name in CHUNK_COLUMNS if name in columns), None)
-
-
-def published_chunks(
-    con: duckdb.DuckDBPyConnection, schema: str, table: str, query: str, columns: tuple[str, ...]
-) -> TableChunks:
-    """The chunks of ``query``'s rows (a published table or a feed) in the published file."""
-    if ROW_ALIAS in columns:  # hash(<alias>) would hash that column alone, not the row
-        raise ValueError(f"{schema}.{table} has a column named {ROW_ALIAS}, which serving reserves")
-    column = chunk_column(columns)
-    checksum = f"cast(coalesce(sum(hash({ROW_ALIAS})), 0) as varchar)"
-    if column is None:
-        rows = con.sql(f"select '{WHOLE}', count(*), {checksum} from ({query}) as {ROW_ALIAS}").fetchall()
-        rows = [row for row in rows if row[1]]  # an empty table has no chunk
-    else:
-        value = f"{ROW_ALIAS}.{quote_ident(column)}"
-        rows = con.sql(
-            f"select case when {value} is null then '{NULL}' else '{VALUE_PREFIX}' || cast({value} as varchar) end, "
-            f"count(*), {checksum} from ({query}) as {ROW_ALIAS} group by 1"
-        ).fetchall()
-    return TableChunks(schema, table, column, {key: Chunk(int(n), str(total)) for key, n, total in rows})
-
-
-def chunk_rows_query(query: str, column: str | None, keys: tuple[str, ...], whole: bool) -> tuple[str, list]:
-    """SQL (DuckDB) and its parameters for the published rows of ``keys``."""
-    if whole or column is None:
-        return f"select * from ({query}) as {ROW_ALIAS}", []
-    values = [key[len(VALUE_PREFIX) :] for key in keys if key.startswith(VALUE_PREFIX)]
-    value = f"{ROW_ALIAS}.{quote_ident(column)}"
-    return (
-        f"select * from ({query}) as {ROW_ALIAS} "
-        f"where list_contains($1, cast({value} as varchar)) or ({value} is null and $2)",
-        [values, NULL in keys],
-    )
 
 
 def delete_chunks(table: sql.Composable, column: str | None, column_type: str, keys: tuple[str, ...], whole: bool):
@@ -213,8 +168,7 @@ def plan_delta(published: list[TableChunks], served: dict[tuple[str, str], Table
         before = served[(entry.schema, entry.table)]
         if before.column != entry.column:
             return None
-        every_key = entry.chunks.keys() | before.chunks.keys()
-        keys = tuple(sorted(key for key in every_key if entry.chunks.get(key) != before.chunks.get(key)))
+        keys = changed_keys(entry, before)
         if not keys:
             continue
         whole = entry.column is None or set(keys) >= set(before.chunks)  # then every published chunk is in keys

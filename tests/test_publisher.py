@@ -1,0 +1,148 @@
+"""Publishing what changed (defs/publish/publisher.py): the serving file starts from the last published
+one and only changed chunks are rewritten; a Parquet file is rewritten only when its table's data
+changed. Real DuckDB files in a temp dir, hand-made marts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.defs.publish import publisher
+from dagster_project.defs.publish.publisher import PARQUET_MANIFEST, publish_marts
+from dagster_project.settings import Settings
+from tests.conftest import FIRST_WEEK
+from tests.helpers import isolated_env
+
+WEEK = dt.date(2024, 3, 11)
+TABLES = ["dim_accounts", "fct_weekly", "rpt_static"]
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    with isolated_env(tmp_path, FIRST_WEEK) as settings:
+        settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(settings.duckdb_path)) as con:
+            con.execute("create schema marts")
+            con.execute(
+                "create table marts.dim_accounts as select * from (values ('A1', 'Alpha'), ('A2', 'Beta')) "
+                "as t(account_id, account_name)"
+            )
+            con.execute(
+                "create table marts.fct_weekly as select * from (values "
+                "(date '2024-03-04', 'A1', 10.50::decimal(18,2)), (date '2024-03-04', 'A2', 20.00::decimal(18,2)), "
+                "(date '2024-03-11', 'A1', 11.00::decimal(18,2)), (date '2024-03-11', 'A2', 21.00::decimal(18,2))"
+                ") as t(week_start, account_id, amount)"
+            )
+            con.execute(  # four earlier weeks that stay as they are
+                "insert into marts.fct_weekly select cast(date '2024-02-05' + cast(7 * w as integer) as date), a, 1.00 "
+                "from range(4) as weeks(w), (values ('A1'), ('A2')) as accounts(a)"
+            )
+            con.execute("create table marts.rpt_static as select 1 as id, 'kept' as label")
+        yield settings
+
+
+def _warehouse(settings: Settings, statement: str) -> None:
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute(statement)
+
+
+def _published_equals_warehouse(settings: Settings, tables: list[str]) -> bool:
+    with duckdb.connect() as con:
+        con.execute(f"attach '{settings.published_duckdb}' as published (read_only)")
+        con.execute(f"attach '{settings.duckdb_path}' as warehouse (read_only)")
+        for table in tables:
+            for a, b in (("published.main", "warehouse.marts"), ("warehouse.marts", "published.main")):
+                if con.execute(f"select count(*) from (from {a}.{table} except all from {b}.{table})").fetchone()[0]:
+                    return False
+            parquet = settings.published_parquet_dir / f"{table}.parquet"
+            extra = con.execute(
+                f"select count(*) from (from read_parquet('{parquet}') except all from warehouse.marts.{table})"
+            ).fetchone()[0]
+            if (
+                extra
+                or con.execute(f"select count(*) from read_parquet('{parquet}')").fetchone()[0]
+                != con.execute(f"select count(*) from warehouse.marts.{table}").fetchone()[0]
+            ):
+                return False
+    return True
+
+
+def _parquet_versions(settings: Settings) -> dict[str, int]:
+    return {p.stem: p.stat().st_ino for p in settings.published_parquet_dir.glob("*.parquet")}
+
+
+def test_the_next_publish_rewrites_only_the_changed_weeks_and_parquet_files(settings):
+    first = publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    assert first.how == {"dim_accounts": "copied", "fct_weekly": "copied", "rpt_static": "copied"}
+    assert _published_equals_warehouse(settings, TABLES)
+    manifest = json.loads((settings.published_parquet_dir / PARQUET_MANIFEST).read_text())
+    assert sorted(manifest) == TABLES
+    before = _parquet_versions(settings)
+
+    # a corrected amount in week 1, a new week 3, a renamed account; rpt_static unchanged
+    _warehouse(
+        settings, "update marts.fct_weekly set amount = 10.51 where week_start = '2024-03-04' and account_id = 'A1'"
+    )
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-18', 'A1', 12.00)")
+    _warehouse(settings, "update marts.dim_accounts set account_name = 'Beta AG' where account_id = 'A2'")
+    said: list[str] = []
+    second = publish_marts(settings, TABLES, WEEK + dt.timedelta(weeks=1), "run-2", log=said.append)
+    assert second.how == {"dim_accounts": "copied", "fct_weekly": "2 chunk(s)", "rpt_static": "unchanged"}
+    assert second.row_counts == {"dim_accounts": 2, "fct_weekly": 13, "rpt_static": 1}
+    assert "published fct_weekly: 13 rows (2 chunk(s))" in said
+    assert _published_equals_warehouse(settings, TABLES)
+    after = _parquet_versions(settings)
+    assert after["rpt_static"] == before["rpt_static"]  # the same file: its data did not change
+    assert after["fct_weekly"] != before["fct_weekly"] and after["dim_accounts"] != before["dim_accounts"]
+    with duckdb.connect(str(settings.published_duckdb), read_only=True) as con:
+        assert con.execute("select week_start, run_id from publish_info").fetchall() == [
+            (WEEK + dt.timedelta(weeks=1), "run-2")
+        ]
+        assert con.execute(
+            "select amount from fct_weekly where week_start = '2024-03-04' and account_id = 'A1'"
+        ).fetchall() == [(Decimal("10.51"),)]
+
+
+def test_a_table_that_changed_shape_or_left_is_copied_or_dropped(settings):
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    _warehouse(settings, "alter table marts.fct_weekly add column note varchar")
+    second = publish_marts(settings, ["dim_accounts", "fct_weekly"], WEEK, "run-2", log=lambda _: None)
+    assert second.how == {"dim_accounts": "unchanged", "fct_weekly": "copied"}
+    assert _published_equals_warehouse(settings, ["dim_accounts", "fct_weekly"])
+    with duckdb.connect(str(settings.published_duckdb), read_only=True) as con:
+        assert {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()} == {
+            "dim_accounts",
+            "fct_weekly",
+            "publish_info",
+        }
+    assert sorted(_parquet_versions(settings)) == ["dim_accounts", "fct_weekly"]
+
+
+def test_parquet_files_of_unknown_content_are_written_again(settings):
+    """A publish that died between replacing Parquet files and writing the manifest leaves none: every
+    Parquet file is then written again, even of a table whose rows did not change."""
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    (settings.published_parquet_dir / PARQUET_MANIFEST).unlink()
+    (settings.published_parquet_dir / "rpt_static.parquet").write_bytes(b"not what the table holds")
+    before = _parquet_versions(settings)
+    again = publish_marts(settings, TABLES, WEEK, "run-2", log=lambda _: None)
+    assert set(again.how.values()) == {"unchanged"}
+    after = _parquet_versions(settings)
+    assert all(after[t] != before[t] for t in TABLES)
+    assert _published_equals_warehouse(settings, TABLES)
+
+
+def test_a_file_grown_by_deletes_is_written_from_scratch(settings, monkeypatch):
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    monkeypatch.setattr(publisher, "MAX_FREE_BLOCKS", -1.0)  # any file counts as too sparse
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-18', 'A1', 12.00)")
+    said: list[str] = []
+    again = publish_marts(settings, TABLES, WEEK, "run-2", log=said.append)
+    assert any("free space; writing a new one" in line for line in said)
+    assert set(again.how.values()) == {"copied"}
+    assert _published_equals_warehouse(settings, TABLES)
