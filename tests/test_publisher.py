@@ -146,3 +146,32 @@ def test_a_file_grown_by_deletes_is_written_from_scratch(settings, monkeypatch):
     assert any("free space; writing a new one" in line for line in said)
     assert set(again.how.values()) == {"copied"}
     assert _published_equals_warehouse(settings, TABLES)
+
+
+def test_a_parquet_file_changed_by_hand_is_written_again(settings):
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    damaged = settings.published_parquet_dir / "rpt_static.parquet"
+    damaged.write_bytes(b"not what the table holds")  # the manifest still names the file
+    before = _parquet_versions(settings)
+    again = publish_marts(settings, TABLES, WEEK, "run-2", log=lambda _: None)
+    assert set(again.how.values()) == {"unchanged"}
+    after = _parquet_versions(settings)
+    assert after["rpt_static"] != before["rpt_static"]  # rewritten: not the file the manifest describes
+    assert after["fct_weekly"] == before["fct_weekly"]  # the others are what the manifest says
+    assert _published_equals_warehouse(settings, TABLES)
+
+
+def test_objects_a_publish_did_not_write_are_not_carried_into_the_next_file(settings):
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    with duckdb.connect(str(settings.published_duckdb)) as con:  # someone's read-write CLI session
+        con.execute("create view my_accounts as select * from dim_accounts")
+        con.execute("create schema scratch")
+        con.execute("create table scratch.notes as select 1 as n")
+    said: list[str] = []
+    again = publish_marts(settings, TABLES, WEEK, "run-2", log=said.append)
+    assert "the last published file holds 2 object(s) a publish did not write; writing a new one" in said
+    assert set(again.how.values()) == {"copied"}
+    with duckdb.connect(str(settings.published_duckdb), read_only=True) as con:
+        assert con.execute("select count(*) from duckdb_views() where not internal").fetchone() == (0,)
+        assert {s for (s,) in con.execute("select distinct schema_name from duckdb_tables()").fetchall()} == {"main"}
+    assert _published_equals_warehouse(settings, TABLES)

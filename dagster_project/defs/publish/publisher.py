@@ -41,6 +41,14 @@ PUBLISH_INFO_TABLE = "publish_info"
 REWRITE_SHARE = 0.5  # a table more than this share of whose rows changed is copied whole
 MAX_FREE_BLOCKS = 0.25  # a copied file with more free blocks than this share is written anew
 PARQUET_MANIFEST = ".fingerprints.json"  # which data each published Parquet file holds
+# what a publish never writes into the serving file: tables outside main, views, sequences, macros
+FOREIGN_OBJECTS = (
+    "select (select count(*) from duckdb_tables() where database_name = current_database() "
+    "and schema_name <> 'main') "
+    "+ (select count(*) from duckdb_views() where not internal and database_name = current_database()) "
+    "+ (select count(*) from duckdb_sequences() where database_name = current_database()) "
+    "+ (select count(*) from duckdb_functions() where not internal and database_name = current_database())"
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,12 @@ def _start_from_last(published: Path, tmp_db: Path, log: Callable[[str], None]) 
         log(f"the last published file is {free / total:.0%} free space; writing a new one")
         tmp_db.unlink(missing_ok=True)
         return False
+    with duckdb.connect(str(tmp_db), read_only=True) as con:
+        foreign = con.execute(FOREIGN_OBJECTS).fetchone()[0]
+    if foreign:  # e.g. a view someone added with a read-write CLI: never carried into the next file
+        log(f"the last published file holds {foreign} object(s) a publish did not write; writing a new one")
+        tmp_db.unlink(missing_ok=True)
+        return False
     return True
 
 
@@ -109,19 +123,110 @@ def _publish_table(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str
     return "copied", fingerprint(new, shape)
 
 
-def _read_parquet_manifest(parquet_dir: Path) -> dict[str, str]:
-    """Which data each Parquet file holds (table → fingerprint); empty when unknown."""
+def _read_parquet_manifest(parquet_dir: Path) -> dict[str, dict]:
+    """Which data each Parquet file holds (table → fingerprint, the file's size and mtime, the DuckDB
+    version that wrote it); empty when unknown."""
     try:
         manifest = json.loads((parquet_dir / PARQUET_MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {str(k): str(v) for k, v in manifest.items()} if isinstance(manifest, dict) else {}
+    if not isinstance(manifest, dict):
+        return {}
+    return {str(table): entry for table, entry in manifest.items() if isinstance(entry, dict)}
 
 
-def _write_parquet_manifest(parquet_dir: Path, manifest: dict[str, str], token: str) -> None:
+def _file_identity(path: Path) -> dict:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "duckdb": duckdb.__version__}
+
+
+def _parquet_is_current(
+    con: duckdb.DuckDBPyConnection, path: Path, entry: dict | None, fingerprint_: str, rows: int
+) -> bool:
+    """The Parquet file holds the table's data: the manifest says so for this very file (size, mtime,
+    writer) and its footer is readable and counts the table's rows."""
+    if entry is None or not path.is_file() or entry.get("fingerprint") != fingerprint_:
+        return False
+    if {k: entry.get(k) for k in ("size", "mtime_ns", "duckdb")} != _file_identity(path):
+        return False
+    try:
+        counted = con.execute("select sum(num_rows) from parquet_file_metadata(?)", [str(path)]).fetchone()[0]
+    except duckdb.Error:
+        return False
+    return counted == rows
+
+
+def _write_parquet_manifest(parquet_dir: Path, fingerprints: dict[str, str], token: str) -> None:
+    manifest = {
+        table: {"fingerprint": value, **_file_identity(parquet_dir / f"{table}.parquet")}
+        for table, value in fingerprints.items()
+    }
     tmp = parquet_dir / f".{PARQUET_MANIFEST}-{token}.tmp"
     tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(tmp, parquet_dir / PARQUET_MANIFEST)
+
+
+@dataclass
+class _Built:
+    row_counts: dict[str, int] = field(default_factory=dict)
+    how: dict[str, str] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    parquet: dict[str, Path] = field(default_factory=dict)  # the Parquet files written (temporary names)
+
+
+def _build(
+    settings: Settings,
+    tables: list[str],
+    tmp_db: Path,
+    token: str,
+    info: list,
+    log: Callable[[str], None],
+) -> _Built:
+    """Bring ``tmp_db`` (a copy of the last published file, or empty) to the warehouse's marts and write
+    the Parquet files whose data changed; the temporary Parquet files are listed even when it fails."""
+    built = _Built()
+    written = _read_parquet_manifest(settings.published_parquet_dir)
+    con = duckdb.connect(str(tmp_db))
+    try:
+        configure(con, settings)
+        con.execute(f"attach {quote_literal(str(settings.duckdb_path))} as warehouse (read_only)")
+        kept = {
+            t
+            for (t,) in con.execute(
+                "select table_name from duckdb_tables() where database_name = current_database()"
+            ).fetchall()
+        }
+        for stale in sorted(kept - set(tables)):
+            con.execute(f"drop table main.{quote_ident(stale)}")
+        for table in tables:
+            name = quote_ident(table)
+            built.how[table], built.fingerprints[table] = _publish_table(con, table)
+            built.row_counts[table] = int(con.execute(f"select count(*) from main.{name}").fetchone()[0])
+            parquet = settings.published_parquet_dir / f"{table}.parquet"
+            if not _parquet_is_current(
+                con, parquet, written.get(table), built.fingerprints[table], built.row_counts[table]
+            ):
+                built.parquet[table] = settings.published_parquet_dir / f".{table}-{token}.parquet.tmp"
+                con.execute(
+                    f"copy main.{name} to {quote_literal(str(built.parquet[table]))} (format parquet, compression zstd)"
+                )
+            log(f"published {table}: {built.row_counts[table]:,} rows ({built.how[table]})")
+        con.execute(
+            f"create table main.{PUBLISH_INFO_TABLE} as select "
+            "cast(? as date) as week_start, cast(? as date) as as_of_date, "
+            "cast(? as timestamp) as published_at, cast(? as varchar) as run_id, "
+            "cast(? as integer) as tables_published",
+            info,
+        )
+        con.execute("detach warehouse")
+        con.execute("checkpoint")
+    except BaseException:
+        for path in built.parquet.values():
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+    return built
 
 
 def publish_marts(
@@ -137,59 +242,29 @@ def publish_marts(
     settings.published_parquet_dir.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex
     tmp_db = settings.published_dir / f".marts-{token}.duckdb.tmp"
-    tmp_parquet: dict[str, Path] = {}
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    row_counts: dict[str, int] = {}
-    how: dict[str, str] = {}
-    written = _read_parquet_manifest(settings.published_parquet_dir)
-    fingerprints: dict[str, str] = {}
+    info = [week_start, week_start + dt.timedelta(days=6), published_at, run_id, len(tables)]
+    built = _Built()
     try:
-        _start_from_last(settings.published_duckdb, tmp_db, log)
-        con = duckdb.connect(str(tmp_db))
+        reused = _start_from_last(settings.published_duckdb, tmp_db, log)
         try:
-            configure(con, settings)
-            con.execute(f"attach {quote_literal(str(settings.duckdb_path))} as warehouse (read_only)")
-            kept = {
-                t
-                for (t,) in con.execute(
-                    "select table_name from duckdb_tables() where database_name = current_database()"
-                ).fetchall()
-            }
-            for stale in sorted(kept - set(tables)):
-                con.execute(f"drop table main.{quote_ident(stale)}")
-            for table in tables:
-                name = quote_ident(table)
-                how[table], fingerprints[table] = _publish_table(con, table)
-                row_counts[table] = int(con.execute(f"select count(*) from main.{name}").fetchone()[0])
-                parquet = settings.published_parquet_dir / f"{table}.parquet"
-                if written.get(table) != fingerprints[table] or not parquet.is_file():
-                    tmp_parquet[table] = settings.published_parquet_dir / f".{table}-{token}.parquet.tmp"
-                    con.execute(
-                        f"copy main.{name} to {quote_literal(str(tmp_parquet[table]))} "
-                        "(format parquet, compression zstd)"
-                    )
-                log(f"published {table}: {row_counts[table]:,} rows ({how[table]})")
-            con.execute(
-                f"create table main.{PUBLISH_INFO_TABLE} as select "
-                "cast(? as date) as week_start, cast(? as date) as as_of_date, "
-                "cast(? as timestamp) as published_at, cast(? as varchar) as run_id, "
-                "cast(? as integer) as tables_published",
-                [week_start, week_start + dt.timedelta(days=6), published_at, run_id, len(tables)],
-            )
-            con.execute("detach warehouse")
-            con.execute("checkpoint")
-        finally:
-            con.close()
+            built = _build(settings, tables, tmp_db, token, info, log)
+        except duckdb.Error as exc:
+            if not reused:
+                raise
+            log(f"the last published file could not be brought up to date ({exc}); writing a new one")
+            tmp_db.unlink(missing_ok=True)
+            built = _build(settings, tables, tmp_db, token, info, log)
         # the manifest goes first: a file replaced below is never described by an old entry, even if this
         # process dies half-way (then the next publish writes every Parquet file again)
         (settings.published_parquet_dir / PARQUET_MANIFEST).unlink(missing_ok=True)
-        for table, path in tmp_parquet.items():
+        for table, path in built.parquet.items():
             os.replace(path, settings.published_parquet_dir / f"{table}.parquet")
         os.replace(tmp_db, settings.published_duckdb)
-        _write_parquet_manifest(settings.published_parquet_dir, fingerprints, token)
+        _write_parquet_manifest(settings.published_parquet_dir, built.fingerprints, token)
     finally:
         tmp_db.unlink(missing_ok=True)
-        for path in tmp_parquet.values():
+        for path in built.parquet.values():
             path.unlink(missing_ok=True)
     for stale in settings.published_parquet_dir.glob("*.parquet"):
         if stale.stem not in tables:
@@ -197,10 +272,10 @@ def publish_marts(
     return PublishResult(
         duckdb_path=settings.published_duckdb,
         parquet_dir=settings.published_parquet_dir,
-        row_counts=row_counts,
+        row_counts=built.row_counts,
         week_start=week_start,
         published_at=published_at,
-        how=how,
+        how=built.how,
     )
 
 
