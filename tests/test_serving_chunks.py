@@ -6,15 +6,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from dagster_project.defs.serving.chunks import (
-    Chunk,
-    TableChunks,
-    TableDelta,
-    chunk_column,
-    chunk_rows_query,
-    plan_delta,
-    published_chunks,
-)
+from dagster_project.defs.serving.chunks import plan_delta
+from dagster_project.lib.chunks import Chunk, TableChunks, TableDelta, chunk_column, chunk_rows_query, table_chunks
 
 WEEKLY = "select * from weekly"
 
@@ -39,7 +32,7 @@ def test_a_table_is_cut_by_its_first_period_column():
 
 
 def test_chunks_count_rows_per_week_and_their_checksums_see_any_change(con):
-    chunks = published_chunks(con, "marts", "weekly", WEEKLY, ("week_start", "account_id", "amount"))
+    chunks = table_chunks(con, "marts", "weekly", WEEKLY, ("week_start", "account_id", "amount"))
     assert chunks.column == "week_start"
     assert {key: chunk.rows for key, chunk in chunks.chunks.items()} == {
         "v:2024-03-04": 2,
@@ -48,15 +41,15 @@ def test_chunks_count_rows_per_week_and_their_checksums_see_any_change(con):
     }
     assert chunks.rows == 4
     con.execute("update weekly set amount = 10.51 where account_id = 'A1' and week_start = date '2024-03-04'")
-    changed = published_chunks(con, "marts", "weekly", WEEKLY, ("week_start", "account_id", "amount"))
+    changed = table_chunks(con, "marts", "weekly", WEEKLY, ("week_start", "account_id", "amount"))
     assert changed.chunks["v:2024-03-04"].rows == 2  # a cent more: same count, another checksum
     assert changed.chunks["v:2024-03-04"].checksum != chunks.chunks["v:2024-03-04"].checksum
     assert changed.chunks["v:2024-03-11"] == chunks.chunks["v:2024-03-11"]
-    reordered = published_chunks(
+    reordered = table_chunks(
         con, "marts", "weekly", "select * from weekly order by amount desc", ("week_start", "account_id", "amount")
     )
     assert reordered == changed  # rows, not their order
-    assert published_chunks(con, "marts", "empty_dim", "select * from empty_dim", ("account_id", "name")).chunks == {}
+    assert table_chunks(con, "marts", "empty_dim", "select * from empty_dim", ("account_id", "name")).chunks == {}
 
 
 def test_the_rows_of_chunks_are_selected_with_parameters(con):

@@ -78,6 +78,31 @@ def changed_keys(new: TableChunks, old: TableChunks) -> tuple[str, ...]:
     return tuple(sorted(key for key in every_key if new.chunks.get(key) != old.chunks.get(key)))
 
 
+@dataclass(frozen=True)
+class TableDelta:
+    """What changed in one table: delete the rows of ``keys`` (all of them when ``whole``), then write the
+    new rows of ``keys``."""
+
+    schema: str
+    table: str
+    column: str | None
+    keys: tuple[str, ...]
+    whole: bool
+    rows_deleted: int
+    rows_written: int
+
+
+def diff_chunks(new: TableChunks, old: TableChunks) -> TableDelta | None:
+    """How ``old`` becomes ``new`` chunk by chunk (both cut by the same column); None when nothing changed."""
+    keys = changed_keys(new, old)
+    if not keys:
+        return None
+    whole = new.column is None or set(keys) >= set(old.chunks)  # then every new chunk is in keys
+    deleted = sum(old.chunks[key].rows for key in keys if key in old.chunks)
+    written = sum(new.chunks[key].rows for key in keys if key in new.chunks)
+    return TableDelta(new.schema, new.table, new.column, keys, whole, deleted, written)
+
+
 def fingerprint(chunks: TableChunks, shape: list[tuple[str, str]]) -> str:
     """One text for a table's columns, types and chunks: equal fingerprints, equal rows."""
     text = json.dumps([shape, sorted((key, c.rows, c.checksum) for key, c in chunks.chunks.items())])

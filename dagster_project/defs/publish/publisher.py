@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.chunks import TableChunks, changed_keys, chunk_filter, fingerprint, table_chunks
+from dagster_project.lib.chunks import chunk_filter, diff_chunks, fingerprint, table_chunks
 from dagster_project.lib.warehouse import configure, quote_ident, quote_literal
 from dagster_project.settings import Settings
 
@@ -76,8 +76,9 @@ def _start_from_last(published: Path, tmp_db: Path, log: Callable[[str], None]) 
         return False
     shutil.copyfile(published, tmp_db)
     try:
-        with duckdb.connect(str(tmp_db)) as con:
+        with duckdb.connect(str(tmp_db), read_only=True) as con:
             total, free = con.execute("select total_blocks, free_blocks from pragma_database_size()").fetchone()
+            foreign = con.execute(FOREIGN_OBJECTS).fetchone()[0]
     except duckdb.Error as exc:
         log(f"the last published file cannot be reused ({exc}); writing a new one")
         tmp_db.unlink(missing_ok=True)
@@ -86,8 +87,6 @@ def _start_from_last(published: Path, tmp_db: Path, log: Callable[[str], None]) 
         log(f"the last published file is {free / total:.0%} free space; writing a new one")
         tmp_db.unlink(missing_ok=True)
         return False
-    with duckdb.connect(str(tmp_db), read_only=True) as con:
-        foreign = con.execute(FOREIGN_OBJECTS).fetchone()[0]
     if foreign:  # e.g. a view someone added with a read-write CLI: never carried into the next file
         log(f"the last published file holds {foreign} object(s) a publish did not write; writing a new one")
         tmp_db.unlink(missing_ok=True)
@@ -95,30 +94,30 @@ def _start_from_last(published: Path, tmp_db: Path, log: Callable[[str], None]) 
     return True
 
 
-def _publish_table(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str]:
-    """Bring ``main.<table>`` to what ``warehouse.marts.<table>`` holds: ("unchanged" | "N chunk(s)"
-    (only those deleted and inserted again) | "copied" (whole), the table's fingerprint)."""
+def _publish_table(con: duckdb.DuckDBPyConnection, database: str, table: str) -> tuple[str, str]:
+    """Bring ``main.<table>`` of ``database`` (the new file) to what ``warehouse.marts.<table>`` holds:
+    ("unchanged" | "N chunk(s)" (only those deleted and inserted again) | "copied" (whole), the table's
+    fingerprint)."""
     name = quote_ident(table)
     source = f"select * from warehouse.marts.{name}"
     shape = _columns(con, "warehouse", "marts", table)
     columns = tuple(column for column, _ in shape)
-    new: TableChunks = table_chunks(con, "marts", table, source, columns)
-    if _columns(con, con.execute("select current_database()").fetchone()[0], "main", table) == shape:
-        old: TableChunks = table_chunks(con, "main", table, f"select * from main.{name}", columns)
-        keys = changed_keys(new, old)
-        if not keys:
+    new = table_chunks(con, "marts", table, source, columns)
+    if _columns(con, database, "main", table) == shape:
+        old = table_chunks(con, "main", table, f"select * from main.{name}", columns)
+        delta = diff_chunks(new, old)
+        if delta is None:
             return "unchanged", fingerprint(new, shape)
-        deleted = sum(old.chunks[key].rows for key in keys if key in old.chunks)
-        inserted = sum(new.chunks[key].rows for key in keys if key in new.chunks)
-        if deleted + inserted <= REWRITE_SHARE * (old.rows + new.rows) and new.column is not None:
-            condition, params = chunk_filter(new.column, keys, whole=False, alias=None)
+        changed = delta.rows_deleted + delta.rows_written
+        if delta.column is not None and changed <= REWRITE_SHARE * (old.rows + new.rows):
+            condition, params = chunk_filter(delta.column, delta.keys, whole=False, alias=None)
             done = con.execute(f"delete from main.{name} where {condition}", params).fetchone()[0]
-            condition, params = chunk_filter(new.column, keys, whole=False, alias="changed")
+            condition, params = chunk_filter(delta.column, delta.keys, whole=False, alias="changed")
             added = con.execute(
                 f"insert into main.{name} select * from warehouse.marts.{name} as changed where {condition}", params
             ).fetchone()[0]
-            if (done, added) == (deleted, inserted):
-                return f"{len(keys)} chunk(s)", fingerprint(new, shape)
+            if (done, added) == (delta.rows_deleted, delta.rows_written):
+                return f"{len(delta.keys)} chunk(s)", fingerprint(new, shape)
     con.execute(f"create or replace table main.{name} as {source}")
     return "copied", fingerprint(new, shape)
 
@@ -190,17 +189,18 @@ def _build(
     try:
         configure(con, settings)
         con.execute(f"attach {quote_literal(str(settings.duckdb_path))} as warehouse (read_only)")
+        database = con.execute("select current_database()").fetchone()[0]  # the new file's catalog
         kept = {
             t
             for (t,) in con.execute(
-                "select table_name from duckdb_tables() where database_name = current_database()"
+                "select table_name from duckdb_tables() where database_name = ?", [database]
             ).fetchall()
         }
         for stale in sorted(kept - set(tables)):
             con.execute(f"drop table main.{quote_ident(stale)}")
         for table in tables:
             name = quote_ident(table)
-            built.how[table], built.fingerprints[table] = _publish_table(con, table)
+            built.how[table], built.fingerprints[table] = _publish_table(con, database, table)
             built.row_counts[table] = int(con.execute(f"select count(*) from main.{name}").fetchone()[0])
             parquet = settings.published_parquet_dir / f"{table}.parquet"
             if not _parquet_is_current(

@@ -10,38 +10,10 @@ week of each weekly table and the small tables, not 105 million rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from psycopg2 import sql
 
-from dagster_project.lib.chunks import (
-    NULL,
-    VALUE_PREFIX,
-    WHOLE,
-    Chunk,
-    TableChunks,
-    changed_keys,
-    chunk_column,
-    chunk_rows_query,
-    table_chunks,
-)
+from dagster_project.lib.chunks import NULL, VALUE_PREFIX, Chunk, TableChunks, TableDelta, diff_chunks
 
-__all__ = [
-    "WHOLE",
-    "Chunk",
-    "TableChunks",
-    "TableDelta",
-    "chunk_column",
-    "chunk_rows_query",
-    "delete_chunks",
-    "ensure_state_table",
-    "plan_delta",
-    "published_chunks",
-    "served_state",
-    "write_state",
-]
-
-published_chunks = table_chunks  # the chunks of a published table or feed
 TABLE = "table"  # the state's row that records a table as served (an empty table has no chunk)
 # a delta rewriting more than this share of the served rows costs more than a fresh load + rename
 # (index upkeep row by row, every row written to WAL): then the whole file is loaded
@@ -49,20 +21,6 @@ DELTA_MAX_SHARE = 0.5
 
 STATE_SCHEMA = "partnerpulse_admin"
 STATE_TABLE = "served_chunks"
-
-
-@dataclass(frozen=True)
-class TableDelta:
-    """What to rewrite in one served table: delete the rows of ``keys`` (all of them when ``whole``),
-    then copy in the published rows of ``keys``."""
-
-    schema: str
-    table: str
-    column: str | None
-    keys: tuple[str, ...]
-    whole: bool
-    rows_deleted: int
-    rows_written: int
 
 
 def delete_chunks(table: sql.Composable, column: str | None, column_type: str, keys: tuple[str, ...], whole: bool):
@@ -168,13 +126,8 @@ def plan_delta(published: list[TableChunks], served: dict[tuple[str, str], Table
         before = served[(entry.schema, entry.table)]
         if before.column != entry.column:
             return None
-        keys = changed_keys(entry, before)
-        if not keys:
-            continue
-        whole = entry.column is None or set(keys) >= set(before.chunks)  # then every published chunk is in keys
-        deleted = sum(before.chunks[key].rows for key in keys if key in before.chunks)
-        written = sum(entry.chunks[key].rows for key in keys if key in entry.chunks)
-        deltas.append(TableDelta(entry.schema, entry.table, entry.column, keys, whole, deleted, written))
+        if (delta := diff_chunks(entry, before)) is not None:
+            deltas.append(delta)
     changed = sum(delta.rows_deleted + delta.rows_written for delta in deltas)
     if changed > DELTA_MAX_SHARE * sum(entry.rows + served[(entry.schema, entry.table)].rows for entry in published):
         return None

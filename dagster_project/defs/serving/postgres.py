@@ -80,17 +80,8 @@ from psycopg2 import errors as pgerrors
 from psycopg2 import sql
 
 from dagster_project.defs.partner_feeds.feeds import FEED_QUERIES
-from dagster_project.defs.serving.chunks import (
-    TableChunks,
-    TableDelta,
-    chunk_rows_query,
-    delete_chunks,
-    ensure_state_table,
-    plan_delta,
-    published_chunks,
-    served_state,
-    write_state,
-)
+from dagster_project.defs.serving.chunks import delete_chunks, ensure_state_table, plan_delta, served_state, write_state
+from dagster_project.lib.chunks import TableChunks, TableDelta, chunk_rows_query, table_chunks
 from dagster_project.lib.warehouse import quote_ident
 from dagster_project.settings import DBT_PROJECT_DIR, ConfigError, serve_postgres_jobs
 
@@ -743,7 +734,7 @@ def _published_chunks(
     started = time.monotonic()
     try:
         chunks = [
-            published_chunks(con, schema, source.name, source.query, tuple(c.name for c in source.columns))
+            table_chunks(con, schema, source.name, source.query, tuple(c.name for c in source.columns))
             for schema, group in sources.items()
             for source in group
         ]
