@@ -114,17 +114,24 @@ def _parse_week(value: str, settings: Settings) -> dt.date:
 MAX_WARNING_LINES = 10
 
 
-def _refresh(settings: Settings, window: WeekWindow, command: str, verbose: bool) -> int:
+def _refresh(settings: Settings, window: WeekWindow, command: str, verbose: bool, force: bool = False) -> int:
     import duckdb
 
     from dagster_project.defs.operations.summary import output_lines, read_headline
 
-    done = refresh(settings, window, command, say=_say, verbose=verbose)
+    done = refresh(settings, window, command, say=_say, verbose=verbose, force=force)
+    if done.up_to_date:
+        _say(
+            f"Up to date: run {done.run_id} refreshed {done.what} (as-of {window.as_of_date}) from the same landing "
+            "files, code and settings, and the warehouse and its published files are as it left them. Nothing "
+            "to do (--force refreshes anyway)."
+        )
     for line in done.warnings[:MAX_WARNING_LINES]:
         _say(f"warning: {line}")
     if len(done.warnings) > MAX_WARNING_LINES:
         _say(f"… and {len(done.warnings) - MAX_WARNING_LINES} more warning(s): `partnerpulse status` lists them all")
-    _say(f"Refreshed {done.what} in {done.seconds:.0f}s (run {done.run_id}).")
+    if not done.up_to_date:
+        _say(f"Refreshed {done.what} in {done.seconds:.0f}s (run {done.run_id}).")
     week = None
     try:
         headline = read_headline(settings.published_duckdb)
@@ -141,7 +148,7 @@ def _refresh(settings: Settings, window: WeekWindow, command: str, verbose: bool
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     week = _parse_week(args.week, settings) if args.week else _default_week(settings)
-    return _refresh(settings, WeekWindow(first=week, last=week), "refresh", args.verbose)
+    return _refresh(settings, WeekWindow(first=week, last=week), "refresh", args.verbose, force=args.force)
 
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
@@ -310,9 +317,13 @@ def build_parser() -> argparse.ArgumentParser:
         "publish the marts (only when no blocking check failed), then write the finance files, the\n"
         "partner feeds, the executive page and the docs site. One run of the Dagster job the schedule\n"
         "runs, in this process. Prints one line per step and a summary; the full log goes to a file\n"
-        "under <warehouse>/logs/.",
+        "under <warehouse>/logs/. When nothing changed since the last refresh of the same week (landing\n"
+        "files, code, settings, the warehouse and its outputs), it says so and starts no run.",
     )
     refresh.add_argument("--week", help="Monday of the week (default: the latest complete week)")
+    refresh.add_argument(
+        "--force", action="store_true", help="refresh even when nothing changed since the last refresh of the week"
+    )
     refresh.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     refresh.set_defaults(func=cmd_refresh)
 

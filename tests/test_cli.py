@@ -30,6 +30,8 @@ from dagster_project.defs.operations.alerts import alerts_path, recent_alerts, r
 from dagster_project.defs.operations.instance import get_instance
 from dagster_project.defs.operations.jobs import REFRESH_JOB
 from dagster_project.defs.operations.summary import read_headline
+from dagster_project.defs.operations.up_to_date import Verdict, up_to_date
+from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import Settings
 from tests.helpers import isolated_env
 from tests.landing import write_minimal_landing, write_table
@@ -269,7 +271,13 @@ class Refreshes:
     status: Printed
     second: Printed  # the same week again, PARTNERPULSE_KEEP_DBT_RUNS=1
     dbt_runs_after_second: list[str]
+    again: Printed  # the same week, nothing changed: up to date
+    runs_before_again: int
+    runs_after_again: int
+    published_before_again: os.stat_result
+    published_after_again: os.stat_result
     closed: Printed  # close-period at PARTNERPULSE_LOG_LEVEL=DEBUG
+    verdict_after_close: Verdict
 
 
 @pytest.fixture(scope="module")
@@ -283,9 +291,29 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Refreshes]:
         mp.setenv("PARTNERPULSE_KEEP_DBT_RUNS", "1")
         second = _printed("refresh", "--week", WEEK)
         runs = sorted(p.name for p in (settings.warehouse_dir / "dbt_runs").iterdir())
+        instance = get_instance(settings)
+        runs_before, published_before = instance.get_runs_count(), settings.published_duckdb.stat()
+        again = _printed("refresh", "--week", WEEK)
+        runs_after, published_after = instance.get_runs_count(), settings.published_duckdb.stat()
         mp.setenv("PARTNERPULSE_LOG_LEVEL", "DEBUG")
         closed = _printed("close-period", "2024-02", "--yes")
-        yield Refreshes(settings, first, status, second, runs, closed)
+        mp.delenv("PARTNERPULSE_LOG_LEVEL")
+        window = WeekWindow(first=dt.date.fromisoformat(WEEK), last=dt.date.fromisoformat(WEEK))
+        verdict = up_to_date(settings, window)
+        yield Refreshes(
+            settings,
+            first,
+            status,
+            second,
+            runs,
+            again,
+            runs_before,
+            runs_after,
+            published_before,
+            published_after,
+            closed,
+            verdict,
+        )
 
 
 @pytest.mark.slow
@@ -350,6 +378,33 @@ def test_dbt_runs_keeps_only_the_newest_runs(refreshed: Refreshes):
     assert refreshed.second.code == 0, refreshed.second.err
     run_id = re.search(r"\(run ([0-9a-f-]+)\)\.$", refreshed.second.out, re.M)[1]
     assert refreshed.dbt_runs_after_second == [f"{run_id[:8]}-0"]  # PARTNERPULSE_KEEP_DBT_RUNS=1
+
+
+@pytest.mark.slow
+def test_a_refresh_with_nothing_changed_starts_no_run(refreshed: Refreshes):
+    first_run = re.search(rf"^Refreshed week {WEEK} in \d+s \(run ([0-9a-f-]+)\)\.$", refreshed.first.out, re.M)[1]
+    second_run = re.search(rf"^Refreshed week {WEEK} in \d+s \(run ([0-9a-f-]+)\)\.$", refreshed.second.out, re.M)[1]
+    # the second refresh ran: a setting changed (PARTNERPULSE_KEEP_DBT_RUNS), and it said why first
+    assert refreshed.second.out.startswith(
+        f"Not up to date: the settings changed since the last refresh, run {first_run[:8]}.\nRefreshing week {WEEK}"
+    )
+
+    again = refreshed.again
+    assert again.code == 0, again.err
+    assert again.out.startswith(f"Up to date: run {second_run} refreshed week {WEEK} (as-of 2024-03-10) "), again.out
+    assert "Refreshed week" not in again.out and "dbt build" not in again.out
+    assert refreshed.runs_after_again == refreshed.runs_before_again  # no Dagster run
+    before, after = refreshed.published_before_again, refreshed.published_after_again
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # nothing published again
+    headline = read_headline(refreshed.settings.published_duckdb)
+    for line in headline.lines():  # the same numbers and outputs as after a refresh
+        assert line in again.out.splitlines()
+    assert re.search(rf"^  Full log of this run: +\S+refresh-{WEEK}-{second_run[:8]}\.log$", again.out, re.M)
+
+    # closing a period wrote the warehouse and its finance files: the next refresh runs
+    assert refreshed.verdict_after_close.receipt is None
+    changed = f"the warehouse and outputs changed since the last refresh, run {second_run[:8]}"
+    assert refreshed.verdict_after_close.reason == changed
 
 
 @pytest.mark.slow

@@ -184,6 +184,7 @@ class Refreshed:
     run_id: str
     log_path: Path
     warnings: list[str] = field(default_factory=list)  # failed checks of warning severity
+    up_to_date: bool = False  # nothing changed since that run: no new run (up_to_date.py)
 
 
 def _window_name(command: str, window: WeekWindow) -> str:
@@ -200,54 +201,69 @@ def _expected_nodes(definitions) -> dict[str, int]:
     }
 
 
-def refresh(settings: Settings, window: WeekWindow, command: str, say: Say, verbose: bool = False) -> Refreshed:
+def refresh(
+    settings: Settings, window: WeekWindow, command: str, say: Say, verbose: bool = False, force: bool = False
+) -> Refreshed:
     """Refresh the weeks of ``window`` in ONE run of the refresh job (``command``: refresh or backfill).
 
-    Prints one line per step (``verbose``: the full log) and writes the full log to a file.
-    Raises CommandError with what failed and whether anything was published; a failed run is alerted."""
+    A ``refresh`` of the week the last successful refresh made, from the same landing files, code and
+    settings, with the warehouse and its outputs as that run left them, starts no run (up_to_date.py;
+    ``force``: refresh anyway). Prints one line per step (``verbose``: the full log) and writes the full
+    log to a file. Raises CommandError with what failed and whether anything was published; a failed run
+    is alerted."""
     week, last = window.first, window.last
     what = f"week {week}" if last == week else f"weeks {week} … {last}"
     console_log_level()  # a wrong setting is a mistake too: answered before the run
     dbt_runs_to_keep()
     check_landing(settings, what)  # before Dagster is even imported: a mistake is answered in a second
 
+    from dagster_project.defs.operations import up_to_date
+    from dagster_project.defs.operations.locking import WarehouseBusy, warehouse_lock
+
+    holder = f"partnerpulse {command} of {what}"
+    try:
+        with warehouse_lock(settings.warehouse_dir, holder=holder):  # held until the run has ended
+            if command == "refresh" and not force:
+                verdict = up_to_date.up_to_date(settings, window)
+                if verdict.receipt is not None:
+                    done = verdict.receipt
+                    return Refreshed(what, 0.0, done.run_id, Path(done.log_path), list(done.warnings), True)
+                say(f"Not up to date: {verdict.reason}.")
+            up_to_date.forget(settings)  # the run changes the warehouse: a failed one leaves no receipt
+            done = _refresh_run(settings, window, command, say, what, verbose)
+            if command == "refresh":
+                up_to_date.record(settings, window, done.run_id, what, done.log_path, done.warnings)
+            return done
+    except WarehouseBusy as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _refresh_run(settings: Settings, window: WeekWindow, command: str, say: Say, what: str, verbose: bool) -> Refreshed:
+    """The run of ``refresh``, holding the warehouse lock."""
     import dagster as dg
 
+    from dagster_project.definitions import build_definitions
     from dagster_project.defs.operations.alerts import PUBLISHED_KEY, failure_alert, record_alert
     from dagster_project.defs.operations.backfill import partition_run_args
-    from dagster_project.defs.operations.locking import WarehouseBusy, warehouse_lock
+    from dagster_project.defs.operations.instance import get_instance
+    from dagster_project.defs.operations.jobs import REFRESH_JOB
     from dagster_project.defs.operations.progress import StepProgress
 
     run_id = str(uuid.uuid4())  # known before the run: it names the log file
     log_path = run_log_path(settings, _window_name(command, window), run_id)
-    holder = f"partnerpulse {command} of {what}"
     progress = None
-    try:
-        with warehouse_lock(settings.warehouse_dir, holder=holder):  # held until the run has ended
-            from dagster_project.definitions import build_definitions
-            from dagster_project.defs.operations.instance import get_instance
-            from dagster_project.defs.operations.jobs import REFRESH_JOB
-
-            if window.first == window.last:
-                say(
-                    f"Refreshing {what} (as-of {window.as_of_date}) from {settings.landing_dir} "
-                    f"into {settings.warehouse_dir}"
-                )
-            else:
-                say(
-                    f"Backfilling {what} ({len(window.weeks)} weeks, one run, one dbt build) "
-                    f"from {settings.landing_dir} …"
-                )
-            say(f"Full log: {log_path}" + ("" if verbose else " (--verbose shows it here)"))
-            instance = get_instance(settings)
-            definitions = build_definitions(settings)
-            job = definitions.resolve_job_def(REFRESH_JOB)
-            with run_output(log_path, verbose) as output:
-                if not verbose:
-                    progress = StepProgress(output.out, output.err, _expected_nodes(definitions))
-                result = _execute(job, instance, output, progress, run_id=run_id, **partition_run_args(window))
-    except WarehouseBusy as exc:
-        raise CommandError(str(exc)) from exc
+    if window.first == window.last:
+        say(f"Refreshing {what} (as-of {window.as_of_date}) from {settings.landing_dir} into {settings.warehouse_dir}")
+    else:
+        say(f"Backfilling {what} ({len(window.weeks)} weeks, one run, one dbt build) from {settings.landing_dir} …")
+    say(f"Full log: {log_path}" + ("" if verbose else " (--verbose shows it here)"))
+    instance = get_instance(settings)
+    definitions = build_definitions(settings)
+    job = definitions.resolve_job_def(REFRESH_JOB)
+    with run_output(log_path, verbose) as output:
+        if not verbose:
+            progress = StepProgress(output.out, output.err, _expected_nodes(definitions))
+        result = _execute(job, instance, output, progress, run_id=run_id, **partition_run_args(window))
     seconds = _seconds(instance, result.run_id)
     success, lines = _run_summary(result, instance)
     if not success:

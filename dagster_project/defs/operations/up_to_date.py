@@ -1,0 +1,217 @@
+"""Is a refresh needed at all? A refresh that would rebuild exactly what is already published is not run.
+
+A successful ``partnerpulse refresh`` leaves a receipt, ``<warehouse>/last_refresh.json``: its run, its log,
+its warnings and five fingerprints of what that refresh was made from and what it left behind —
+
+- the week: the refreshed week and its as-of date;
+- the landing files: every file under the landing folder (path, size, modification time; a symbolic link's
+  target too);
+- the code and project: every file of the Dagster package, the dbt project, the models, the seeds (program
+  settings) and the GX expectations (also ``PARTNERPULSE_EXPECTATIONS_DIR``), the versions of Python and of
+  the packages that compute results;
+- the settings: every ``PARTNERPULSE_*`` environment variable;
+- the warehouse and its outputs: the working DuckDB file (and its WAL), and every file under ``published/``,
+  ``exports/`` and ``reports/`` — so a close-period, a run from the Dagster UI or the schedule, a failed or
+  killed run, or a hand edit anywhere in them is seen.
+
+The next ``partnerpulse refresh`` of the same week compares them first, holding the warehouse lock and before
+Dagster is even imported: when all five are equal, everything the refresh would write is already there, and
+it says so and stops (``--force`` refreshes anyway). Anything else (a backfill, a different week, one changed
+file, serving to PostgreSQL switched on — that database is not fingerprinted) runs the refresh, and the
+receipt is removed before the run starts, so a run that fails leaves none (decision 102).
+
+Sizes and modification times, not contents: a file written again with the same bytes counts as changed (the
+refresh then runs, and its ingest still skips tables whose files did not change); reading contents would cost
+as much as the ingest it saves. This module imports neither Dagster nor DuckDB."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed_version
+from pathlib import Path
+
+from dagster_project.lib.weeks import WeekWindow
+from dagster_project.settings import (
+    DBT_PROJECT_DIR,
+    EXPECTATIONS_DIR,
+    MODELS_DIR,
+    REPO_ROOT,
+    Settings,
+    serve_postgres_enabled,
+)
+
+RECEIPT_NAME = "last_refresh.json"
+RECEIPT_VERSION = 1
+# The packages whose versions can change a published number or file.
+PACKAGES = (
+    "dagster",
+    "dagster-dbt",
+    "dbt-core",
+    "dbt-adapters",
+    "dbt-duckdb",
+    "duckdb",
+    "great-expectations",
+    "pandas",
+    "pyarrow",
+    "numpy",
+)
+# Folders of the code and project; build output, logs and caches inside them are not inputs.
+NOT_INPUTS = frozenset({"target", "logs", "dbt_packages", "__pycache__", ".pytest_cache", ".ruff_cache"})
+OUTPUT_FOLDERS = ("published", "exports", "reports")
+FINGERPRINTS = ("week", "landing files", "code and project", "settings", "warehouse and outputs")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the last successful refresh of a warehouse was made from and left behind."""
+
+    run_id: str
+    what: str  # "week 2024-03-04"
+    log_path: str
+    warnings: tuple[str, ...]
+    fingerprints: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``receipt`` when nothing changed since it was written; otherwise why a refresh is needed."""
+
+    receipt: Receipt | None
+    reason: str
+
+
+def receipt_path(settings: Settings) -> Path:
+    return settings.warehouse_dir / RECEIPT_NAME
+
+
+def _files(root: Path, skip: frozenset[str] = frozenset()) -> Iterator[str]:
+    """One line per file under ``root`` (or ``root`` itself): relative path, size, modification time."""
+    if root.is_file():
+        stat = root.stat()
+        yield f"{root.name}\t{stat.st_size}\t{stat.st_mtime_ns}"
+        return
+    if not root.is_dir():
+        yield f"{root}\tmissing"
+        return
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if name not in skip)
+        for name in sorted(names):
+            path = Path(folder, name)
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # a dangling link
+                yield f"{path.relative_to(root)}\tdangling"
+                continue
+            target = f"\t{path.resolve()}" if path.is_symlink() else ""
+            yield f"{path.relative_to(root)}\t{stat.st_size}\t{stat.st_mtime_ns}{target}"
+
+
+def _digest(lines: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8", "surrogateescape") + b"\n")
+    return digest.hexdigest()
+
+
+def _package_versions() -> Iterator[str]:
+    yield f"python {platform.python_version()}"
+    for name in PACKAGES:
+        try:
+            yield f"{name} {installed_version(name)}"
+        except PackageNotFoundError:
+            yield f"{name} not installed"
+
+
+def _code_lines() -> Iterator[str]:
+    folders = [REPO_ROOT / "dagster_project", DBT_PROJECT_DIR, MODELS_DIR, REPO_ROOT / "seeds", EXPECTATIONS_DIR]
+    if custom := os.environ.get("PARTNERPULSE_EXPECTATIONS_DIR", "").strip():
+        folders.append(Path(custom).expanduser())
+    for folder in folders:
+        yield f"# {folder}"
+        yield from _files(folder, NOT_INPUTS)
+    yield from _package_versions()
+
+
+def _settings_lines() -> Iterator[str]:
+    for name in sorted(os.environ):
+        if name.startswith("PARTNERPULSE_"):
+            yield f"{name}={os.environ[name]}"
+
+
+def _output_lines(settings: Settings) -> Iterator[str]:
+    for path in (settings.duckdb_path, settings.duckdb_path.with_name(settings.duckdb_path.name + ".wal")):
+        yield from _files(path)
+    for name in OUTPUT_FOLDERS:
+        yield f"# {name}"
+        yield from _files(settings.warehouse_dir / name)
+
+
+def fingerprints(settings: Settings, window: WeekWindow) -> dict[str, str]:
+    """The five fingerprints of a refresh of ``window``, as they are now."""
+    return {
+        "week": f"{window.first} … {window.last}, as of {window.as_of_date}",
+        "landing files": _digest(_files(settings.landing_dir)),
+        "code and project": _digest(_code_lines()),
+        "settings": _digest(_settings_lines()),
+        "warehouse and outputs": _digest(_output_lines(settings)),
+    }
+
+
+def forget(settings: Settings) -> None:
+    """Remove the receipt: a run is about to change the warehouse."""
+    receipt_path(settings).unlink(missing_ok=True)
+
+
+def record(settings: Settings, window: WeekWindow, run_id: str, what: str, log_path: Path, warnings: list[str]) -> None:
+    """After a successful refresh (its run has ended): the receipt, written whole or not at all."""
+    path = receipt_path(settings)
+    payload = {
+        "version": RECEIPT_VERSION,
+        "run_id": run_id,
+        "what": what,
+        "log_path": str(log_path),
+        "warnings": list(warnings),
+        "fingerprints": fingerprints(settings, window),
+    }
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _read(settings: Settings) -> Receipt | None:
+    try:
+        payload = json.loads(receipt_path(settings).read_text(encoding="utf-8"))
+        if payload.get("version") != RECEIPT_VERSION or set(payload["fingerprints"]) != set(FINGERPRINTS):
+            return None
+        return Receipt(
+            run_id=str(payload["run_id"]),
+            what=str(payload["what"]),
+            log_path=str(payload["log_path"]),
+            warnings=tuple(str(w) for w in payload["warnings"]),
+            fingerprints={str(k): str(v) for k, v in payload["fingerprints"].items()},
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # none, or not one this version wrote: refresh
+
+
+def up_to_date(settings: Settings, window: WeekWindow) -> Verdict:
+    """Whether a refresh of ``window`` would only rebuild what the last successful refresh left (call it
+    holding the warehouse lock)."""
+    if serve_postgres_enabled():
+        return Verdict(None, "serving to PostgreSQL is on (PARTNERPULSE_SERVE_POSTGRES)")
+    receipt = _read(settings)
+    if receipt is None:
+        return Verdict(None, "no earlier refresh of this warehouse is on record")
+    now = fingerprints(settings, window)
+    for name in FINGERPRINTS:
+        if now[name] != receipt.fingerprints[name]:
+            if name == "week":
+                return Verdict(None, f"the last refresh, run {receipt.run_id[:8]}, was of {receipt.fingerprints[name]}")
+            return Verdict(None, f"the {name} changed since the last refresh, run {receipt.run_id[:8]}")
+    return Verdict(receipt, "")
