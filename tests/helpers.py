@@ -14,9 +14,9 @@ from dagster_project.cli import main
 from dagster_project.settings import Settings, load_settings
 
 
-def refresh(week: dt.date | str, capsys=None) -> tuple[int, str]:
-    """`partnerpulse refresh --week W`; returns (exit code, stderr if capsys is given)."""
-    code = main(["refresh", "--week", str(week)])
+def refresh(week: dt.date | str, capsys=None, force: bool = False) -> tuple[int, str]:
+    """`partnerpulse refresh --week W [--force]`; returns (exit code, stderr if capsys is given)."""
+    code = main(["refresh", "--week", str(week), *(["--force"] if force else [])])
     err = capsys.readouterr().err if capsys is not None else ""
     return code, err
 

@@ -361,7 +361,7 @@ def test_enums_are_normalized_in_staging(refreshed):
 
 def test_rerunning_a_week_replaces_its_quarantine_rows(refreshed, capsys):
     before = query(refreshed.duckdb_path, "select count(*) from marts.dq_quarantine")[0][0]
-    assert refresh(WEEK)[0] == 0  # the same week again: its rows are replaced, not added
+    assert refresh(WEEK, force=True)[0] == 0  # the same week again (nothing changed: forced): rows replaced, not added
     counts = query(
         refreshed.duckdb_path,
         "select refresh_week, count(*) from marts.dq_quarantine group by 1 order by 1",
