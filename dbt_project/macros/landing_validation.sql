@@ -16,12 +16,26 @@
     orphan_foreign_key      a reference to a row that is not staged
     duplicate_key           a later row with the key of an earlier staged row (first row wins)
 
+  Incremental (incremental=true, for the large append-only usage tables; the model is configured as
+  incremental, delete+insert on _ingest_seq, with a post-hook that deletes the rows no longer landed):
+  an incremental build types and checks only the rows whose label can change — every row landed since
+  the last build, and every row of a primary key that a change can reach: the keys of new rows, of
+  rows no longer landed (a file changed or removed), of rows quarantined as orphan or duplicate (their
+  parent may have arrived, their key's first row may have gone) and of staged rows whose parent is
+  gone. Every other row keeps its label: its own checks read only the row, its parents are all still
+  there and no row of its key changed. So the result equals a full build row for row
+  (tests/test_incremental_staging.py). A changed project rebuilds the table
+  (PARTNERPULSE_REBUILD_STAGING, set by a refresh that reloads the seeds: decision 103).
+
   Arguments:
+    incremental        see above; not with self_foreign_keys
     foreign_keys       [{'column': ..., 'to': ref(...), 'to_column': ...}]
     self_foreign_keys  [{'column': ..., 'to_column': ...}] references into this same table
     row_checks         [{'code': ..., 'when': <sql over typed columns>, 'reason': <sql text expr>}]
 -#}
-{% macro landing_validation(source_name, table_name, foreign_keys=[], self_foreign_keys=[], row_checks=[]) %}
+{% macro landing_validation(
+    source_name, table_name, foreign_keys=[], self_foreign_keys=[], row_checks=[], incremental=false
+) %}
 {%- set relation = source(source_name, table_name) -%}
 {%- if not execute -%}
 select 1 as _not_compiled
@@ -34,13 +48,113 @@ select 1 as _not_compiled
 {%- set names = [] -%}
 {%- for c in columns %}{% do names.append(c.name) %}{% endfor -%}
 
+{%- if incremental and self_foreign_keys %}
+{{ exceptions.raise_compiler_error('landing_validation: incremental is not supported with self_foreign_keys') }}
+{%- endif %}
+{%- set incremental_run = incremental and is_incremental() %}
+
 with
+{%- for fk in foreign_keys %}
+
+parent_{{ loop.index }} as (
+
+    select distinct {{ fk['to_column'] }} as key_value from {{ fk['to'] }}
+
+),
+{%- endfor %}
+{%- if incremental_run %}
+
+landed_rows as (
+
+    select * from {{ relation }}
+
+),
+
+previous as (
+
+    select
+        _ingest_seq,
+        _reject_code,
+        {%- for c in columns if c.name in pk or c.name in (foreign_keys | map(attribute='column') | list) %}
+        {{ c.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ this }}
+
+),
+
+new_rows as (
+
+    select landed_rows.*
+    from landed_rows
+    left join previous
+        on landed_rows._ingest_seq = previous._ingest_seq
+    where previous._ingest_seq is null
+
+),
+
+gone_rows as (
+
+    select previous.*
+    from previous
+    left join landed_rows
+        on previous._ingest_seq = landed_rows._ingest_seq
+    where landed_rows._ingest_seq is null
+
+),
+
+touched_keys as (
+
+    select
+        {%- for c in columns if c.name in pk %}
+        {{ landing_typed_column(c, 'new_rows') }} as {{ c.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from new_rows
+    union
+    select {{ pk | join(', ') }} from gone_rows
+    union
+    select {{ pk | join(', ') }} from previous
+    where _reject_code in ('orphan_foreign_key', 'duplicate_key')
+    {%- for fk in foreign_keys %}
+    union
+    select {% for k in pk %}previous.{{ k }}{{ ', ' if not loop.last }}{% endfor %}
+    from previous
+    left join parent_{{ loop.index }}
+        on previous.{{ fk['column'] }} = parent_{{ loop.index }}.key_value
+    where
+        previous._reject_code is null
+        and previous.{{ fk['column'] }} is not null
+        and parent_{{ loop.index }}.key_value is null
+    {%- endfor %}
+
+),
+
+rechecked_rows as (
+
+    select previous._ingest_seq
+    from previous
+    inner join touched_keys
+        on {% for k in pk %}previous.{{ k }} = touched_keys.{{ k }}{{ ' and ' if not loop.last }}{% endfor %}
+
+),
+
+source as (
+
+    select new_rows.* from new_rows
+    union all
+    select landed_rows.*
+    from landed_rows
+    inner join rechecked_rows
+        on landed_rows._ingest_seq = rechecked_rows._ingest_seq
+
+),
+{%- else %}
 
 source as (
 
     select * from {{ relation }}
 
 ),
+{%- endif %}
 
 typed as (
 
@@ -53,11 +167,7 @@ typed as (
         {%- endfor %} as _record_key,
         {%- for c in columns %}
         landed.{{ c.name }} as _landed_{{ c.name }},
-        {%- if c.meta.get('enum') %}
-        {{ pp_normalize_enum('landed.' ~ c.name, c.meta['enum']) }} as {{ c.name }}{{ ',' if not loop.last }}
-        {%- else %}
-        {{ pp_try_cast('landed.' ~ c.name, c.meta.get('type', 'text')) }} as {{ c.name }}{{ ',' if not loop.last }}
-        {%- endif %}
+        {{ landing_typed_column(c, 'landed') }} as {{ c.name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from source as landed
 
@@ -140,14 +250,6 @@ row_checked as (
     from parse_checked
 
 ),
-{%- for fk in foreign_keys %}
-
-parent_{{ loop.index }} as (
-
-    select distinct {{ fk['to_column'] }} as key_value from {{ fk['to'] }}
-
-),
-{%- endfor %}
 {%- for fk in self_foreign_keys %}
 
 self_parent_{{ loop.index }} as (
@@ -243,4 +345,13 @@ select * from final
         {%- for c in node.columns.values() %}{% do names.append(c.name) %}{% endfor -%}
     {%- endif -%}
     {{ return(names) }}
+{%- endmacro %}
+
+{#- One landed column typed per the landing contract (enumerations normalized). -#}
+{% macro landing_typed_column(column, alias) -%}
+    {%- if column.meta.get('enum') -%}
+        {{ pp_normalize_enum(alias ~ '.' ~ column.name, column.meta['enum']) }}
+    {%- else -%}
+        {{ pp_try_cast(alias ~ '.' ~ column.name, column.meta.get('type', 'text')) }}
+    {%- endif -%}
 {%- endmacro %}

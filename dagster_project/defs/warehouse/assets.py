@@ -75,7 +75,8 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 f"{len(seed_keys)} seed(s) (program settings) unchanged since run {seeds.loaded_in_run} loaded and "
                 "tested them: not reloaded, their tests not run again (seeds_state.py)"
             )
-        with dbt_environment(window):
+        # the seeds are reloaded when the project changed (or a seed table): so are the incremental base tables
+        with dbt_environment(window, rebuild_staging=not seeds.current):
             invocation = dbt.cli(
                 # dbt unit tests check SQL logic, not data: they run in the test suite
                 # (tests/test_revenue.py::test_dbt_unit_tests_pass), not in every weekly refresh.

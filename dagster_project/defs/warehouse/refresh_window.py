@@ -36,6 +36,7 @@ BUILT_TABLE = f"{SCHEMA}.weeks_built"
 STRATEGY = "replace_weeks"
 WEEK_ENV = "PARTNERPULSE_WEEK_START"  # the run's week for dbt (dbt_project/macros/time.sql)
 KEEP_OPEN_ENV = "PARTNERPULSE_DUCKDB_KEEP_OPEN"  # dbt_project/profiles.yml
+REBUILD_STAGING_ENV = "PARTNERPULSE_REBUILD_STAGING"  # the incremental base models (macros/landing_validation.sql)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def record_built(con: duckdb.DuckDBPyConnection, plan: RefreshPlan, models: list
 
 
 @contextmanager
-def dbt_environment(window: WeekWindow) -> Iterator[dict[str, str]]:
+def dbt_environment(window: WeekWindow, rebuild_staging: bool = False) -> Iterator[dict[str, str]]:
     """The environment of the dbt processes a refresh starts (they copy it when they start), restored
     afterwards:
 
@@ -134,8 +135,14 @@ def dbt_environment(window: WeekWindow) -> Iterator[dict[str, str]]:
       nothing else opens the file while dbt runs, so dbt keeps one DuckDB database open for the whole
       invocation instead of closing it (a checkpoint) and opening it again each time its threads are
       idle — a fifth of a small refresh's dbt time (decision 94). dbt by hand keeps the profile's
-      default (closed between nodes), so it never holds the file longer than a node."""
-    values = {WEEK_ENV: window.last.isoformat(), KEEP_OPEN_ENV: "1"}
+      default (closed between nodes), so it never holds the file longer than a node;
+    - ``PARTNERPULSE_REBUILD_STAGING``: ``1`` builds the incremental base tables of the usage landing
+      tables whole (``rebuild_staging``: the dbt project changed, decision 103), ``0`` adds what landed."""
+    values = {
+        WEEK_ENV: window.last.isoformat(),
+        KEEP_OPEN_ENV: "1",
+        REBUILD_STAGING_ENV: "1" if rebuild_staging else "0",
+    }
     previous = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:

@@ -1,6 +1,18 @@
 {{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='_ingest_seq',
+        on_schema_change='fail',
+        full_refresh=(env_var('PARTNERPULSE_REBUILD_STAGING', '0') == '1'),
+        post_hook="{% if is_incremental() %}delete from {{ this }} where _ingest_seq not in (select _ingest_seq from {{ source('usage', 'feature_usage_weekly') }}){% endif %}",
+    )
+}}
+
+{{
     landing_validation(
         'usage', 'feature_usage_weekly',
+        incremental=true,
         foreign_keys=[
             {'column': 'account_id', 'to': ref('stg_crm__accounts'), 'to_column': 'account_id'},
             {'column': 'feature_id', 'to': ref('stg_usage__features'), 'to_column': 'feature_id'},
