@@ -137,7 +137,7 @@ def test_any_change_means_a_refresh(
 ):
     change(refreshed, monkeypatch)
     verdict = up_to_date(refreshed, WINDOW)
-    assert verdict.receipt is None
+    assert verdict.receipt is None and verdict.compared
     assert verdict.reason.startswith(reason), verdict.reason
 
 
@@ -164,6 +164,7 @@ def test_serving_to_postgresql_always_refreshes(refreshed: Settings, monkeypatch
     record(refreshed, WINDOW, "1234abcd-run", "week 2024-03-04", Path("log"), [])
     verdict = up_to_date(refreshed, WINDOW)
     assert verdict.receipt is None and verdict.reason.startswith("serving to PostgreSQL is on")
+    assert not verdict.compared  # not worth a line on the console
 
 
 @pytest.mark.parametrize("receipt", [None, "not json", '{"version": 0}', '{"version": 1, "fingerprints": {}}'])
@@ -175,3 +176,4 @@ def test_no_receipt_or_an_unreadable_one_means_a_refresh(refreshed: Settings, re
         receipt_path(refreshed).write_text(receipt, encoding="utf-8")
     verdict = up_to_date(refreshed, WINDOW)
     assert verdict.receipt is None and verdict.reason == "no earlier refresh of this warehouse is on record"
+    assert not verdict.compared  # a first refresh says nothing about it

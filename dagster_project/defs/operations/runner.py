@@ -228,7 +228,8 @@ def refresh(
                 if verdict.receipt is not None:
                     done = verdict.receipt
                     return Refreshed(what, 0.0, done.run_id, Path(done.log_path), list(done.warnings), True)
-                say(f"Not up to date: {verdict.reason}.")
+                if verdict.compared:
+                    say(f"Not up to date: {verdict.reason}.")
             up_to_date.forget(settings)  # the run changes the warehouse: a failed one leaves no receipt
             done = _refresh_run(settings, window, command, say, what, verbose)
             if command == "refresh":

@@ -80,10 +80,12 @@ class Receipt:
 
 @dataclass(frozen=True)
 class Verdict:
-    """``receipt`` when nothing changed since it was written; otherwise why a refresh is needed."""
+    """``receipt`` when nothing changed since it was written; otherwise why a refresh is needed (``compared``:
+    whether there was a receipt to compare with, i.e. whether the reason is worth telling)."""
 
     receipt: Receipt | None
     reason: str
+    compared: bool = True
 
 
 def receipt_path(settings: Settings) -> Path:
@@ -204,10 +206,10 @@ def up_to_date(settings: Settings, window: WeekWindow) -> Verdict:
     """Whether a refresh of ``window`` would only rebuild what the last successful refresh left (call it
     holding the warehouse lock)."""
     if serve_postgres_enabled():
-        return Verdict(None, "serving to PostgreSQL is on (PARTNERPULSE_SERVE_POSTGRES)")
+        return Verdict(None, "serving to PostgreSQL is on (PARTNERPULSE_SERVE_POSTGRES)", compared=False)
     receipt = _read(settings)
     if receipt is None:
-        return Verdict(None, "no earlier refresh of this warehouse is on record")
+        return Verdict(None, "no earlier refresh of this warehouse is on record", compared=False)
     now = fingerprints(settings, window)
     for name in FINGERPRINTS:
         if now[name] != receipt.fingerprints[name]:
