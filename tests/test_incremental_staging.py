@@ -196,3 +196,33 @@ def test_new_files_parents_that_arrive_or_go_and_removed_files(warehouse: Wareho
     assert sorted(labels) == [(W2, 1), (W2, 2)]
     assert labels[(W2, 2)][2] is None and labels[(W2, 1)][2] == "orphan_foreign_key"
     warehouse.equals_a_full_build()
+
+    # 5. the file is sent again corrected, the same size and rows: a reload gives its rows the same numbers
+    _usage_file(warehouse.settings, "w2", [("A1", "PR-CORE-1", "2024-02-02"), ("A3", "PR-SEC-1", "2024-02-02")])
+    warehouse.ingest()
+    warehouse.build(rebuild=False)
+    labels = warehouse.labels()
+    assert labels[(W2, 1)][:3] == ("A1", dt.date(2024, 2, 2), None)  # the corrected row, staged
+    warehouse.equals_a_full_build()
+
+    # 6. a late file sorts before it: the reload numbers every row anew, the old numbers now hold other rows
+    _usage_file(warehouse.settings, "w1b", [("A3", "PR-CORE-1", "2024-02-05"), ("A1", "PR-SEC-1", "2024-02-05")])
+    warehouse.ingest()
+    warehouse.build(rebuild=False)
+    seqs = dict(warehouse.sql(f"select _source_file || ':' || _source_row, _ingest_seq from {USAGE}"))
+    assert seqs["usage_daily/w1b.csv:1"] < seqs[f"{W2}:1"]  # w2's rows were renumbered after w1b's
+    assert {key: value[:3] for key, value in warehouse.labels().items()} == {
+        ("usage_daily/w1b.csv", 1): ("A3", dt.date(2024, 2, 5), None),
+        ("usage_daily/w1b.csv", 2): ("A1", dt.date(2024, 2, 5), None),
+        (W2, 1): ("A1", dt.date(2024, 2, 2), None),
+        (W2, 2): ("A3", dt.date(2024, 2, 2), None),
+    }
+    warehouse.equals_a_full_build()
+
+    # 7. a new file lands and the first file (clean rows) is removed: the numbers shift down
+    _usage_file(warehouse.settings, "w3", [("A3", "PR-CORE-1", "2024-02-12")])
+    (warehouse.settings.landing_dir / "usage_daily" / "w1b.csv").unlink()
+    warehouse.ingest()
+    warehouse.build(rebuild=False)
+    assert sorted(warehouse.labels()) == [(W2, 1), (W2, 2), ("usage_daily/w3.csv", 1)]
+    warehouse.equals_a_full_build()

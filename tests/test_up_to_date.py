@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.defs.operations.up_to_date import forget, receipt_path, record, up_to_date
+from dagster_project.defs.operations.up_to_date import forget, input_fingerprints, receipt_path, record, up_to_date
 from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import Settings
 
@@ -43,7 +43,9 @@ def refreshed(pp_env: Settings) -> Settings:
     pp_env.reports_dir.mkdir()
     (pp_env.reports_dir / "executive-2024-03-04.html").write_text("<html></html>", encoding="utf-8")
     log = pp_env.warehouse_dir / "logs" / "refresh-2024-03-04-1234abcd.log"
-    record(pp_env, WINDOW, "1234abcd-run", "week 2024-03-04", log, ["check warning: a warning"])
+    record(
+        pp_env, input_fingerprints(pp_env, WINDOW), "1234abcd-run", "week 2024-03-04", log, ["check warning: a warning"]
+    )
     return pp_env
 
 
@@ -146,7 +148,7 @@ def test_a_changed_expectation_means_a_refresh(refreshed: Settings, tmp_path: Pa
     suites.mkdir()
     (suites / "landing.accounts.json").write_text("{}", encoding="utf-8")
     monkeypatch.setenv("PARTNERPULSE_EXPECTATIONS_DIR", str(suites))
-    record(refreshed, WINDOW, "5678efgh-run", "week 2024-03-04", Path("log"), [])
+    record(refreshed, input_fingerprints(refreshed, WINDOW), "5678efgh-run", "week 2024-03-04", Path("log"), [])
     assert up_to_date(refreshed, WINDOW).receipt is not None
     _bump(suites / "landing.accounts.json", '{"expectations": []}')
     assert up_to_date(refreshed, WINDOW).reason == "the code and project changed since the last refresh, run 5678efgh"
@@ -161,7 +163,7 @@ def test_another_week_or_as_of_date_means_a_refresh(refreshed: Settings):
 
 def test_serving_to_postgresql_always_refreshes(refreshed: Settings, monkeypatch):
     monkeypatch.setenv("PARTNERPULSE_SERVE_POSTGRES", "1")
-    record(refreshed, WINDOW, "1234abcd-run", "week 2024-03-04", Path("log"), [])
+    record(refreshed, input_fingerprints(refreshed, WINDOW), "1234abcd-run", "week 2024-03-04", Path("log"), [])
     verdict = up_to_date(refreshed, WINDOW)
     assert verdict.receipt is None and verdict.reason.startswith("serving to PostgreSQL is on")
     assert not verdict.compared  # not worth a line on the console
@@ -177,3 +179,45 @@ def test_no_receipt_or_an_unreadable_one_means_a_refresh(refreshed: Settings, re
     verdict = up_to_date(refreshed, WINDOW)
     assert verdict.receipt is None and verdict.reason == "no earlier refresh of this warehouse is on record"
     assert not verdict.compared  # a first refresh says nothing about it
+
+
+def test_a_file_that_lands_during_the_run_is_not_recorded_as_read(pp_env: Settings):
+    """The inputs are fingerprinted before the run: what arrives while it runs makes the next refresh run."""
+    (pp_env.landing_dir / "accounts.csv").write_text("account_id\nA1\n", encoding="utf-8")
+    pp_env.warehouse_dir.mkdir(parents=True)
+    before = input_fingerprints(pp_env, WINDOW)
+    (pp_env.landing_dir / "usage_daily.csv").write_text("account_id\nA1\n", encoding="utf-8")  # during the run
+    record(pp_env, before, "1234abcd-run", "week 2024-03-04", Path("log"), [])
+    assert up_to_date(pp_env, WINDOW).reason == "the landing files changed since the last refresh, run 1234abcd"
+
+
+def test_a_linked_landing_folder_is_looked_into(pp_env: Settings, tmp_path: Path):
+    exports = tmp_path / "exports" / "usage"
+    exports.mkdir(parents=True)
+    (exports / "2024-03-04.csv").write_text("account_id\nA1\n", encoding="utf-8")
+    (pp_env.landing_dir / "usage_daily").symlink_to(exports, target_is_directory=True)
+    (exports / "loop").symlink_to(exports, target_is_directory=True)  # a loop ends
+    pp_env.warehouse_dir.mkdir(parents=True)
+    record(pp_env, input_fingerprints(pp_env, WINDOW), "1234abcd-run", "week 2024-03-04", Path("log"), [])
+    assert up_to_date(pp_env, WINDOW).receipt is not None
+    (exports / "2024-03-11.csv").write_text("account_id\nA1\n", encoding="utf-8")  # lands behind the link
+    assert up_to_date(pp_env, WINDOW).reason.startswith("the landing files changed")
+
+
+def test_a_copy_that_keeps_the_modification_time_is_a_change(refreshed: Settings):
+    path = refreshed.landing_dir / "accounts.csv"
+    stat = path.stat()
+    copy = path.with_name("accounts.tmp")
+    copy.write_text("account_id\nA9\n", encoding="utf-8")  # the same size, other bytes
+    os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as cp -p or rsync -a leave it
+    os.replace(copy, path)
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert up_to_date(refreshed, WINDOW).reason.startswith("the landing files changed")
+
+
+def test_a_receipt_that_cannot_be_written_is_a_warning_and_none(refreshed: Settings):
+    receipt_path(refreshed).unlink()
+    receipt_path(refreshed).mkdir()  # the .partial file can be written, replacing a folder with it cannot
+    problem = record(refreshed, input_fingerprints(refreshed, WINDOW), "9abc-run", "week 2024-03-04", Path("l"), [])
+    assert problem is not None and problem.endswith("the next refresh of this week runs in full")
+    assert not receipt_path(refreshed).with_name("last_refresh.json.partial").exists()

@@ -18,14 +18,17 @@
 
   Incremental (incremental=true, for the large append-only usage tables; the model is configured as
   incremental, delete+insert on _ingest_seq, with a post-hook that deletes the rows no longer landed):
-  an incremental build types and checks only the rows whose label can change — every row landed since
-  the last build, and every row of a primary key that a change can reach: the keys of new rows, of
-  rows no longer landed (a file changed or removed), of rows quarantined as orphan or duplicate (their
-  parent may have arrived, their key's first row may have gone) and of staged rows whose parent is
-  gone. Every other row keeps its label: its own checks read only the row, its parents are all still
-  there and no row of its key changed. So the result equals a full build row for row
-  (tests/test_incremental_staging.py). A changed project rebuilds the table
-  (PARTNERPULSE_REBUILD_STAGING, set by a refresh that reloads the seeds: decision 103).
+  each row keeps _landed_hash, a hash of its file, row number and values as landed. An incremental
+  build types and checks only the rows whose label can change: every landed row whose (_ingest_seq,
+  _landed_hash) the previous build did not have — new rows, and rows a reload numbered anew or
+  changed (a reload renumbers: a late file or a corrected one shifts or reuses numbers) — and every row
+  of a primary key that a change can reach: the keys of those rows, of previous rows no longer landed
+  as they were, of rows quarantined as orphan or duplicate (their parent may have arrived, their key's
+  first row may have gone) and of staged rows whose parent is gone. Every other row keeps its label:
+  its own checks read only the row, its parents are all still there and no row of its key changed.
+  So the result equals a full build row for row (tests/test_incremental_staging.py). A changed
+  project rebuilds the table (PARTNERPULSE_REBUILD_STAGING, set by a refresh that reloads the seeds:
+  decision 103).
 
   Arguments:
     incremental        see above; not with self_foreign_keys
@@ -47,6 +50,9 @@ select 1 as _not_compiled
 {%- set parsed_types = ['date', 'timestamp', 'integer', 'double', 'boolean'] -%}
 {%- set names = [] -%}
 {%- for c in columns %}{% do names.append(c.name) %}{% endfor -%}
+{#- what a landed row is: its place and its values as landed (an incremental build compares them) -#}
+{%- set hashed = ['landed._source_file', 'landed._source_row'] -%}
+{%- for n in names %}{% do hashed.append('landed.' ~ n) %}{% endfor -%}
 
 {%- if incremental and self_foreign_keys %}
 {{ exceptions.raise_compiler_error('landing_validation: incremental is not supported with self_foreign_keys') }}
@@ -62,18 +68,24 @@ parent_{{ loop.index }} as (
 
 ),
 {%- endfor %}
-{%- if incremental_run %}
+{%- if incremental %}
 
 landed_rows as (
 
-    select * from {{ relation }}
+    select
+        landed.*,
+        {{ pp_row_hash(hashed) }} as _landed_hash
+    from {{ relation }} as landed
 
 ),
+{%- endif %}
+{%- if incremental_run %}
 
 previous as (
 
     select
         _ingest_seq,
+        _landed_hash,
         _reject_code,
         {%- for c in columns if c.name in pk or c.name in (foreign_keys | map(attribute='column') | list) %}
         {{ c.name }}{{ ',' if not loop.last }}
@@ -87,7 +99,9 @@ new_rows as (
     select landed_rows.*
     from landed_rows
     left join previous
-        on landed_rows._ingest_seq = previous._ingest_seq
+        on
+            landed_rows._ingest_seq = previous._ingest_seq
+            and landed_rows._landed_hash = previous._landed_hash
     where previous._ingest_seq is null
 
 ),
@@ -97,7 +111,9 @@ gone_rows as (
     select previous.*
     from previous
     left join landed_rows
-        on previous._ingest_seq = landed_rows._ingest_seq
+        on
+            previous._ingest_seq = landed_rows._ingest_seq
+            and previous._landed_hash = landed_rows._landed_hash
     where landed_rows._ingest_seq is null
 
 ),
@@ -130,6 +146,8 @@ touched_keys as (
 
 rechecked_rows as (
 
+    select _ingest_seq from new_rows
+    union
     select previous._ingest_seq
     from previous
     inner join touched_keys
@@ -139,12 +157,17 @@ rechecked_rows as (
 
 source as (
 
-    select new_rows.* from new_rows
-    union all
     select landed_rows.*
     from landed_rows
     inner join rechecked_rows
         on landed_rows._ingest_seq = rechecked_rows._ingest_seq
+
+),
+{%- elif incremental %}
+
+source as (
+
+    select * from landed_rows
 
 ),
 {%- else %}
@@ -162,6 +185,9 @@ typed as (
         landed._ingest_seq,
         landed._source_file,
         landed._source_row,
+        {%- if incremental %}
+        landed._landed_hash,
+        {%- endif %}
         {%- for k in pk %}
         coalesce(trim(landed.{{ k }}), '') {%- if not loop.last %} || '|' ||{% endif %}
         {%- endfor %} as _record_key,
@@ -229,6 +255,9 @@ row_checked as (
         _ingest_seq,
         _source_file,
         _source_row,
+        {%- if incremental %}
+        _landed_hash,
+        {%- endif %}
         _record_key,
         {%- for c in columns %}
         {{ c.name }},
@@ -314,6 +343,9 @@ final as (
         rows_checked._ingest_seq,
         rows_checked._source_file,
         rows_checked._source_row,
+        {%- if incremental %}
+        rows_checked._landed_hash,
+        {%- endif %}
         rows_checked._record_key,
         {%- for c in columns %}
         rows_checked.{{ c.name }},
@@ -354,4 +386,21 @@ select * from final
     {%- else -%}
         {{ pp_try_cast(alias ~ '.' ~ column.name, column.meta.get('type', 'text')) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- A hash of a row's values, NULLs included, for telling a changed row from an unchanged one. -#}
+{% macro pp_row_hash(expressions) -%}
+    {{ return(adapter.dispatch('pp_row_hash', 'partnerpulse')(expressions)) }}
+{%- endmacro %}
+
+{% macro duckdb__pp_row_hash(expressions) -%}
+    hash({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{% macro default__pp_row_hash(expressions) -%}
+    {%- set parts = [] -%}
+    {%- for e in expressions -%}
+        {%- do parts.append("coalesce(cast(" ~ e ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
+    {%- endfor -%}
+    {{ dbt.hash(parts | join(" || '|' || ")) }}
 {%- endmacro %}

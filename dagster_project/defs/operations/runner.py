@@ -231,9 +231,12 @@ def refresh(
                 if verdict.compared:
                     say(f"Not up to date: {verdict.reason}.")
             up_to_date.forget(settings)  # the run changes the warehouse: a failed one leaves no receipt
+            inputs = up_to_date.input_fingerprints(settings, window)  # what the run reads, taken before it
             done = _refresh_run(settings, window, command, say, what, verbose)
             if command == "refresh":
-                up_to_date.record(settings, window, done.run_id, what, done.log_path, done.warnings)
+                problem = up_to_date.record(settings, inputs, done.run_id, what, done.log_path, done.warnings)
+                if problem:
+                    say(f"warning: {problem}")
             return done
     except WarehouseBusy as exc:
         raise CommandError(str(exc)) from exc

@@ -4,8 +4,8 @@ A successful ``partnerpulse refresh`` leaves a receipt, ``<warehouse>/last_refre
 its warnings and five fingerprints of what that refresh was made from and what it left behind —
 
 - the week: the refreshed week and its as-of date;
-- the landing files: every file under the landing folder (path, size, modification time; a symbolic link's
-  target too);
+- the landing files: every file under the landing folder, linked folders followed (path, size, modification
+  and change time, inode; a symbolic link's target too);
 - the code and project: every file of the Dagster package, the dbt project, the models, the seeds (program
   settings) and the GX expectations (also ``PARTNERPULSE_EXPECTATIONS_DIR``), the versions of Python and of
   the packages that compute results;
@@ -17,15 +17,17 @@ its warnings and five fingerprints of what that refresh was made from and what i
 The next ``partnerpulse refresh`` of the same week compares them first, holding the warehouse lock and before
 Dagster is even imported: when all five are equal, everything the refresh would write is already there, and
 it says so and stops (``--force`` refreshes anyway). Anything else (a backfill, a different week, one changed
-file, serving to PostgreSQL switched on — that database is not fingerprinted) runs the refresh, and the
-receipt is removed before the run starts, so a run that fails leaves none (decision 102).
+file, serving to PostgreSQL switched on — that database is not fingerprinted) runs the refresh; the CLI
+removes the receipt before its runs, so one that fails leaves none, and the inputs are fingerprinted before
+the run (what arrives during it was not read by it) and the outputs after (decision 102).
 
-Sizes and modification times, not contents: a file written again with the same bytes counts as changed (the
-refresh then runs, and its ingest still skips tables whose files did not change); reading contents would cost
-as much as the ingest it saves. This module imports neither Dagster nor DuckDB."""
+File metadata, not contents: a file written again with the same bytes counts as changed (the refresh then
+runs, and its ingest still skips tables whose files did not change); reading contents would cost as much as
+the ingest it saves. This module imports neither Dagster nor DuckDB."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -92,16 +94,27 @@ def receipt_path(settings: Settings) -> Path:
     return settings.warehouse_dir / RECEIPT_NAME
 
 
+def _stat_line(name: str, stat: os.stat_result) -> str:
+    # the change time and inode too: a copy that keeps the modification time (cp -p, rsync -a) still changes them
+    return f"{name}\t{stat.st_size}\t{stat.st_mtime_ns}\t{stat.st_ctime_ns}\t{stat.st_ino}"
+
+
 def _files(root: Path, skip: frozenset[str] = frozenset()) -> Iterator[str]:
-    """One line per file under ``root`` (or ``root`` itself): relative path, size, modification time."""
+    """One line per file under ``root`` (or ``root`` itself): relative path, size, times, inode. Linked
+    folders are followed as the ingest follows them (once each: a link loop ends)."""
     if root.is_file():
-        stat = root.stat()
-        yield f"{root.name}\t{stat.st_size}\t{stat.st_mtime_ns}"
+        yield _stat_line(root.name, root.stat())
         return
     if not root.is_dir():
         yield f"{root}\tmissing"
         return
-    for folder, subfolders, names in os.walk(root):
+    seen: set[str] = set()
+    for folder, subfolders, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            subfolders[:] = []
+            continue
+        seen.add(real)
         subfolders[:] = sorted(name for name in subfolders if name not in skip)
         for name in sorted(names):
             path = Path(folder, name)
@@ -111,7 +124,7 @@ def _files(root: Path, skip: frozenset[str] = frozenset()) -> Iterator[str]:
                 yield f"{path.relative_to(root)}\tdangling"
                 continue
             target = f"\t{path.resolve()}" if path.is_symlink() else ""
-            yield f"{path.relative_to(root)}\t{stat.st_size}\t{stat.st_mtime_ns}{target}"
+            yield _stat_line(str(path.relative_to(root)), stat) + target
 
 
 def _digest(lines: Iterable[str]) -> str:
@@ -154,36 +167,58 @@ def _output_lines(settings: Settings) -> Iterator[str]:
         yield from _files(settings.warehouse_dir / name)
 
 
-def fingerprints(settings: Settings, window: WeekWindow) -> dict[str, str]:
-    """The five fingerprints of a refresh of ``window``, as they are now."""
+def input_fingerprints(settings: Settings, window: WeekWindow) -> dict[str, str]:
+    """What a refresh of ``window`` is made from, as it is now: the first four fingerprints."""
     return {
         "week": f"{window.first} … {window.last}, as of {window.as_of_date}",
         "landing files": _digest(_files(settings.landing_dir)),
         "code and project": _digest(_code_lines()),
         "settings": _digest(_settings_lines()),
-        "warehouse and outputs": _digest(_output_lines(settings)),
     }
+
+
+def output_fingerprint(settings: Settings) -> str:
+    return _digest(_output_lines(settings))
+
+
+def fingerprints(settings: Settings, window: WeekWindow) -> dict[str, str]:
+    """The five fingerprints of a refresh of ``window``, as they are now."""
+    return {**input_fingerprints(settings, window), "warehouse and outputs": output_fingerprint(settings)}
 
 
 def forget(settings: Settings) -> None:
-    """Remove the receipt: a run is about to change the warehouse."""
-    receipt_path(settings).unlink(missing_ok=True)
+    """Remove the receipt: a run is about to change the warehouse. One that cannot be removed is harmless:
+    the run changes the outputs it fingerprints, so it no longer matches."""
+    with contextlib.suppress(OSError):
+        receipt_path(settings).unlink(missing_ok=True)
 
 
-def record(settings: Settings, window: WeekWindow, run_id: str, what: str, log_path: Path, warnings: list[str]) -> None:
-    """After a successful refresh (its run has ended): the receipt, written whole or not at all."""
+def record(
+    settings: Settings, inputs: dict[str, str], run_id: str, what: str, log_path: Path, warnings: list[str]
+) -> str | None:
+    """After a successful refresh (its run has ended): the receipt, written whole or not at all. ``inputs``:
+    ``input_fingerprints`` taken BEFORE the run (a landing file that arrives during the run was not read by
+    it, so the next refresh must not find it recorded); the outputs are fingerprinted now. Returns a
+    warning when the receipt could not be written (the next refresh then simply runs)."""
     path = receipt_path(settings)
-    payload = {
-        "version": RECEIPT_VERSION,
-        "run_id": run_id,
-        "what": what,
-        "log_path": str(log_path),
-        "warnings": list(warnings),
-        "fingerprints": fingerprints(settings, window),
-    }
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    try:
+        payload = {
+            "version": RECEIPT_VERSION,
+            "run_id": run_id,
+            "what": what,
+            "log_path": str(log_path),
+            "warnings": list(warnings),
+            "fingerprints": {**inputs, "warehouse and outputs": output_fingerprint(settings)},
+        }
+        partial.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        forget(settings)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        return f"the receipt {path} was not written ({exc}); the next refresh of this week runs in full"
+    return None
 
 
 def _read(settings: Settings) -> Receipt | None:
@@ -210,7 +245,10 @@ def up_to_date(settings: Settings, window: WeekWindow) -> Verdict:
     receipt = _read(settings)
     if receipt is None:
         return Verdict(None, "no earlier refresh of this warehouse is on record", compared=False)
-    now = fingerprints(settings, window)
+    try:
+        now = fingerprints(settings, window)
+    except OSError as exc:
+        return Verdict(None, f"a file could not be read to compare ({exc})")
     for name in FINGERPRINTS:
         if now[name] != receipt.fingerprints[name]:
             if name == "week":

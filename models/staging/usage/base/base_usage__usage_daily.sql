@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='_ingest_seq',
         on_schema_change='fail',
-        full_refresh=(env_var('PARTNERPULSE_REBUILD_STAGING', '0') == '1'),
+        full_refresh=(true if env_var('PARTNERPULSE_REBUILD_STAGING', '0') == '1' else none),
         post_hook="{% if is_incremental() %}delete from {{ this }} where _ingest_seq not in (select _ingest_seq from {{ source('usage', 'usage_daily') }}){% endif %}",
     )
 }}
