@@ -68,53 +68,44 @@ parent_{{ loop.index }} as (
 
 ),
 {%- endfor %}
-{%- if incremental %}
-
-landed_rows as (
-
-    select
-        landed.*,
-        {{ pp_row_hash(hashed) }} as _landed_hash
-    from {{ relation }} as landed
-
-),
-{%- endif %}
 {%- if incremental_run %}
+{#- Every landed row and every staged row is compared by (_ingest_seq, _landed_hash) only: two narrow
+    scans, one hash join. The wide rows are read again only for the few rows that changed or are
+    re-checked; the staged table is read where needed rather than through one CTE, which the engine
+    would materialize with every column (at 200,000 accounts that spilled tens of GB). -#}
 
-previous as (
+key_changes as (
 
+    {#- one row per landed row the previous build did not have (landed_seq) and per staged row no
+        longer landed as it was (previous_seq); a reload that changed a row gives both -#}
     select
-        _ingest_seq,
-        _landed_hash,
-        _reject_code,
-        {%- for c in columns if c.name in pk or c.name in (foreign_keys | map(attribute='column') | list) %}
-        {{ c.name }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ this }}
+        landed_keys._ingest_seq as landed_seq,
+        previous_keys._ingest_seq as previous_seq
+    from (
+        select
+            landed._ingest_seq,
+            {{ pp_row_hash(hashed) }} as _landed_hash
+        from {{ relation }} as landed
+    ) as landed_keys
+    full outer join (
+        select
+            _ingest_seq,
+            _landed_hash
+        from {{ this }}
+    ) as previous_keys
+        on
+            landed_keys._ingest_seq = previous_keys._ingest_seq
+            and landed_keys._landed_hash = previous_keys._landed_hash
+    where landed_keys._ingest_seq is null or previous_keys._ingest_seq is null
 
 ),
 
 new_rows as (
 
-    select landed_rows.*
-    from landed_rows
-    left join previous
-        on
-            landed_rows._ingest_seq = previous._ingest_seq
-            and landed_rows._landed_hash = previous._landed_hash
-    where previous._ingest_seq is null
-
-),
-
-gone_rows as (
-
-    select previous.*
-    from previous
-    left join landed_rows
-        on
-            previous._ingest_seq = landed_rows._ingest_seq
-            and previous._landed_hash = landed_rows._landed_hash
-    where landed_rows._ingest_seq is null
+    select landed.*
+    from {{ relation }} as landed
+    inner join key_changes
+        on landed._ingest_seq = key_changes.landed_seq
 
 ),
 
@@ -126,14 +117,17 @@ touched_keys as (
         {%- endfor %}
     from new_rows
     union
-    select {{ pk | join(', ') }} from gone_rows
+    select {% for k in pk %}previous.{{ k }}{{ ', ' if not loop.last }}{% endfor %}
+    from {{ this }} as previous
+    inner join key_changes
+        on previous._ingest_seq = key_changes.previous_seq
     union
-    select {{ pk | join(', ') }} from previous
+    select {{ pk | join(', ') }} from {{ this }}
     where _reject_code in ('orphan_foreign_key', 'duplicate_key')
     {%- for fk in foreign_keys %}
     union
     select {% for k in pk %}previous.{{ k }}{{ ', ' if not loop.last }}{% endfor %}
-    from previous
+    from {{ this }} as previous
     left join parent_{{ loop.index }}
         on previous.{{ fk['column'] }} = parent_{{ loop.index }}.key_value
     where
@@ -146,10 +140,11 @@ touched_keys as (
 
 rechecked_rows as (
 
-    select _ingest_seq from new_rows
+    select landed_seq as _ingest_seq from key_changes
+    where landed_seq is not null
     union
     select previous._ingest_seq
-    from previous
+    from {{ this }} as previous
     inner join touched_keys
         on {% for k in pk %}previous.{{ k }} = touched_keys.{{ k }}{{ ' and ' if not loop.last }}{% endfor %}
 
@@ -157,17 +152,22 @@ rechecked_rows as (
 
 source as (
 
-    select landed_rows.*
-    from landed_rows
+    select
+        landed.*,
+        {{ pp_row_hash(hashed) }} as _landed_hash
+    from {{ relation }} as landed
     inner join rechecked_rows
-        on landed_rows._ingest_seq = rechecked_rows._ingest_seq
+        on landed._ingest_seq = rechecked_rows._ingest_seq
 
 ),
 {%- elif incremental %}
 
 source as (
 
-    select * from landed_rows
+    select
+        landed.*,
+        {{ pp_row_hash(hashed) }} as _landed_hash
+    from {{ relation }} as landed
 
 ),
 {%- else %}
