@@ -149,35 +149,24 @@ rechecked_rows as (
         on {% for k in pk %}previous.{{ k }} = touched_keys.{{ k }}{{ ' and ' if not loop.last }}{% endfor %}
 
 ),
+{%- endif %}
 
 source as (
 
+    {#- the landed rows to label (an incremental build: only those re-checked); an incremental table
+        keeps each row's hash as landed #}
     select
-        landed.*,
+        landed.*
+        {%- if incremental %},
         {{ pp_row_hash(hashed) }} as _landed_hash
+        {%- endif %}
     from {{ relation }} as landed
+    {%- if incremental_run %}
     inner join rechecked_rows
         on landed._ingest_seq = rechecked_rows._ingest_seq
+    {%- endif %}
 
 ),
-{%- elif incremental %}
-
-source as (
-
-    select
-        landed.*,
-        {{ pp_row_hash(hashed) }} as _landed_hash
-    from {{ relation }} as landed
-
-),
-{%- else %}
-
-source as (
-
-    select * from {{ relation }}
-
-),
-{%- endif %}
 
 typed as (
 
