@@ -53,7 +53,6 @@ PLAIN_MODULES = (
     "dagster_project.defs.operations.backfill",
     "dagster_project.defs.operations.retention",
     "dagster_project.defs.operations.summary",
-    "dagster_project.defs.operations.sqlite_storage",
     "dagster_project.defs.operations.up_to_date",
 )
 

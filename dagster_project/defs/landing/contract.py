@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from dagster_project.lib.yamlfile import load_yaml
 from dagster_project.settings import DBT_PROJECT_DIR, MODELS_DIR
 
 RAW_SCHEMA = "raw"
@@ -57,7 +56,7 @@ class TableSpec:
 def _read_sources(models_dir: Path) -> list[dict]:
     sources: list[dict] = []
     for path in sorted(models_dir.glob("staging/*/_*__sources.yml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = load_yaml(path) or {}
         sources.extend(doc.get("sources", []))
     return sources
 

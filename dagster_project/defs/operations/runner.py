@@ -141,7 +141,7 @@ def _execute(
     from dagster_project.defs.operations.sqlite_storage import cheap_event_writes
 
     handlers = [RunLogFile(output.log), *([progress] if progress is not None else [])]
-    with observed_by(*handlers) as loggers, cheap_event_writes(Path(instance.root_directory)):
+    with observed_by(*handlers) as loggers, cheap_event_writes(instance):
         if output.verbose:
             loggers = {**loggers, **console_run_config(at_least=log_at_least)}
         return job.with_logger_defs({"console": console_logger, "cli": cli_run_logger}).execute_in_process(

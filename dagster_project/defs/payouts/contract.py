@@ -20,8 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from dagster_project.lib.yamlfile import load_yaml
 from dagster_project.settings import MODELS_DIR
 
 LEDGER_MODEL = "fct_incentive_payouts"
@@ -40,14 +39,18 @@ class ContractColumn:
 
 
 @cache
+def _model_entries(models_dir: Path) -> tuple[dict[str, Any], ...]:
+    """Every entry under ``models:`` in the ``models/**/*.yml`` files (read once per process)."""
+    entries: list[dict[str, Any]] = []
+    for path in sorted(models_dir.rglob("*.yml")):
+        document = load_yaml(path) or {}
+        entries.extend(entry for entry in document.get("models") or [] if isinstance(entry, dict))
+    return tuple(entries)
+
+
 def model_properties(model: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
     """The YAML properties of ``model`` (its entry under ``models:`` in a ``models/**/*.yml`` file)."""
-    found = []
-    for path in sorted(models_dir.rglob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        found.extend(
-            entry for entry in document.get("models") or [] if isinstance(entry, dict) and entry.get("name") == model
-        )
+    found = [entry for entry in _model_entries(models_dir) if entry.get("name") == model]
     if len(found) != 1:
         raise ContractError(f"model {model} is described {len(found)} times in {models_dir}/**/*.yml; expected once")
     return found[0]

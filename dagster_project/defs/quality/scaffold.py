@@ -76,13 +76,12 @@ def landing_suite(spec: TableSpec, meta_columns: dict[str, dict[str, Any]]) -> d
 
 
 def _contract_column_meta() -> dict[str, dict[str, dict[str, Any]]]:
-    import yaml
-
+    from dagster_project.lib.yamlfile import load_yaml
     from dagster_project.settings import MODELS_DIR
 
     found: dict[str, dict[str, dict[str, Any]]] = {}
     for path in sorted(MODELS_DIR.glob("staging/*/_*__sources.yml")):
-        for source in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("sources", []):
+        for source in (load_yaml(path) or {}).get("sources", []):
             for table in source.get("tables", []):
                 found[table["name"]] = {c["name"]: c.get("meta") or {} for c in table.get("columns", [])}
     return found
