@@ -24,9 +24,9 @@ from dagster_project.defs.partner_feeds import feeds as partner_feeds
 from dagster_project.defs.partner_feeds.feeds import (
     FEED_FOLDER_NAME,
     FeedError,
+    _Feed,
     _remove_stale_folders,
     _replace_folder,
-    _split_by_partner,
     feed_folder_name,
     feed_folders,
 )
@@ -94,15 +94,25 @@ def test_every_partner_feed_holds_only_its_own_accounts(published):
     assert totals["usage"] > totals["health"]
 
 
-def test_feeds_split_by_partner_keep_each_partners_rows_in_order():
-    table = pa.table({"partner_id": ["P2", "P1", "P2", "P3", "P1", "P2"], "n": [1, 2, 3, 4, 5, 6]})
-    split = _split_by_partner(table)
-    assert {partner: piece.column("n").to_pylist() for partner, piece in split.items()} == {
+def test_feeds_split_by_partner_keep_each_partners_rows_in_order(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(_Feed, "BLOCK_ROWS", 2)  # the CSV cells converted in several blocks
+    table = pa.table({"partner_id": ["P2", "P1", "P2", "P3", "P1", "P2"], "n": [1, 2, 3, 4, 5, -6]})
+    feed = _Feed(table)
+    assert {partner: feed.piece(partner).column("n").to_pylist() for partner in feed.runs} == {
         "P1": [2, 5],
-        "P2": [1, 3, 6],
+        "P2": [1, 3, -6],
         "P3": [4],
     }
-    assert _split_by_partner(table.slice(0, 0)) == {}
+    asked = ["P3", "P1", "P2", "P1", "P9"]  # in any order, a block converted again when needed
+    assert [feed.cells(partner) for partner in asked] == [
+        [("P3", "4")],
+        [("P1", "2"), ("P1", "5")],
+        [("P2", "1"), ("P2", "3"), ("P2", "-6")],  # a number, not a formula: no apostrophe
+        [("P1", "2"), ("P1", "5")],
+        [],
+    ]
+    assert feed.piece("P9").num_rows == 0
+    assert _Feed(table.slice(0, 0)).runs == {}
 
 
 def test_feed_folder_names_are_safe_distinct_and_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -171,7 +181,7 @@ def test_stale_feed_folder_cleanup_removes_only_what_the_step_wrote(tmp_path: Pa
     )
     assert (outside / "usage.csv").read_text(encoding="utf-8") == "not a feed"
     with pytest.raises(FeedError, match="is not a feed folder"):  # never written through a link
-        _replace_folder(root, "link_0123456789ab", {"usage": pa.table({"partner_id": ["x"]})})
+        _replace_folder(root, "link_0123456789ab", {"usage": _Feed(pa.table({"partner_id": ["x"]}))}, "x")
     assert sorted(p.name for p in outside.iterdir()) == ["usage.csv"]
 
 

@@ -1,4 +1,9 @@
-"""CSV writing that is safe to open in a spreadsheet and exact for money."""
+"""CSV writing that is safe to open in a spreadsheet and exact for money.
+
+``cell`` says how one value is written; ``column_cells`` writes a whole Arrow column the same way,
+computed column-wise (the partner feeds: hundreds of thousands of values a week, where a Python call
+per value was most of the step's time).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CENT = Decimal("0.01")
@@ -31,23 +39,52 @@ def cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, Decimal | int | float):
+    if isinstance(value, Decimal):
+        return format(value, "f")  # 0.0000000000, never str()'s 0E-10
+    if isinstance(value, int | float):
         return str(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return neutralize(str(value))
 
 
+def column_cells(column: pa.Array | pa.ChunkedArray) -> list[str]:
+    """``cell(value)`` of every value of ``column``, in order: text, integers, decimals, dates and
+    booleans are converted by Arrow (a decimal Arrow would write in exponent notation, such as zero
+    at scale 10, goes through ``cell``); other types value by value."""
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        formula = pc.match_substring_regex(column, "^[=+\\-@\t\r]")
+        text = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
+    elif pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_date(kind):
+        text = column.cast(pa.string())
+    elif pa.types.is_decimal(kind):
+        text = column.cast(pa.string())
+        exponents = pc.match_substring(text, "E")
+        if pc.any(exponents).as_py():
+            values = text.to_pylist()
+            for index in pc.indices_nonzero(exponents).to_pylist():
+                values[index] = cell(Decimal(values[index]))
+            return ["" if value is None else value for value in values]
+    else:
+        return [cell(value) for value in column.to_pylist()]
+    return text.fill_null("").to_pylist()
+
+
 def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """Write to a temporary file next to ``path`` and rename it over ``path``."""
+    write_cells_atomically(path, header, ([cell(v) for v in row] for row in rows))
+
+
+def write_cells_atomically(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """``write_csv_atomically`` of rows whose values are cells already (``cell``, ``column_cells``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(header)
-            for row in rows:
-                writer.writerow([cell(v) for v in row])
+            writer.writerows(rows)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

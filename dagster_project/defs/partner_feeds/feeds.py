@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dagster_project.lib.csvsafe import write_csv_atomically
+from dagster_project.lib.csvsafe import column_cells, write_cells_atomically, write_csv_atomically
 
 FEED_QUERIES: dict[str, str] = {
     "usage": """
@@ -159,31 +159,49 @@ def feed_folders(partner_ids: Iterable[str]) -> dict[str, str]:
     return folders
 
 
-def _split_by_partner(table: pa.Table) -> dict[str, pa.Table]:
-    """One table per partner, rows in the feed's order. A stable sort on partner_id (a no-op for the
-    feed queries, which already order by it) makes each partner's rows one contiguous run; the
-    pieces are zero-copy slices of it (one ``take`` per partner cost 70 s at 5,000 partners)."""
-    if table.num_rows == 0:
-        return {}
-    ordered = table.take(pc.sort_indices(table, sort_keys=[("partner_id", "ascending")]))
-    pieces: dict[str, pa.Table] = {}
-    start = 0
-    partners = ordered.column("partner_id").to_pylist()
-    for position in range(1, len(partners) + 1):
-        if position == len(partners) or partners[position] != partners[start]:
-            pieces[partners[start]] = ordered.slice(start, position - start)
-            start = position
-    return pieces
+class _Feed:
+    """One feed's rows, ordered by partner, and each partner's run of them.
+
+    A stable sort on partner_id (a no-op for the feed queries, which already order by it) makes each
+    partner's rows one contiguous run; ``piece`` is a zero-copy slice of it (one ``take`` per partner
+    cost 70 s at 5,000 partners). The CSV cells are converted column-wise a block of rows at a time
+    (``column_cells``; a Python call per value, or Arrow calls per partner, cost most of the step),
+    so memory stays bounded at any number of partners."""
+
+    BLOCK_ROWS = 100_000
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table.take(pc.sort_indices(table, sort_keys=[("partner_id", "ascending")]))
+        self.runs: dict[str, tuple[int, int]] = {}
+        partners = self.table.column("partner_id").to_pylist()
+        start = 0
+        for position in range(1, len(partners) + 1):
+            if position == len(partners) or partners[position] != partners[start]:
+                self.runs[partners[start]] = (start, position - start)
+                start = position
+        self._block: tuple[int, int, list[tuple[str, ...]]] = (0, 0, [])
+
+    def piece(self, partner: str) -> pa.Table:
+        start, length = self.runs.get(partner, (0, 0))
+        return self.table.slice(start, length)
+
+    def cells(self, partner: str) -> list[tuple[str, ...]]:
+        start, length = self.runs.get(partner, (0, 0))
+        low, high, rows = self._block
+        if not (low <= start and start + length <= high):
+            high = min(self.table.num_rows, max(start + length, start + self.BLOCK_ROWS))
+            block = self.table.slice(start, high - start)
+            low, rows = start, list(zip(*(column_cells(c) for c in block.columns), strict=True))
+            self._block = (low, high, rows)
+        return rows[start - low : start - low + length]
 
 
-def _write_feed(folder: Path, name: str, table: pa.Table) -> None:
-    pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
-    write_csv_atomically(
-        folder / f"{name}.csv", table.column_names, zip(*(c.to_pylist() for c in table.columns), strict=True)
-    )
+def _write_feed(folder: Path, name: str, feed: _Feed, partner: str) -> None:
+    pq.write_table(feed.piece(partner), folder / f"{name}.parquet", compression="zstd")
+    write_cells_atomically(folder / f"{name}.csv", feed.table.column_names, feed.cells(partner))
 
 
-def _replace_folder(root: Path, name: str, feeds: dict[str, pa.Table]) -> None:
+def _replace_folder(root: Path, name: str, feeds: dict[str, _Feed], partner: str) -> None:
     """Write a partner's feeds into a work folder inside ``root``, then swap it in as ``root/name``."""
     if not FEED_FOLDER_NAME.fullmatch(name):
         raise FeedError(f"{name!r} is not a feed folder name")
@@ -193,8 +211,8 @@ def _replace_folder(root: Path, name: str, feeds: dict[str, pa.Table]) -> None:
     staging = root / f".new-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
-        for feed, table in feeds.items():
-            _write_feed(staging, feed, table)
+        for feed_name, feed in feeds.items():
+            _write_feed(staging, feed_name, feed, partner)
         retired = root / f".old-{uuid.uuid4().hex}"
         if final.exists():
             os.replace(final, retired)
@@ -255,15 +273,13 @@ def write_partner_feeds(published_db: Path, root: Path, log: Callable[[str], Non
         )
         feeds = {name: con.sql(sql).to_arrow_table() for name, sql in FEED_QUERIES.items()}
     folders = feed_folders(partner for partner, _ in partners)  # a collision stops before anything is written
-    split = {name: _split_by_partner(table) for name, table in feeds.items()}
+    ordered = {name: _Feed(table) for name, table in feeds.items()}
     root.mkdir(parents=True, exist_ok=True)
     index_rows: list[tuple] = []
     for position, (partner, partner_name) in enumerate(partners, start=1):
-        pieces = {name: split[name].get(partner, table.slice(0, 0)) for name, table in feeds.items()}
-        _replace_folder(root, folders[partner], pieces)
-        index_rows.append(
-            (partner, folders[partner], partner_name, accounts.get(partner, 0), *(p.num_rows for p in pieces.values()))
-        )
+        _replace_folder(root, folders[partner], ordered, partner)
+        counts = (feed.runs.get(partner, (0, 0))[1] for feed in ordered.values())
+        index_rows.append((partner, folders[partner], partner_name, accounts.get(partner, 0), *counts))
         if position % 500 == 0:
             log(f"partner feeds: {position:,}/{len(partners):,} partners written")
     removed = _remove_stale_folders(root, keep=set(folders.values()))

@@ -1,9 +1,10 @@
-{#- Days with API calls per account and ISO week, across products (a day counts once). -#}
+{#- Days with API calls per account and ISO week, across products (a day counts once), in the weeks
+    this run reads (int_usage_days_windowed). -#}
 with
 
 usage as (
 
-    select * from {{ ref('stg_usage__usage_daily') }}
+    select * from {{ ref('int_usage_days_windowed') }}
 
 ),
 
