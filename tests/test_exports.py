@@ -94,6 +94,20 @@ def test_every_partner_feed_holds_only_its_own_accounts(published):
     assert totals["usage"] > totals["health"]
 
 
+def test_renewal_milestones_are_dates_before_the_end_date(published):
+    root = published.exports_dir / "partners"
+    renewals = [
+        row
+        for folder in _feed_index(root).values()
+        for row in csv.DictReader((root / folder / "renewal_timelines.csv").open(encoding="utf-8"))
+    ]
+    assert renewals
+    for row in renewals:
+        end = dt.date.fromisoformat(row["end_date"])
+        for days in (180, 90, 60):  # a date, as the end date is: no time of day
+            assert dt.date.fromisoformat(row[f"milestone_{days}_days"]) == end - dt.timedelta(days=days), row
+
+
 def test_feeds_split_by_partner_keep_each_partners_rows_in_order(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(_Feed, "BLOCK_ROWS", 2)  # the CSV cells converted in several blocks
     table = pa.table({"partner_id": ["P2", "P1", "P2", "P3", "P1", "P2"], "n": [1, 2, 3, 4, 5, -6]})

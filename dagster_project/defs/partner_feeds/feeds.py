@@ -78,9 +78,9 @@ FEED_QUERIES: dict[str, str] = {
     """,
     "renewal_timelines": """
         select accounts.partner_id, renewals.subscription_id, renewals.account_id, accounts.account_name,
-               renewals.end_date, renewals.end_date - interval 180 day as milestone_180_days,
-               renewals.end_date - interval 90 day as milestone_90_days,
-               renewals.end_date - interval 60 day as milestone_60_days,
+               renewals.end_date, cast(renewals.end_date - interval 180 day as date) as milestone_180_days,
+               cast(renewals.end_date - interval 90 day as date) as milestone_90_days,
+               cast(renewals.end_date - interval 60 day as date) as milestone_60_days,
                renewals.days_until_end, renewals.renewal_window, renewals.renewal_plan_status, renewals.arr_usd
         from fct_renewals as renewals
         inner join dim_accounts as accounts on renewals.account_id = accounts.account_id
