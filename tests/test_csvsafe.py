@@ -62,6 +62,9 @@ def test_a_column_gives_the_cells_of_its_values() -> None:
             assert column_cells(column) == [cell(v) for v in column.to_pylist()], name
             assert column_cells(column.combine_chunks()) == column_cells(column), name
     assert column_cells(TABLE.column("ratio"))[:2] == ["0.0000000000", "-0.0000000001"]
+    for other in (pa.large_string(), pa.dictionary(pa.int32(), pa.string())):  # other string layouts
+        column = TABLE.column("text").cast(other)
+        assert column_cells(column) == [cell(v) for v in column.to_pylist()], other
     assert column_cells(TABLE.column("text"))[1:7] == ["'=1+2", "'+49 30", "'-5", "'@SUM(A1)", "'\tx", "'\rx"]
 
 

@@ -129,6 +129,18 @@ def test_feeds_split_by_partner_keep_each_partners_rows_in_order(monkeypatch: py
     assert _Feed(table.slice(0, 0)).runs == {}
 
 
+def test_a_partner_without_rows_keeps_the_converted_block(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(_Feed, "BLOCK_ROWS", 4)
+    converted: list[int] = []
+    convert = partner_feeds.column_cells
+    monkeypatch.setattr(partner_feeds, "column_cells", lambda column: converted.append(len(column)) or convert(column))
+    feed = _Feed(pa.table({"partner_id": ["P1", "P1", "P2", "P2", "P2", "P3"]}))
+    assert feed.cells("P2") == [("P2",)] * 3  # rows 2-5 converted
+    assert feed.cells("P9") == []
+    assert feed.cells("P3") == [("P3",)]  # row 5, still in the block
+    assert converted == [4]
+
+
 def test_feed_folder_names_are_safe_distinct_and_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     ids = [
         "../../published", "..", ".", "", "a/b", "a-b", "a_b", "A/B", "a\\b", "ACME/EMEA", "acme", "ACME", "Acme",

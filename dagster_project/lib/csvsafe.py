@@ -53,7 +53,10 @@ def column_cells(column: pa.Array | pa.ChunkedArray) -> list[str]:
     booleans are converted by Arrow (a decimal Arrow would write in exponent notation, such as zero
     at scale 10, goes through ``cell``); other types value by value."""
     kind = column.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+    if pa.types.is_large_string(kind) or (pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type)):
+        column = column.cast(pa.string())  # the kernels below take plain strings
+    kind = column.type
+    if pa.types.is_string(kind):
         formula = pc.match_substring_regex(column, "^[=+\\-@\t\r]")
         text = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
     elif pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_date(kind):

@@ -187,6 +187,8 @@ class _Feed:
 
     def cells(self, partner: str) -> list[tuple[str, ...]]:
         start, length = self.runs.get(partner, (0, 0))
+        if length == 0:
+            return []  # a partner without rows keeps the block converted for the next one
         low, high, rows = self._block
         if not (low <= start and start + length <= high):
             high = min(self.table.num_rows, max(start + length, start + self.BLOCK_ROWS))
