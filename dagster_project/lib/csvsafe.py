@@ -54,24 +54,19 @@ def column_cells(column: pa.Array | pa.ChunkedArray) -> list[str]:
     at scale 10, goes through ``cell``); other types value by value."""
     kind = column.type
     if pa.types.is_large_string(kind) or (pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type)):
-        column = column.cast(pa.string())  # the kernels below take plain strings
-    kind = column.type
+        column, kind = column.cast(pa.string()), pa.string()  # the kernels below take plain strings
     if pa.types.is_string(kind):
         formula = pc.match_substring_regex(column, "^[=+\\-@\t\r]")
         text = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
-    elif pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_date(kind):
+    elif pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_date(kind) or pa.types.is_decimal(kind):
         text = column.cast(pa.string())
-    elif pa.types.is_decimal(kind):
-        text = column.cast(pa.string())
-        exponents = pc.match_substring(text, "E")
-        if pc.any(exponents).as_py():
-            values = text.to_pylist()
-            for index in pc.indices_nonzero(exponents).to_pylist():
-                values[index] = cell(Decimal(values[index]))
-            return ["" if value is None else value for value in values]
     else:
         return [cell(value) for value in column.to_pylist()]
-    return text.fill_null("").to_pylist()
+    values = text.fill_null("").to_pylist()
+    if pa.types.is_decimal(kind):
+        for index in pc.indices_nonzero(pc.match_substring(text, "E")).to_pylist():
+            values[index] = cell(Decimal(values[index]))
+    return values
 
 
 def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:

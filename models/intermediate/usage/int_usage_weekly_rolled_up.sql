@@ -1,7 +1,7 @@
 {#- Daily usage rolled up to ISO weeks per account and product, in the weeks this run reads
-    (int_usage_days_windowed). Because D is a Sunday, "the latest
-    row on or before D within the trailing 7 days" (SPEC §5) is the latest row of D's ISO week:
-    its monthly/weekly active users and active departments are the week's values. -#}
+    (int_usage_days_windowed). Because D is a Sunday, "the latest row on or before D within the
+    trailing 7 days" (SPEC §5) is the latest row of D's ISO week: its monthly/weekly active users
+    and active departments are the week's values. -#}
 with
 
 usage as (
