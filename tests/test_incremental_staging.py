@@ -9,19 +9,19 @@ of every row."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pytest
+from dbt.cli.main import dbtRunner
+from dbt.contracts.graph.manifest import Manifest
 
 from dagster_project.defs.landing.contract import table_spec
 from dagster_project.defs.landing.loader import load_landing
 from dagster_project.defs.warehouse.refresh_window import REBUILD_STAGING_ENV
-from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
+from dagster_project.settings import DBT_PROJECT_DIR, Settings
 from tests.helpers import isolated_env
 from tests.landing import MINIMAL, write_minimal_landing, write_table
 
@@ -46,32 +46,29 @@ def _usage_file(settings: Settings, name: str, rows: list[tuple]) -> None:
 class Warehouse:
     settings: Settings
     target: Path
+    manifests: dict[bool, Manifest] = field(default_factory=dict)
 
     def ingest(self) -> None:
         with duckdb.connect(str(self.settings.duckdb_path)) as con:
             load_landing(con, self.settings.landing_dir, log=lambda _: None)
 
-    def build(self, rebuild: bool) -> str:
-        """dbt run of the two base models and what they read; returns dbt's output."""
-        done = subprocess.run(
-            [
-                DBT_EXECUTABLE,
-                "run",
-                "--select",
-                *(f"+{model}" for model in BASE),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(self.target),
-            ],
-            cwd=DBT_PROJECT_DIR,
-            env={**os.environ, **self.settings.env(), REBUILD_STAGING_ENV: "1" if rebuild else "0"},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout[-4000:]
-        return done.stdout
+    def build(self, rebuild: bool) -> None:
+        """dbt run of the two base models and what they read, in this process (dbt's programmatic runner:
+        no new Python and no parse per build). The rebuild flag is read when dbt parses (the models'
+        ``full_refresh`` config), so each flag has its own manifest, parsed once."""
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(REBUILD_STAGING_ENV, "1" if rebuild else "0")
+            args = ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(self.target / str(rebuild))]
+            if rebuild not in self.manifests:
+                parsed = dbtRunner().invoke(["parse", "--quiet", *args], project_dir=str(DBT_PROJECT_DIR))
+                assert parsed.success, parsed.exception
+                self.manifests[rebuild] = parsed.result
+            done = dbtRunner(manifest=self.manifests[rebuild]).invoke(
+                ["run", "--quiet", "--select", *(f"+{model}" for model in BASE), *args],
+                project_dir=str(DBT_PROJECT_DIR),
+            )
+        failed = [f"{r.node.name}: {r.message}" for r in (done.result or []) if str(r.status) != "success"]
+        assert done.success, done.exception or failed
 
     def sql(self, statement: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.settings.duckdb_path)) as con:

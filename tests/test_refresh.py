@@ -232,6 +232,7 @@ def test_a_new_user_with_hand_written_csvs_and_empty_optional_tables(tmp_path: P
         "PARTNERPULSE_WAREHOUSE_DIR": str(tmp_path / "wh"),
         "PARTNERPULSE_FIRST_WEEK": "2024-01-01",
         "PARTNERPULSE_DUCKDB_MEMORY_LIMIT": "2GB",
+        "PARTNERPULSE_PUBLISH_DOCS": "0",  # the docs site (7 s of dbt docs generate) is tests/test_exports.py's
     }
     exe = Path(sys.executable).with_name("partnerpulse")
     result = subprocess.run(

@@ -30,7 +30,6 @@ Accounts (P1 Gold MSP, P2 Silver Reseller):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import subprocess
@@ -38,6 +37,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
+from dagster_project.defs.warehouse.assets import reuse_partial_parse
+from dagster_project.defs.warehouse.refresh_window import dbt_environment
+from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, load_settings
 from tests.conftest import FIRST_WEEK
 from tests.helpers import isolated_env, query, refresh
@@ -487,27 +489,30 @@ def test_expansion_funnel_by_hand(warehouse):
 
 def test_dbt_unit_tests_pass(warehouse):
     """Every scoring band edge and rule has a dbt unit test; they run here (not in each refresh),
-    on this module's warehouse, where the upstream relations they need exist."""
+    on this module's warehouse, where the upstream relations they need exist. The week comes from the
+    environment, as in a refresh, and the refresh's parse state is reused: dbt parses only what changed."""
     settings = load_settings()
-    result = subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "test",
-            "--select",
-            "test_type:unit",
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(settings.warehouse_dir / "dbt_unit_tests"),
-            "--vars",
-            json.dumps({"week_start": WEEK.isoformat(), "first_week": FIRST_WEEK.isoformat()}),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **settings.env()},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    target = settings.warehouse_dir / "dbt_unit_tests"
+    reuse_partial_parse(settings.warehouse_dir / "dbt_runs", target)
+    with dbt_environment(WeekWindow(first=WEEK, last=WEEK), rebuild_staging=True):
+        result = subprocess.run(
+            [
+                DBT_EXECUTABLE,
+                "test",
+                "--select",
+                "test_type:unit",
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(target),
+            ],
+            cwd=DBT_PROJECT_DIR,
+            env={**os.environ, **settings.env()},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     assert result.returncode == 0, result.stdout[-4000:]
+    assert "Unable to do partial parsing" not in result.stdout, result.stdout[:2000]
     passed = re.search(r"PASS=(\d+)", result.stdout)
     assert passed and int(passed.group(1)) >= 19, result.stdout[-2000:]
