@@ -18,12 +18,11 @@ help:
 	@echo "make lint   - ruff check, ruff format --check and sqlfluff lint (the pre-commit hooks' checks)"
 	@echo "make bench  - benchmark at 2k/20k/200k accounts, results in bench/results.md"
 
-# The venv is rebuilt when pyproject.toml or the lock file changes. --no-compile: Python compiles each module
-# when it is first imported (a few hundred of them), not all ~1 GB of the venv up front (half of the install).
+# The venv is rebuilt when pyproject.toml or the lock file changes.
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-compile -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
