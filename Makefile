@@ -33,8 +33,16 @@ run: $(STAMP)
 	$(BIN)/partnerpulse demo-data --if-missing $(if $(VERBOSE),--verbose)
 	$(BIN)/partnerpulse refresh $(if $(VERBOSE),--verbose)
 
-test: lint chromium postgresql
-	$(BIN)/python -m pytest --durations=15
+# The lint runs alongside the tests at the lowest CPU priority: the tests keep both cores busy, and the lint
+# takes what they leave idle (mostly the last minute, when one test worker is done). Its report is printed
+# after the tests', and a finding fails make test as before.
+test: $(STAMP) chromium postgresql
+	@nice -n 19 $(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
+	$(BIN)/python -m pytest --durations=15; tests=$$?; \
+	wait $$lint; linted=$$?; \
+	echo "--- make lint ---"; cat $(VENV)/lint.log; \
+	if [ $$linted -ne 0 ]; then echo "make lint failed (its report is above)"; fi; \
+	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
 
 # Everything but the tests that run a real refresh (Dagster + dbt, marked slow): a few minutes.
 test-fast: $(STAMP)
