@@ -18,11 +18,13 @@ help:
 	@echo "make lint   - ruff check, ruff format --check and sqlfluff lint (the pre-commit hooks' checks)"
 	@echo "make bench  - benchmark at 2k/20k/200k accounts, results in bench/results.md"
 
-# The venv is rebuilt when pyproject.toml or the lock file changes.
+# The venv is rebuilt when pyproject.toml or the lock file changes. pip installs uv (pinned in the lock), uv
+# installs the rest: the same versions in a third of pip's time (13 s instead of 38 s here, cache warm), with
+# every module compiled up front (some machines set PYTHONDONTWRITEBYTECODE=1: nothing compiled later).
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -33,16 +35,8 @@ run: $(STAMP)
 	$(BIN)/partnerpulse demo-data --if-missing $(if $(VERBOSE),--verbose)
 	$(BIN)/partnerpulse refresh $(if $(VERBOSE),--verbose)
 
-# The lint runs alongside the tests at the lowest CPU priority: the tests keep both cores busy, and the lint
-# takes what they leave idle (mostly the last minute, when one test worker is done). Its report is printed
-# after the tests', and a finding fails make test as before.
-test: $(STAMP) chromium postgresql
-	@nice -n 19 $(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
-	$(BIN)/python -m pytest --durations=15; tests=$$?; \
-	wait $$lint; linted=$$?; \
-	echo "--- make lint ---"; cat $(VENV)/lint.log; \
-	if [ $$linted -ne 0 ]; then echo "make lint failed (its report is above)"; fi; \
-	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
+test: lint chromium postgresql
+	$(BIN)/python -m pytest --durations=15
 
 # Everything but the tests that run a real refresh (Dagster + dbt, marked slow): a few minutes.
 test-fast: $(STAMP)
