@@ -494,6 +494,8 @@ def test_dbt_unit_tests_pass(warehouse):
     settings = load_settings()
     target = settings.warehouse_dir / "dbt_unit_tests"
     reuse_partial_parse(settings.warehouse_dir / "dbt_runs", target)
+    # the environment of the module's refresh (its first: it loaded the seeds, so it rebuilt staging), which
+    # wrote the parse state: the same values, nothing to parse again
     with dbt_environment(WeekWindow(first=WEEK, last=WEEK), rebuild_staging=True):
         result = subprocess.run(
             [
