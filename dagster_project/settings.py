@@ -198,11 +198,16 @@ def load_settings() -> Settings:
         first_week = last_complete_week() - dt.timedelta(weeks=DEFAULT_HISTORY_WEEKS - 1)
         source = f"default: {DEFAULT_HISTORY_WEEKS} weeks before the latest complete week"
 
-    serve_postgres_enabled()  # wrong values are answered before any run
+    serving = serve_postgres_enabled()  # wrong values are answered before any run
     serve_postgres_jobs()
     target = os.environ.get("PARTNERPULSE_TARGET", "duckdb").strip().lower() or "duckdb"
     if target not in {"duckdb", "postgres"}:
         raise ConfigError(f"PARTNERPULSE_TARGET: '{target}' is not supported; use duckdb or postgres")
+    if target == "postgres" and serving:
+        raise ConfigError(
+            "PARTNERPULSE_TARGET=postgres and PARTNERPULSE_SERVE_POSTGRES=1 name the same database (the PG* "
+            "variables): the build's schema marts is already there for BI to read; turn serving off"
+        )
 
     return Settings(
         landing_dir=landing,

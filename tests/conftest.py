@@ -40,6 +40,7 @@ REFRESH_FIXTURES = {
 LONGEST_FIRST = (
     "test_refresh.py",
     "test_payouts.py",
+    "test_engines.py",  # one test, both engines: ~2 min
     "test_gate_and_backfill.py",
     "test_exports.py",
     "test_health.py",

@@ -31,6 +31,7 @@ PLAIN_MODULES = (
     "dagster_project.defs.landing.files",
     "dagster_project.defs.landing.loader",
     "dagster_project.defs.landing.manifest",
+    "dagster_project.defs.landing.engine_sync",
     "dagster_project.defs.quality.config",
     "dagster_project.defs.quality.suites",
     "dagster_project.defs.quality.frames",

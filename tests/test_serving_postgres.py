@@ -7,12 +7,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-import os
 import re
 import shutil
-import socket
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -29,55 +26,18 @@ from dagster_project.settings import REPO_ROOT, serve_postgres_jobs
 from tests.conftest import FIRST_WEEK
 from tests.helpers import isolated_env, refresh
 from tests.landing import MINIMAL, write_minimal_landing
+from tests.postgres_server import free_port, postgres_server
 
 WEEK1 = dt.date(2024, 3, 4)
 WEEK2 = dt.date(2024, 3, 11)
 FEEDS = ("usage", "expansion_alerts", "renewal_timelines", "health", "competitive_alerts")
-INITDB = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def pg_env() -> Iterator[dict[str, str]]:
-    """A PostgreSQL server of our own: initdb in a temp dir, 127.0.0.1 on a free port, trust auth."""
-    if not INITDB:
-        pytest.skip("PostgreSQL server binaries (initdb) are not installed: `make postgresql` installs them")
-    bin_dir = INITDB[-1].parent
-    root = Path(tempfile.mkdtemp(prefix="pp-pg-"))
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []  # initdb refuses root
-    if as_postgres:
-        shutil.chown(root, "postgres")
-    data = root / "data"
-    port = _free_port()
-    subprocess.run(
-        [
-            *as_postgres,
-            str(bin_dir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={root} -c fsync=off"
-    pg_ctl = [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log")]
-    subprocess.run([*pg_ctl, "-w", "-o", options, "start"], check=True, capture_output=True)
-    try:
-        yield {"PGHOST": "127.0.0.1", "PGPORT": str(port), "PGUSER": "postgres", "PGDATABASE": "postgres"}
-    finally:
-        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], check=False, capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+    """A PostgreSQL server of our own (tests/postgres_server.py)."""
+    with postgres_server() as env:
+        yield env
 
 
 def _connect(pg_env: dict[str, str], user: str = "postgres"):
@@ -398,7 +358,7 @@ def test_a_failed_load_leaves_the_served_schemas_untouched(served, pg_env, capsy
 
 
 def test_postgresql_down_is_a_clear_error_naming_host_and_port(served, monkeypatch, capsys):
-    port = _free_port()
+    port = free_port()
     monkeypatch.setenv("PGPORT", str(port))
     for command in (["partner-access", "list"], ["serve-postgres"]):
         assert main(command) == 1

@@ -18,3 +18,17 @@
             ) * cast('{{ '%.*f' % (scale, 10 ** -scale) }}' as decimal({{ scale + 1 }}, {{ scale }}))
     end
 {%- endmacro %}
+
+{#- PostgreSQL: the same arithmetic on numeric (exact), div() being the integer quotient. -#}
+{% macro postgres__pp_ratio(num, den, scale=10) -%}
+    case
+        when ({{ den }}) is null or ({{ den }}) = 0 or ({{ num }}) is null then null
+        else
+            sign(cast({{ num }} as numeric)) * sign(cast({{ den }} as numeric))
+            * div(
+                abs(round(cast({{ num }} as numeric) * 1000000, 0)) * {{ 10 ** scale }} * 2
+                    + abs(round(cast({{ den }} as numeric) * 1000000, 0)),
+                2 * abs(round(cast({{ den }} as numeric) * 1000000, 0))
+            ) * cast('{{ '%.*f' % (scale, 10 ** -scale) }}' as decimal({{ scale + 1 }}, {{ scale }}))
+    end
+{%- endmacro %}

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from dagster_project.defs.landing.contract import landing_tables
+from dagster_project.defs.landing.engine_sync import copy_raw_to_engine
 from dagster_project.defs.landing.files import IngestError
 from dagster_project.defs.landing.loader import MALFORMED_TABLE, REPORT_TABLE, load_landing
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
@@ -59,16 +60,12 @@ def build_ingest_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDef
         context: AssetExecutionContext, partnerpulse: PartnerPulseConfig, warehouse_lock: WarehouseLock
     ):  # warehouse_lock: held for the whole run (one writer at a time)
         settings = partnerpulse.settings()
-        if settings.target != "duckdb":
-            raise dg.Failure(
-                description=f"PARTNERPULSE_TARGET={settings.target}: only the duckdb target can ingest "
-                "landing files in this version"
-            )
         try:
             with connect(settings) as con:
                 loads = load_landing(con, settings.landing_dir, log=context.log.info)
         except IngestError as exc:
             raise dg.Failure(description=str(exc), metadata={"problems": "\n".join(exc.problems)}) from exc
+        copy_raw_to_engine(settings, log=context.log.info)  # postgres: the engine's raw schema (engine_sync.py)
 
         for load in loads:
             for warning in load.warnings:

@@ -161,11 +161,13 @@ def check_landing(settings: Settings, what: str) -> None:
     """
     from dagster_project.defs.landing.loader import pre_run_problems
 
-    if settings.target != "duckdb":
-        raise CommandError(
-            f"PARTNERPULSE_TARGET={settings.target}: only the duckdb target can ingest landing files in this "
-            f"version; the refresh of {what} did not start"
-        )
+    if settings.target != "duckdb":  # the engine answers before a run starts, not after the ingest
+        from dagster_project.lib.engine import EngineError, connect_postgres
+
+        try:
+            connect_postgres().close()
+        except EngineError as exc:
+            raise CommandError(f"{exc}; the refresh of {what} did not start") from None
     problems = pre_run_problems(settings.landing_dir)
     if problems:
         listed = "\n".join(f"  - {problem}" for problem in problems)

@@ -242,6 +242,8 @@ def up_to_date(settings: Settings, window: WeekWindow) -> Verdict:
     holding the warehouse lock)."""
     if serve_postgres_enabled():
         return Verdict(None, "serving to PostgreSQL is on (PARTNERPULSE_SERVE_POSTGRES)", compared=False)
+    if settings.target != "duckdb":  # the engine's database is not fingerprinted either
+        return Verdict(None, f"the warehouse is in {settings.target} (PARTNERPULSE_TARGET)", compared=False)
     receipt = _read(settings)
     if receipt is None:
         return Verdict(None, "no earlier refresh of this warehouse is on record", compared=False)

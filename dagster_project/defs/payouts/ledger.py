@@ -29,7 +29,8 @@ from dagster_project.defs.payouts.finance_files import (
     write_period,
 )
 from dagster_project.lib.csvsafe import to_cents
-from dagster_project.lib.warehouse import connect, records
+from dagster_project.lib.engine import MISSING_RELATION_ERRORS, connect_engine
+from dagster_project.lib.warehouse import records
 from dagster_project.settings import Settings
 
 
@@ -213,7 +214,7 @@ def _closed_at(con: duckdb.DuckDBPyConnection, period: dt.date) -> dt.datetime |
         row = con.execute(
             "select closed_at from ledger.payout_periods where payout_period = ? and status = 'closed'", [period]
         ).fetchone()
-    except duckdb.CatalogException as exc:
+    except MISSING_RELATION_ERRORS as exc:
         raise LedgerError("the warehouse has no payout ledger yet; run `partnerpulse refresh` first") from exc
     return row[0] if row else None
 
@@ -234,9 +235,9 @@ def closed_period(settings: Settings, period: dt.date) -> ClosedPeriod | None:
     Reads the working warehouse: call it holding the warehouse lock (a reader there would make a
     running refresh fail to open the file for writing).
     """
-    if not settings.duckdb_path.exists():
+    if settings.target == "duckdb" and not settings.duckdb_path.exists():
         return None
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+    with connect_engine(settings, read_only=True) as con:
         try:
             closed_at = _closed_at(con, period)
         except LedgerError:
@@ -277,7 +278,7 @@ def close_period(
     label = period_label(period)
     check_period(settings, period, today)
     exports_root = settings.exports_dir / "payouts"
-    with connect(settings) as con:
+    with connect_engine(settings) as con:
         closed_at = _closed_at(con, period)
         if closed_at is not None:
             count, frozen_total = con.execute(
@@ -299,7 +300,7 @@ def close_period(
     plan = plan_close(settings, period)
     lines, total = plan.lines, plan.exact_total
     closed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    with connect(settings) as con:
+    with connect_engine(settings) as con:
         con.execute("begin transaction")
         try:
             if _closed_at(con, period) is None:

@@ -11,7 +11,12 @@ from dagster_dbt import DbtCliResource
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.partitions import window_from_context
 from dagster_project.defs.publish.gate import publish_blockers
-from dagster_project.defs.publish.publisher import docs_are_current, publish_docs, publish_marts
+from dagster_project.defs.publish.publisher import (
+    copy_marts_from_engine,
+    docs_are_current,
+    publish_docs,
+    publish_marts,
+)
 from dagster_project.defs.warehouse.project import get_dbt_project, project_fingerprint
 from dagster_project.defs.warehouse.refresh_window import dbt_environment
 
@@ -50,6 +55,7 @@ def build_publish_asset(
             )
         settings = partnerpulse.settings()
         window = window_from_context(context)
+        copy_marts_from_engine(settings, mart_tables, log=context.log.info)  # postgres: the engine's marts
         result = publish_marts(settings, mart_tables, window.last, context.run_id, log=context.log.info)
         return dg.MaterializeResult(
             metadata={

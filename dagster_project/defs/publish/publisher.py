@@ -34,7 +34,8 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.lib.chunks import chunk_filter, diff_chunks, fingerprint, table_chunks
-from dagster_project.lib.warehouse import configure, quote_ident, quote_literal
+from dagster_project.lib.engine import connect_engine, pull_tables
+from dagster_project.lib.warehouse import configure, connect, quote_ident, quote_literal
 from dagster_project.settings import Settings
 
 PUBLISH_INFO_TABLE = "publish_info"
@@ -227,6 +228,16 @@ def _build(
     finally:
         con.close()
     return built
+
+
+def copy_marts_from_engine(settings: Settings, tables: list[str], log: Callable[[str], None] = print) -> None:
+    """Another engine than DuckDB built the marts: copy them into the working file's ``marts`` schema
+    (one transaction), from which the publish step writes the published file as on DuckDB. Called only
+    after every blocking check passed on the engine's own tables."""
+    if settings.target == "duckdb":
+        return
+    with connect_engine(settings, read_only=True) as engine, connect(settings) as working:
+        pull_tables(engine, working, [f"marts.{table}" for table in tables], log=log)
 
 
 def publish_marts(

@@ -35,6 +35,7 @@ from dagster_project.defs.quality.gx_suites import GxValidator
 from dagster_project.defs.quality.quarantine import QuarantineShare, error_share_for, refresh_log_counts
 from dagster_project.defs.quality.row_counts import RowCountBounds, RowCountChange, record_counts, recorded_count
 from dagster_project.defs.quality.suites import Suite, default_relation, load_suites, suite_path
+from dagster_project.lib.engine import connect_engine
 from dagster_project.lib.warehouse import connect
 from dagster_project.lib.weeks import WeekWindow
 
@@ -306,7 +307,7 @@ def build_quality_checks(
         settings = partnerpulse.settings()
         selected = context.selected_asset_check_keys
         ordered = _ordered(selected, landing_names, mart_by_key)
-        with connect(settings, read_only=True) as con:
+        with connect_engine(settings, read_only=True) as con:
             evaluator = _Evaluator(con, config, window, suites)
             log_counts: dict[str, tuple[int, int]] | None = None
             for check_key, kind, table in ordered:
@@ -330,7 +331,7 @@ def build_quality_checks(
                     result = _crashed(asset_key, name, exc)
                 yield result
             counts = evaluator.counts
-        with connect(settings) as con:
+        with connect_engine(settings) as con:
             record_counts(con, window.last, counts, context.run.run_id)
         context.log.info(f"recorded row counts of {len(counts)} table(s) for week {window.last}")
 

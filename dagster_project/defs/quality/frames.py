@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from dagster_project.lib.engine import engine_of, sample_hash
 from dagster_project.lib.warehouse import quote_ident
 from dagster_project.lib.weeks import WeekWindow
 
@@ -95,8 +96,7 @@ def read_scope(
     if modulus > 1:
         # Without a key, hash the whole row (every column in one hash; `columns(*)` would expand
         # into one condition per column, all of which would have to hold).
-        hashed = ", ".join(quote_ident(c) for c in (key or relation_columns(con, relation)))
-        condition = f"hash({hashed}) % {modulus} = 0"
+        condition = f"{sample_hash(engine_of(con), key or relation_columns(con, relation))} % {modulus} = 0"
         where = f"{where} and {condition}" if where else f"where {condition}"
     frame = con.execute(f"select * from {quote_relation(relation)} {where}", params).df()
     return ScopedFrame(frame=frame, rows_in_scope=total, sample_modulus=modulus)

@@ -32,7 +32,7 @@ from dagster_project.defs.warehouse.refresh_window import (
 )
 from dagster_project.defs.warehouse.seeds_state import EXCLUDE_SEEDS, SeedsState, record_seeds_loaded, seeds_state
 from dagster_project.defs.warehouse.translator import LayeredTranslator
-from dagster_project.lib.warehouse import connect
+from dagster_project.lib.engine import connect_engine
 
 
 def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -56,7 +56,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         settings = partnerpulse.settings()
         models = weekly_models(project.manifest_path)
         fingerprint = project_fingerprint(project.manifest_path)
-        with connect(settings) as con:
+        with connect_engine(settings) as con:
             ensure_tables(con)
             plan = plan_weeks(con, settings.first_week, window, models)
             write_window(con, plan)
@@ -88,7 +88,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         if invocation.is_successful():
             # only the weekly tables this run built (the UI can materialize a selection)
             keys = selected_model_keys(context, models)
-            with connect(settings) as con:
+            with connect_engine(settings) as con:
                 record_built(con, plan, list(keys), context.run_id)
                 history = history_built(con, context.run_id, plan, list(keys))
                 if seed_keys and not seeds.current and len(seed_keys) == len(seeds.relations):

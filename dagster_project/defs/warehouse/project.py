@@ -4,6 +4,7 @@ seed or test changed, and the marts it publishes."""
 import fcntl
 import hashlib
 import json
+import os
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -34,10 +35,14 @@ def prepare_manifest(project: DbtProject, force: bool = False) -> Path:
     """
     manifest = project.manifest_path
     manifest.parent.mkdir(parents=True, exist_ok=True)
+    # the engine the manifest was parsed for (its adapter: the assets' kinds, the project fingerprint)
+    parsed_for = manifest.parent / ".prepared-target"
+    target = os.environ.get("PARTNERPULSE_TARGET", "").strip().lower() or "duckdb"
     # one parse at a time (parallel test workers, a CLI next to `dagster dev`)
     with (manifest.parent / ".prepare.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if force or not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime():
+        stale_target = not parsed_for.is_file() or parsed_for.read_text(encoding="utf-8") != target
+        if force or stale_target or not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime():
             result = subprocess.run(
                 [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(project.profiles_dir)],
                 cwd=project.project_dir,
@@ -47,6 +52,7 @@ def prepare_manifest(project: DbtProject, force: bool = False) -> Path:
             )
             if result.returncode != 0:
                 raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+            parsed_for.write_text(target, encoding="utf-8")
     return manifest
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.lib.engine import engine_of, row_hash_sum
 from dagster_project.lib.warehouse import quote_ident, transaction
 
 SEEDS_TABLE = "ops.seeds_loaded"
@@ -70,7 +71,7 @@ def seeds_checksum(con: duckdb.DuckDBPyConnection, relations: tuple[SeedRelation
         if not columns:
             return None
         name = f"{quote_ident(relation.schema)}.{quote_ident(relation.table)}"
-        rows = con.execute(f"select count(*), sum(hash(seed)) from {name} as seed").fetchall()
+        rows = con.execute(f"select count(*), {row_hash_sum(engine_of(con), 'seed')} from {name} as seed").fetchall()
         digest.update(json.dumps([relation.name, columns, [str(v) for v in rows[0]]]).encode("utf-8"))
     return digest.hexdigest()
 

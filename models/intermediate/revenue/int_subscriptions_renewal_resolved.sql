@@ -149,7 +149,7 @@ resolved as (
         end as renewal_outcome_reason,
         renewal_deals.renewal_close_date,
         coalesce(plan_updates.status, 'missing') as renewal_plan_status,
-        {{ dbt.datediff(refresh_as_of_date(), 'measured.end_date', 'day') }} as days_until_end,
+        cast({{ dbt.datediff(refresh_as_of_date(), 'measured.end_date', 'day') }} as bigint) as days_until_end,
         windows.window_days
     from measured
     left join subscription_arr
@@ -197,7 +197,7 @@ final as (
         resolved.renewal_close_date,
         case
             when resolved.renewal_close_date is not null
-                then {{ dbt.datediff('resolved.renewal_close_date', 'resolved.end_date', 'day') }}
+                then cast({{ dbt.datediff('resolved.renewal_close_date', 'resolved.end_date', 'day') }} as bigint)
         end as days_before_end,
         resolved.days_until_end,
         case

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='replace_weeks',
         unique_key='week_start',
-        on_schema_change='fail',
+        on_schema_change=pp_contract_on_schema_change(),
     )
 }}
 

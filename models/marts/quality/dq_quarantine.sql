@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='replace_weeks',
         unique_key='refresh_week',
-        on_schema_change='fail',
+        on_schema_change=pp_contract_on_schema_change(),
         pre_hook="{% if is_incremental() %}update {{ this }} set raw_record = null where reason_code = 'malformed_row' and raw_record is not null{% endif %}",
     )
 }}

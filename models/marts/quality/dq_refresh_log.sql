@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='replace_weeks',
         unique_key='refresh_week',
-        on_schema_change='fail',
+        on_schema_change=pp_contract_on_schema_change(),
     )
 }}
 
@@ -73,7 +73,7 @@ final as (
                 when loaded.rows_loaded + coalesce(malformed.rows_malformed, 0) = 0 then 0
                 else coalesce(quarantined.rows_quarantined, 0) * 1.0
                     / (loaded.rows_loaded + coalesce(malformed.rows_malformed, 0))
-            end as double
+            end as {{ pp_type_double() }}
         ) as quarantine_share,
         ingest_report.source_files,
         ingest_report.extra_columns,

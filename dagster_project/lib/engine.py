@@ -1,0 +1,312 @@
+"""The warehouse engine dbt builds in (SPEC §12): one interface for the Python steps that read or
+write the engine's own tables — the refresh window and seed state dbt reads, the checks, the payout
+ledger, and the marts the publish step copies.
+
+``duckdb`` (default): the working file ``partnerpulse.duckdb``; ``connect_engine`` yields a DuckDB
+connection, exactly what these steps always used.
+
+``postgres``: the database of the libpq variables (``PGHOST`` …). ``connect_engine`` yields a
+``PostgresConnection``, which answers the small part of DuckDB's connection API these steps use
+(``execute`` with ``?`` parameters, ``executemany``, ``fetchone``/``fetchall``, ``description``,
+``df``, explicit ``begin transaction``/``commit``/``rollback``), so every step keeps one code path.
+The working DuckDB file stays the pipeline's own: the ingest loads the landing files into its ``raw``
+schema and ``push_tables`` copies the tables that changed into the engine; after the build
+``pull_tables`` copies the marts back into it, from where the publish step writes the published file
+as on DuckDB. Values travel as CSV through ``COPY`` (exact for text, integers, decimals, dates,
+timestamps and booleans; PostgreSQL writes doubles with the shortest text that reads back the same).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg2
+import psycopg2.errors
+
+from dagster_project.lib.warehouse import connect as connect_duckdb
+from dagster_project.lib.warehouse import quote_ident, quote_literal
+from dagster_project.settings import Settings
+
+# A relation that does not exist, whatever the engine (the ledger before the first refresh, a check's table).
+MISSING_RELATION_ERRORS: tuple[type[Exception], ...] = (duckdb.CatalogException, psycopg2.errors.UndefinedTable)
+
+# DuckDB type of a PostgreSQL column (pg_type oid) for copying values back; numeric keeps its typmod.
+_PG_TYPES = {
+    16: "BOOLEAN",
+    20: "BIGINT",
+    21: "SMALLINT",
+    23: "INTEGER",
+    25: "VARCHAR",
+    700: "FLOAT",
+    701: "DOUBLE",
+    1043: "VARCHAR",
+    1042: "VARCHAR",
+    1082: "DATE",
+    1114: "TIMESTAMP",
+    1184: "TIMESTAMP WITH TIME ZONE",
+}
+_NUMERIC = 1700
+
+# PostgreSQL type of a DuckDB column, for tables pushed into the engine (raw text, ops, ingest report).
+_DUCKDB_TO_PG = {
+    "VARCHAR": "text",
+    "BOOLEAN": "boolean",
+    "SMALLINT": "smallint",
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "HUGEINT": "numeric(38,0)",
+    "DOUBLE": "double precision",
+    "FLOAT": "real",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+}
+
+
+class EngineError(RuntimeError):
+    """The engine cannot be reached or refused a statement; the message says why, for a person."""
+
+
+def _placeholders(sql: str) -> str:
+    """DuckDB's ``?`` parameters as psycopg2's ``%s``, outside quoted text; a literal ``%`` doubled."""
+    out: list[str] = []
+    quote: str | None = None
+    for char in sql:
+        if quote:
+            out.append("%%" if char == "%" else char)
+            if char == quote:
+                quote = None
+        elif char in ("'", '"'):
+            quote = char
+            out.append(char)
+        elif char == "?":
+            out.append("%s")
+        elif char == "%":
+            out.append("%%")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+_TRANSACTION = re.compile(r"^\s*(begin(\s+transaction)?|commit|rollback)\s*;?\s*$", re.IGNORECASE)
+
+
+class PostgresConnection:
+    """DuckDB's connection API, as far as the pipeline uses it, over one psycopg2 connection.
+
+    Outside an explicit ``begin transaction`` every statement commits on its own (autocommit), as
+    in DuckDB."""
+
+    engine = "postgres"
+
+    def __init__(self, conn: psycopg2.extensions.connection) -> None:
+        self._conn = conn
+        self._conn.autocommit = True
+        self._cursor = conn.cursor()
+
+    # -- statements
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> PostgresConnection:
+        if _TRANSACTION.match(sql):
+            self._cursor.execute(sql.strip().rstrip(";").split()[0])  # begin / commit / rollback
+            return self
+        self._cursor.execute(_placeholders(sql), _pg_params(params))
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> PostgresConnection:
+        self._cursor.executemany(_placeholders(sql), [_pg_params(row) for row in rows])
+        return self
+
+    @property
+    def description(self):
+        return self._cursor.description
+
+    def fetchone(self):
+        return self._cursor.fetchone()
+
+    def fetchall(self):
+        return self._cursor.fetchall()
+
+    def df(self):
+        """The last query's rows as pandas, converted exactly as DuckDB's ``df()`` converts them (the
+        rows pass through an in-memory DuckDB table of the same types), so checks see the same frame
+        on every engine. Call only for bounded results (check samples)."""
+        description = self._cursor.description
+        rows = self._cursor.fetchall()
+        with duckdb.connect() as local:
+            columns = ", ".join(f"{quote_ident(d.name)} {_duckdb_type(d)}" for d in description)
+            local.execute(f"create table frame ({columns})")
+            if rows:
+                local.executemany(
+                    f"insert into frame values ({', '.join('?' for _ in description)})", [list(r) for r in rows]
+                )
+            return local.execute("select * from frame").df()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @property
+    def raw(self) -> psycopg2.extensions.connection:
+        return self._conn
+
+
+def _pg_params(params: Sequence[Any] | None) -> list[Any] | None:
+    if params is None:
+        return None
+    # DuckDB binds a Python list as a LIST; the pipeline uses that only as ``in (select unnest(?))``,
+    # which PostgreSQL reads from an array as well (psycopg2 adapts a list to an ARRAY).
+    return list(params)
+
+
+def _duckdb_type(column) -> str:
+    if column.type_code == _NUMERIC:
+        if column.precision and column.scale is not None and 0 < column.precision <= 38:
+            return f"DECIMAL({column.precision},{column.scale})"
+        return "DECIMAL(38,10)"
+    try:
+        return _PG_TYPES[column.type_code]
+    except KeyError as exc:
+        raise EngineError(f"column {column.name}: PostgreSQL type oid {column.type_code} has no DuckDB type") from exc
+
+
+def connect_postgres(application_name: str = "partnerpulse-engine") -> psycopg2.extensions.connection:
+    """A connection from the libpq variables (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD)."""
+    try:
+        return psycopg2.connect("", application_name=application_name, connect_timeout=10)
+    except psycopg2.OperationalError as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        where = f"{os.environ.get('PGHOST') or 'localhost'}:{os.environ.get('PGPORT') or '5432'}"
+        database = os.environ.get("PGDATABASE") or "(libpq default)"
+        raise EngineError(
+            f"PARTNERPULSE_TARGET=postgres: cannot connect to PostgreSQL at {where} (database {database}): {reason}. "
+            "Check that the server runs and PGHOST, PGPORT, PGDATABASE, PGUSER and PGPASSWORD."
+        ) from None
+
+
+@contextmanager
+def connect_engine(settings: Settings, read_only: bool = False) -> Iterator[Any]:
+    """The engine's connection: DuckDB's own for ``duckdb``, a ``PostgresConnection`` for ``postgres``."""
+    if settings.target == "duckdb":
+        with connect_duckdb(settings, read_only=read_only) as con:
+            yield con
+        return
+    con = PostgresConnection(connect_postgres())
+    try:
+        if read_only:
+            con.execute("set session characteristics as transaction read only")
+        yield con
+    finally:
+        con.close()
+
+
+def sample_hash(engine: str, columns: Sequence[str]) -> str:
+    """A deterministic non-negative integer hash of ``columns`` (for check samples)."""
+    quoted = [quote_ident(c) for c in columns]
+    if engine == "duckdb":
+        return f"hash({', '.join(quoted)})"
+    parts = " || '|' || ".join(f"coalesce(cast({c} as text), '<null>')" for c in quoted)
+    return f"abs(hashtext({parts})::bigint)"
+
+
+# ------------------------------------------------------------------------------- copying tables
+
+
+def push_tables(duck: duckdb.DuckDBPyConnection, pg: PostgresConnection, relations: Sequence[str], log=print) -> None:
+    """Replace each ``schema.table`` of the engine with the working file's table of that name. Call it
+    inside a transaction of ``pg`` (dbt never sees a half-copied raw schema)."""
+    for relation in relations:
+        schema, table = relation.split(".")
+        columns = duck.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+        ddl = ", ".join(f"{quote_ident(name)} {_pg_type(name, kind)}" for name, kind in columns)
+        target = f"{quote_ident(schema)}.{quote_ident(table)}"
+        pg.execute(f"create schema if not exists {quote_ident(schema)}")
+        pg.execute(f"drop table if exists {target}")
+        pg.execute(f"create table {target} ({ddl})")
+        rows = _copy_into_postgres(duck, pg, schema, table, [name for name, _ in columns])
+        log(f"engine: {relation} copied to PostgreSQL ({rows:,} rows)")
+
+
+def _pg_type(name: str, kind: str) -> str:
+    if kind.startswith("DECIMAL"):
+        return kind.lower()
+    try:
+        return _DUCKDB_TO_PG[kind]
+    except KeyError as exc:
+        raise EngineError(f"column {name}: DuckDB type {kind} has no PostgreSQL type here") from exc
+
+
+def _copy_into_postgres(
+    duck: duckdb.DuckDBPyConnection, pg: PostgresConnection, schema: str, table: str, columns: list[str]
+) -> int:
+    """COPY the table's rows through a CSV file in the warehouse's temp folder (never all in memory)."""
+    column_list = ", ".join(quote_ident(c) for c in columns)
+    with tempfile.TemporaryDirectory(prefix="pp-engine-") as folder:
+        path = Path(folder) / "rows.csv"
+        duck.execute(
+            f"copy (select {column_list} from {quote_ident(schema)}.{quote_ident(table)}) "
+            f"to {quote_literal(str(path))} (format csv, header false, force_quote *)"
+        )
+        with path.open("rb") as rows:
+            # force_quote: an empty text is "" and stays empty; an unquoted empty field is NULL
+            pg.raw.cursor().copy_expert(
+                f"copy {quote_ident(schema)}.{quote_ident(table)} ({column_list}) from stdin with (format csv)", rows
+            )
+    found = duck.execute(f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}").fetchone()
+    return int(found[0]) if found else 0
+
+
+def pull_tables(pg: PostgresConnection, duck: duckdb.DuckDBPyConnection, relations: Sequence[str], log=print) -> None:
+    """Replace each ``schema.table`` of the working file with the engine's table of that name (same
+    columns, DuckDB types of the same values), in one DuckDB transaction."""
+    with tempfile.TemporaryDirectory(prefix="pp-engine-") as folder:
+        files: list[tuple[str, str, Path, list[tuple[str, str]]]] = []
+        for index, relation in enumerate(relations):
+            schema, table = relation.split(".")
+            source = f"{quote_ident(schema)}.{quote_ident(table)}"
+            pg.execute(f"select * from {source} limit 0")
+            columns = [(d.name, _duckdb_type(d)) for d in pg.description]
+            path = Path(folder) / f"{index}.csv"
+            with path.open("w", encoding="utf-8", newline="") as out:
+                pg.raw.cursor().copy_expert(
+                    f"copy (select * from {source}) to stdout with (format csv, header false, force_quote *)", out
+                )
+            files.append((schema, table, path, columns))
+        duck.execute("begin transaction")
+        try:
+            for schema, table, path, columns in files:
+                target = f"{quote_ident(schema)}.{quote_ident(table)}"
+                types = "{" + ", ".join(f"{quote_literal(n)}: {quote_literal(t)}" for n, t in columns) + "}"
+                duck.execute(f"create schema if not exists {quote_ident(schema)}")
+                duck.execute(
+                    f"create or replace table {target} as select * from read_csv({quote_literal(str(path))}, "
+                    f"header = false, columns = {types}, auto_detect = false, allow_quoted_nulls = false)"
+                )
+                count = duck.execute(f"select count(*) from {target}").fetchone()
+                log(f"engine: {schema}.{table} copied from PostgreSQL ({int(count[0]) if count else 0:,} rows)")
+            duck.execute("commit")
+        except BaseException:
+            duck.execute("rollback")
+            raise
+
+
+def engine_of(con: Any) -> str:
+    """``duckdb`` for a DuckDB connection, else the adapter's engine name."""
+    return getattr(con, "engine", "duckdb")
+
+
+def row_hash_sum(engine: str, alias: str) -> str:
+    """An aggregate over the rows of ``alias``: the sum of a hash of each whole row (a content checksum
+    to compare with the same engine's earlier value, never across engines)."""
+    if engine == "duckdb":
+        return f"sum(hash({alias}))"
+    return f"sum(cast(hashtext(cast({alias} as text)) as bigint))"

@@ -1,0 +1,180 @@
+"""The same project on DuckDB and on PostgreSQL (SPEC §12): on the same landing data and weeks, every
+published output is equal — every mart row for row with the same column types (money to the cent,
+ratios exactly), the finance files and the partner feeds byte for byte (bench/compare.py).
+
+The data is the hand-built payout set of tests/test_payouts.py (every incentive type, the adjustment
+included: May 2024 is closed, then a deal of May is corrected), plus landed values that exercise the
+engines' typing: timestamps with and without offsets, and values outside the contract's shapes that
+both engines must quarantine alike (30 February, hour 25, a fractional integer, NaN, 1e3 as an
+amount). Each engine runs the whole scenario through the CLI, as a user would; the PostgreSQL server
+is this module's own (tests/postgres_server.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dagster_project.cli import main
+from dagster_project.settings import REPO_ROOT, Settings
+from tests.helpers import isolated_env, query, refresh
+from tests.landing import write_minimal_landing
+from tests.postgres_server import postgres_server
+from tests.test_payouts import EMPTY, FIRST, WEEK, _build, _with_a_partner_named_direct
+
+pytestmark = pytest.mark.slow
+
+TYPING_ROWS = {
+    "support_tickets": [
+        ("T1", "A1", "2024-05-02T09:00:00Z", "2024-05-03T10:30:00+02:00", "medium", "5"),
+        ("T2", "A2", "2024-05-02 09:00", "2024-05-02 17:00:00.5", "high", ""),
+        ("T3", "A3", "2024-05-02T09:00:00+0200", "", "LOW", "4"),
+        ("T4", "A1", "2024-02-30T10:00:00", "", "low", "3"),  # no 30 February
+        ("T5", "A1", "2024-05-02T25:00:00", "", "low", "3"),  # no hour 25
+        ("T6", "A1", "2024-05-02T09:00:00", "", "urgent", "1.5"),  # csat is an integer
+    ],
+    "invoices": [
+        ("INV1", "S21", "A21", "2024-05-01", "2024-05-31", "1200.005", "USD", "2024-05-20", "paid"),
+        ("INV2", "S21", "A21", "2024-06-01", "2024-06-30", "1e3", "USD", "", "open"),  # not a plain decimal
+    ],
+    "nps_responses": [("N1", "A1", "", "2024-05-10", "9"), ("N2", "A2", "", "2024-05-10", "+7")],
+}
+EXPECTED_QUARANTINE = {
+    ("support_tickets", "T4"),
+    ("support_tickets", "T5"),
+    ("support_tickets", "T6"),
+    ("invoices", "INV2"),
+}
+
+HEALTH_CATEGORIES = {"At Risk", "Healthy / Maintain", "Expansion Ready"}
+MOVEMENT_TYPES = {"new_logo", "upsell", "cross_sell", "contraction", "churn", "reactivation", "fx_revaluation"}
+INCENTIVE_TYPES = {
+    "expansion_commission",
+    "renewal_bonus",
+    "multi_product_spiff",
+    "nrr_performance_bonus",
+    "health_improvement_reward",
+    "clawback",
+    "adjustment",
+}
+
+
+@pytest.fixture(scope="module")
+def pg_env() -> Iterator[dict[str, str]]:
+    with postgres_server() as env:
+        yield env
+
+
+def _weekdays(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [
+        first + dt.timedelta(days=i)
+        for i in range((last - first).days + 1)
+        if (first + dt.timedelta(days=i)).weekday() < 5
+    ]
+
+
+def _expansion_ready_and_returning() -> dict[str, list]:
+    """A40 (direct) scores 15 of 16 points from April 2024: three per-seat lines at 90% utilization (2),
+    two advanced features (2), API every weekday (2), two executive activities (2), training completed
+    (2), no tickets (stable, 1), three product lines (2), renewal plan complete (2): Expansion Ready.
+    A41 (direct) leaves at its subscription's end on 2023-06-30 (churn) and comes back on 2024-02-01
+    (reactivation)."""
+    days = _weekdays(dt.date(2024, 3, 4), WEEK + dt.timedelta(days=6))
+    mondays = [d for d in days if d.weekday() == 0]
+    return {
+        "accounts": [
+            ("A40", "Account 40", None, "Enterprise", "Software", "NA", "US", "2020-01-01"),
+            ("A41", "Account 41", None, "SMB", "Software", "NA", "US", "2020-01-01"),
+        ],
+        "contacts": [("CA40", "A40", "CFO", "true", "2020-01-01")],
+        "activities": [
+            ("X401", "A40", None, "CA40", "executive_meeting", "2024-03-01"),
+            ("X402", "A40", None, "CA40", "qbr", "2024-04-15"),
+        ],
+        "subscriptions": [
+            ("S40", "A40", "USD", "2023-01-01", "2025-12-31", "true", "active", None, None),
+            ("S41", "A41", "USD", "2022-01-01", "2023-06-30", "false", "expired", None, None),
+            ("S42", "A41", "USD", "2024-02-01", "2025-01-31", "true", "active", None, None),
+        ],
+        "subscription_items": [
+            ("I40a", "S40", "PR-CORE", "10", "1000", "0", "2023-01-01", None),
+            ("I40b", "S40", "PR-SEC", "10", "100", "0", "2023-01-01", None),
+            ("I40c", "S40", "PR-ANA", "10", "100", "0", "2023-01-01", None),
+            ("I41", "S41", "PR-CORE", "5", "1000", "0", "2022-01-01", None),
+            ("I42", "S42", "PR-CORE", "5", "1000", "0", "2024-02-01", None),
+        ],
+        "renewal_plans": [("RP40", "S40", "complete", "2024-01-15")],
+        "training_enrollments": [("E40", "A40", "ADM-101", "2024-02-01", "2024-02-20")],
+        "usage_daily": [
+            ("A40", product, d.isoformat(), 9, 9, 9, 50, 1.0, 1)
+            for product in ("PR-CORE", "PR-SEC", "PR-ANA")
+            for d in days
+        ],
+        "feature_usage_weekly": [("A40", f, m.isoformat(), "3", "10") for f in ("F2", "F3") for m in mondays],
+    }
+
+
+def _landing() -> dict[str, list]:
+    data = _with_a_partner_named_direct(_build())
+    data = {**data, **{table: [] for table in EMPTY}}
+    for extra in (_expansion_ready_and_returning(), TYPING_ROWS):
+        data = {table: data.get(table, []) + extra.get(table, []) for table in data.keys() | extra.keys()}
+    return data
+
+
+def _run_scenario(root: Path, **engine: str) -> Settings:
+    """Refresh, close May 2024, correct a deal of May, refresh again (one adjustment)."""
+    with isolated_env(root, FIRST, PARTNERPULSE_QUARANTINE_ERROR_SHARE="1", **engine) as settings:
+        write_minimal_landing(root / "landing", overrides=_landing())
+        assert refresh(WEEK)[0] == 0
+        assert main(["close-period", "2024-05"]) == 0
+        opportunities = settings.landing_dir / "opportunities.csv"
+        opportunities.write_text(
+            opportunities.read_text().replace(
+                "D1,A1,P1,sourced,Upsell,PR-CORE,Closed Won,10000", "D1,A1,P1,sourced,Upsell,PR-CORE,Closed Won,11000"
+            )
+        )
+        assert refresh(WEEK)[0] == 0
+        return settings
+
+
+def _compare(a: Path, b: Path) -> int:
+    spec = importlib.util.spec_from_file_location("bench_compare", REPO_ROOT / "bench" / "compare.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_compare", module)
+    spec.loader.exec_module(module)
+    return module.main([str(a), str(b)])
+
+
+def test_duckdb_and_postgres_publish_the_same_outputs(tmp_path_factory, pg_env, capsys):
+    duck = _run_scenario(tmp_path_factory.mktemp("on-duckdb"))
+    postgres = _run_scenario(tmp_path_factory.mktemp("on-postgres"), PARTNERPULSE_TARGET="postgres", **pg_env)
+
+    # the data covers what the comparison must cover, on both engines alike
+    for settings in (duck, postgres):
+        published = settings.published_duckdb
+        incentives = {row[0] for row in query(published, "select distinct incentive_type from fct_incentive_payouts")}
+        assert incentives == INCENTIVE_TYPES
+        categories = {
+            row[0] for row in query(published, "select distinct health_category from fct_account_health_weekly")
+        }
+        assert categories == HEALTH_CATEGORIES
+        movements = {row[0] for row in query(published, "select distinct movement_type from fct_arr_movements")}
+        assert movements == MOVEMENT_TYPES
+        quarantined = set(query(published, "select table_name, record_key from dq_quarantine"))
+        assert quarantined >= EXPECTED_QUARANTINE
+        assert not {key for key in quarantined if key[0] in {"nps_responses"} or key[1] in {"T1", "T2", "T3", "INV1"}}
+        closed = query(published, "select count(*) from fct_incentive_payouts where period_status = 'closed'")
+        assert closed[0][0] > 0
+
+    capsys.readouterr()
+    code = _compare(duck.warehouse_dir, postgres.warehouse_dir)
+    report = capsys.readouterr().out
+    assert code == 0, report
+    assert "SAME" in report
