@@ -31,6 +31,7 @@ as it goes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -46,6 +47,7 @@ from pathlib import Path
 import duckdb
 from changed_history import correct_month, link_landing
 from compiled_bound import CORE
+from engines import engines_from_env, fresh_database, postgres_server
 
 from dagster_project.demo.generator import MIN_ACCOUNTS
 
@@ -80,6 +82,7 @@ class Measured:
     cached_from: str = ""  # for cached demo data: the date it was generated (and measured)
     load: float | None = None  # 1-minute load average when it started (the machine is shared)
     largest_process_gb: float | None = None  # the peak of the largest single process (rusage)
+    server_gb: float | None = None  # another engine's database server: its processes' peak, sampled alike
 
 
 @dataclass
@@ -146,24 +149,37 @@ def _sample_tree(root: int, stop: threading.Event, peaks: list[int]) -> None:
             return
 
 
-def run_measured(argv: list[str], env: dict[str, str], log: Path) -> Measured:
+def run_measured(argv: list[str], env: dict[str, str], log: Path, server_pid: int | None = None) -> Measured:
     """Run a command: wall time, and peak RSS — the larger of the sum over the process tree and the
-    largest single process's peak (VmHWM), sampled every 0.2 s while it runs."""
+    largest single process's peak (VmHWM), sampled every 0.2 s while it runs; with ``server_pid``, the
+    sum over that database server's processes too, apart (a server's shared buffers count in every one
+    of its processes that touched them, so that sum overstates)."""
     load = os.getloadavg()[0]
     started = time.perf_counter()
     with log.open("w") as handle:
         process = subprocess.Popen(
             argv, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT
         )
-        stop, peaks = threading.Event(), [0, 0]
-        sampler = threading.Thread(target=_sample_tree, args=(process.pid, stop, peaks), daemon=True)
-        sampler.start()
+        stop, peaks, server = threading.Event(), [0, 0], [0, 0]
+        samplers = [threading.Thread(target=_sample_tree, args=(process.pid, stop, peaks), daemon=True)]
+        if server_pid:
+            samplers.append(threading.Thread(target=_sample_tree, args=(server_pid, stop, server), daemon=True))
+        for sampler in samplers:
+            sampler.start()
         returncode = process.wait()
         stop.set()
-        sampler.join()
+        for sampler in samplers:
+            sampler.join()
     seconds = time.perf_counter() - started
     tree, largest = peaks[0] / GB, peaks[1] / GB
-    return Measured(seconds, max(tree, largest), returncode, load=load, largest_process_gb=largest)
+    return Measured(
+        seconds,
+        max(tree, largest),
+        returncode,
+        load=load,
+        largest_process_gb=largest,
+        server_gb=server[0] / GB if server_pid else None,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- steps
@@ -262,7 +278,52 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def bench_scale(accounts: int) -> dict:
+def bench_other_engines(
+    accounts: int, landing: Path, duckdb_warehouse: Path, weeks: tuple[dt.date, dt.date], servers: dict
+) -> list[dict]:
+    """Full and next-week refreshes of the same data on each other engine, then every published output
+    compared with the DuckDB run's (engines.py)."""
+    runs: list[dict] = []
+    for engine, (server_env, server_pid) in servers.items():
+        warehouse = CACHE / f"warehouse-{accounts}-{engine}"
+        shutil.rmtree(warehouse, ignore_errors=True)
+        env = {**refresh_env(landing, warehouse), **fresh_database(server_env, f"partnerpulse_{accounts}")}
+        env["PARTNERPULSE_TARGET"] = engine
+        run: dict = {"engine": engine, "cases": {}}
+        for case, week in zip((FULL, NEXT), weeks, strict=True):
+            log = CACHE / f"{engine}-{case.split()[0]}-{accounts}.log"
+            say(f"{accounts:,} accounts on {engine}: {case} of week {week} ...")
+            measured = run_measured(
+                [str(BIN / "partnerpulse"), "refresh", "--week", week.isoformat()], env, log, server_pid
+            )
+            if measured.returncode:
+                raise SystemExit(f"{engine} {case} failed at {accounts:,} accounts; see {log}")
+            server = f", server {measured.server_gb:.2f} GB" if measured.server_gb is not None else ""
+            say(f"  {measured.seconds:,.1f} s, peak RSS {measured.peak_rss_gb:.2f} GB{server}")
+            run["cases"][case] = Case(week, measured)
+        compare_log = CACHE / f"{engine}-compare-{accounts}.log"
+        with compare_log.open("w") as handle:
+            compared = subprocess.run(
+                [sys.executable, str(HERE / "compare.py"), str(duckdb_warehouse), str(warehouse)],
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                check=False,
+                cwd=ROOT,
+            )
+        lines = compare_log.read_text(encoding="utf-8").splitlines()
+        run["equal"] = sum(1 for line in lines if line.rstrip().endswith("equal"))
+        run["differing"] = [line.split()[0] for line in lines if line.startswith("  ") and "equal" not in line]
+        run["same"] = compared.returncode == 0
+        say(
+            f"  outputs vs DuckDB: {run['equal']} equal, {len(run['differing'])} differing"
+            + (f" ({', '.join(run['differing'])})" if run["differing"] else "")
+            + f"; see {compare_log}"
+        )
+        runs.append(run)
+    return runs
+
+
+def bench_scale(accounts: int, servers: dict | None = None) -> dict:
     data, manifest, generated = ensure_data(accounts)
     end = dt.date.fromisoformat(manifest["end"])
     last_week = end - dt.timedelta(days=end.weekday())
@@ -315,6 +376,8 @@ def bench_scale(accounts: int) -> dict:
 
     refresh(NEXT, last_week)
     result["published_rows"] = published_rows(warehouse)
+    if servers:  # before the close and the correction below: the same landing data and weeks
+        result["engines"] = bench_other_engines(accounts, landing, warehouse, (full_week, last_week), servers)
     before = history_facts(warehouse, corrected_month)
 
     period = f"{corrected_month:%Y-%m}"
@@ -497,6 +560,37 @@ def main_table(results: list[dict]) -> list[str]:
     return lines
 
 
+def engine_lines(results: list[dict]) -> list[str]:
+    """The other engines' refreshes (BENCH_ENGINES, engines.py) next to DuckDB's, and their outputs compared."""
+    runs = [(r, run) for r in results for run in r.get("engines", [])]
+    if not runs:
+        return []
+    lines = [
+        "Engines (BENCH_ENGINES; issue 14): the same landing data and weeks; pipeline = the refresh's process "
+        "tree, server = the database server's processes (their sum: shared buffers count once per process "
+        "that touched them); outputs compared with the DuckDB run's after the next-week refresh "
+        "(bench/compare.py: marts, finance files, partner feeds).",
+        "",
+        "| accounts | engine | step | wall time | peak RSS (pipeline) | largest process | load | server "
+        "| ÷ DuckDB | outputs vs DuckDB |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r, run in runs:
+        for case, c in run["cases"].items():
+            duck = r["cases"][case].measured.seconds
+            server = f"{c.measured.server_gb:.1f} GB" if c.measured.server_gb is not None else "n/a"
+            verdict = ""
+            if case == NEXT:
+                differing = ", ".join(run["differing"])
+                verdict = "all equal" if run["same"] else f"{len(run['differing'])} differ: {differing}"
+                verdict = f"{run['equal']} tables/folders equal; {verdict}"
+            lines.append(
+                f"| {r['accounts']:,} | {run['engine']} | {case} | {_seconds(c.measured.seconds)} | "
+                f"{_gb(c.measured)} | {server} | {c.measured.seconds / duck:.2f}× | {verdict} |"
+            )
+    return [*lines, ""]
+
+
 def write_results(
     results: list[dict], earlier: str, started: dt.datetime, load: tuple[float, ...], fixed: dict | None = None
 ) -> None:
@@ -533,6 +627,7 @@ def write_results(
     for r in results:
         lines += [f"| {r['accounts']:,} | {goal} | {measured} | {verdict} |" for goal, measured, verdict in goals(r)]
     lines += [""] + (fixed_cost_lines(fixed) if fixed else [])
+    lines += engine_lines(results)
     lines += ["Changed history:", ""]
     for r in results:
         if "history" not in r:
@@ -628,6 +723,7 @@ def earlier_runs(previous: str) -> str:
 
 def main() -> None:
     scales = [int(s) for s in os.environ.get("BENCH_SCALES", "2000,20000,200000").split(",") if s.strip()]
+    engines = engines_from_env()
     CACHE.mkdir(parents=True, exist_ok=True)
     started, load = dt.datetime.now(dt.UTC), os.getloadavg()
     earlier = earlier_runs(RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "")
@@ -637,9 +733,13 @@ def main() -> None:
     if os.environ.get("BENCH_FIXED", "1").strip() not in {"0", "false", "no"}:
         fixed = fixed_cost()
         write_results(results, earlier, started, load, fixed)
-    for accounts in scales:
-        results.append(bench_scale(accounts))
-        write_results(results, earlier, started, load, fixed)  # partial results survive a later failure
+    with contextlib.ExitStack() as stack:
+        servers = {}
+        if "postgres" in engines:
+            servers["postgres"] = stack.enter_context(postgres_server(CACHE, say))
+        for accounts in scales:
+            results.append(bench_scale(accounts, servers))
+            write_results(results, earlier, started, load, fixed)  # partial results survive a later failure
     say(f"results in {RESULTS}")
 
 

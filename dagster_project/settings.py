@@ -201,6 +201,8 @@ def load_settings() -> Settings:
     serving = serve_postgres_enabled()  # wrong values are answered before any run
     serve_postgres_jobs()
     target = os.environ.get("PARTNERPULSE_TARGET", "duckdb").strip().lower() or "duckdb"
+    if target == "spark":
+        raise ConfigError("PARTNERPULSE_TARGET: spark is not built yet (SPEC §12); use duckdb or postgres")
     if target not in {"duckdb", "postgres"}:
         raise ConfigError(f"PARTNERPULSE_TARGET: '{target}' is not supported; use duckdb or postgres")
     if target == "postgres" and serving:

@@ -8,7 +8,7 @@ connection, exactly what these steps always used.
 ``postgres``: the database of the libpq variables (``PGHOST`` …). ``connect_engine`` yields a
 ``PostgresConnection``, which answers the small part of DuckDB's connection API these steps use
 (``execute`` with ``?`` parameters, ``executemany``, ``fetchone``/``fetchall``, ``description``,
-``df``, explicit ``begin transaction``/``commit``/``rollback``), so every step keeps one code path.
+explicit ``begin transaction``/``commit``/``rollback``), so every step keeps one code path.
 The working DuckDB file stays the pipeline's own: the ingest loads the landing files into its ``raw``
 schema and ``push_tables`` copies the tables that changed into the engine; after the build
 ``pull_tables`` copies the marts back into it, from where the publish step writes the published file
@@ -133,20 +133,18 @@ class PostgresConnection:
     def fetchall(self):
         return self._cursor.fetchall()
 
-    def df(self):
-        """The last query's rows as pandas, converted exactly as DuckDB's ``df()`` converts them (the
-        rows pass through an in-memory DuckDB table of the same types), so checks see the same frame
-        on every engine. Call only for bounded results (check samples)."""
-        description = self._cursor.description
-        rows = self._cursor.fetchall()
-        with duckdb.connect() as local:
-            columns = ", ".join(f"{quote_ident(d.name)} {_duckdb_type(d)}" for d in description)
-            local.execute(f"create table frame ({columns})")
-            if rows:
-                local.executemany(
-                    f"insert into frame values ({', '.join('?' for _ in description)})", [list(r) for r in rows]
-                )
-            return local.execute("select * from frame").df()
+    def query_frame(self, sql: str, params: Sequence[Any] | None = None):
+        """A query's rows as pandas, converted exactly as DuckDB's ``df()`` converts them: the rows are
+        streamed with ``COPY … TO STDOUT`` into an in-memory DuckDB table of the same types, so checks
+        see the same frame on every engine."""
+        bound = self._cursor.mogrify(_placeholders(sql), _pg_params(params)).decode("utf-8")
+        self._cursor.execute(f"select * from ({bound}) as query limit 0")
+        columns = [(d.name, _duckdb_type(d)) for d in self._cursor.description]
+        with tempfile.TemporaryDirectory(prefix="pp-engine-") as folder, duckdb.connect() as local:
+            path = Path(folder) / "rows.csv"
+            with path.open("w", encoding="utf-8", newline="") as out:
+                self._cursor.copy_expert(f"copy ({bound}) to stdout with (format csv, force_quote *)", out)
+            return local.execute(f"select * from {_read_csv(path, columns)}").df()
 
     def close(self) -> None:
         self._conn.close()
@@ -265,6 +263,23 @@ def _copy_into_postgres(
     return int(found[0]) if found else 0
 
 
+def _read_csv(path: Path, columns: list[tuple[str, str]]) -> str:
+    """DuckDB's reader of a CSV that PostgreSQL's COPY wrote with every non-null value quoted: a quoted
+    empty field is an empty text, an unquoted one NULL."""
+    types = "{" + ", ".join(f"{quote_literal(n)}: {quote_literal(t)}" for n, t in columns) + "}"
+    return (
+        f"read_csv({quote_literal(str(path))}, header = false, columns = {types}, auto_detect = false, "
+        "allow_quoted_nulls = false)"
+    )
+
+
+def query_frame(con: Any, sql: str, params: Sequence[Any] | None = None):
+    """A bounded query's rows as pandas on any engine, with DuckDB's conversion (checks' samples)."""
+    if engine_of(con) == "duckdb":
+        return con.execute(sql, params).df()
+    return con.query_frame(sql, params)
+
+
 def pull_tables(pg: PostgresConnection, duck: duckdb.DuckDBPyConnection, relations: Sequence[str], log=print) -> None:
     """Replace each ``schema.table`` of the working file with the engine's table of that name (same
     columns, DuckDB types of the same values), in one DuckDB transaction."""
@@ -285,12 +300,8 @@ def pull_tables(pg: PostgresConnection, duck: duckdb.DuckDBPyConnection, relatio
         try:
             for schema, table, path, columns in files:
                 target = f"{quote_ident(schema)}.{quote_ident(table)}"
-                types = "{" + ", ".join(f"{quote_literal(n)}: {quote_literal(t)}" for n, t in columns) + "}"
                 duck.execute(f"create schema if not exists {quote_ident(schema)}")
-                duck.execute(
-                    f"create or replace table {target} as select * from read_csv({quote_literal(str(path))}, "
-                    f"header = false, columns = {types}, auto_detect = false, allow_quoted_nulls = false)"
-                )
+                duck.execute(f"create or replace table {target} as select * from {_read_csv(path, columns)}")
                 count = duck.execute(f"select count(*) from {target}").fetchone()
                 log(f"engine: {schema}.{table} copied from PostgreSQL ({int(count[0]) if count else 0:,} rows)")
             duck.execute("commit")

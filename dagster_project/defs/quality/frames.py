@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from dagster_project.lib.engine import engine_of, sample_hash
+from dagster_project.lib.engine import engine_of, query_frame, sample_hash
 from dagster_project.lib.warehouse import quote_ident
 from dagster_project.lib.weeks import WeekWindow
 
@@ -98,5 +98,5 @@ def read_scope(
         # into one condition per column, all of which would have to hold).
         condition = f"{sample_hash(engine_of(con), key or relation_columns(con, relation))} % {modulus} = 0"
         where = f"{where} and {condition}" if where else f"where {condition}"
-    frame = con.execute(f"select * from {quote_relation(relation)} {where}", params).df()
+    frame = query_frame(con, f"select * from {quote_relation(relation)} {where}", params)
     return ScopedFrame(frame=frame, rows_in_scope=total, sample_modulus=modulus)
