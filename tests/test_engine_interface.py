@@ -14,6 +14,7 @@ import pytest
 from dagster_project.cli import main
 from dagster_project.lib.engine import (
     MISSING_RELATION_ERRORS,
+    EngineError,
     PostgresConnection,
     _placeholders,
     connect_postgres,
@@ -125,6 +126,42 @@ def test_an_unreachable_database_stops_the_refresh_before_it_starts(tmp_path, mo
         monkeypatch.setenv(name, value)
     assert main(["refresh", "--week", "2024-03-11"]) == 1
     err = capsys.readouterr().err
-    assert f"cannot connect to PostgreSQL at 127.0.0.1:{port} (database nowhere)" in err
+    assert f"cannot connect to PostgreSQL at 127.0.0.1:{port} (database nowhere, user postgres)" in err
     assert "did not start" in err
     assert not (tmp_path / "warehouse" / "dagster_home").exists()
+
+
+def test_dates_before_year_one_keep_their_era(pg):
+    local = duckdb.connect()
+    local.execute("create schema s; create table s.era (d date, ts timestamp)")
+    local.execute(
+        "insert into s.era values (cast('0044-03-15 (BC)' as date), cast('0001-12-31 (BC) 23:00:00' as timestamp))"
+    )
+    with transaction(pg):
+        push_tables(local, pg, ["s.era"], log=lambda _: None)
+    back = duckdb.connect()
+    pull_tables(pg, back, ["s.era"], log=lambda _: None)
+    text = "select cast(d as varchar), cast(ts as varchar) from s.era"
+    assert (
+        back.execute(text).fetchall()
+        == local.execute(text).fetchall()
+        == [("0044-03-15 (BC)", "0001-12-31 (BC) 23:00:00")]
+    )
+
+
+def test_text_postgresql_cannot_hold_is_named_not_changed(pg):
+    local = duckdb.connect()
+    local.execute("create schema s; create table s.nul (id varchar, note varchar)")
+    local.execute("insert into s.nul values ('a', 'fine'), ('b', 'bad' || chr(0) || 'byte')")
+    with (
+        pytest.raises(
+            EngineError, match=r"nul: PostgreSQL cannot store the character U\+0000, which landed in note \(1 values\)"
+        ),
+        transaction(pg),
+    ):
+        push_tables(local, pg, ["s.nul"], log=lambda _: None)
+
+
+def test_statements_without_parameters_are_sent_as_written(pg):
+    assert pg.execute("select '100%', 7 % 2, '?'").fetchone() == ("100%", 1, "?")
+    assert pg.execute("select ? || '%', 7 % ?", ["5", 4]).fetchone() == ("5%", 3)

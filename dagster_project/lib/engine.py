@@ -106,7 +106,10 @@ class PostgresConnection:
 
     engine = "postgres"
 
-    def __init__(self, conn: psycopg2.extensions.connection) -> None:
+    def __init__(self, conn: psycopg2.extensions.connection, temp_dir: Path | None = None) -> None:
+        self.temp_dir = temp_dir  # where copies pass through (the warehouse's temp folder)
+        if temp_dir is not None:
+            temp_dir.mkdir(parents=True, exist_ok=True)
         self._conn = conn
         self._conn.autocommit = True
         self._cursor = conn.cursor()
@@ -116,7 +119,10 @@ class PostgresConnection:
         if _TRANSACTION.match(sql):
             self._cursor.execute(sql.strip().rstrip(";").split()[0])  # begin / commit / rollback
             return self
-        self._cursor.execute(_placeholders(sql), _pg_params(params))
+        if params is None:  # psycopg2 reads % and ? as text then: nothing to convert
+            self._cursor.execute(sql)
+        else:
+            self._cursor.execute(_placeholders(sql), _pg_params(params))
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> PostgresConnection:
@@ -137,14 +143,15 @@ class PostgresConnection:
         """A query's rows as pandas, converted exactly as DuckDB's ``df()`` converts them: the rows are
         streamed with ``COPY … TO STDOUT`` into an in-memory DuckDB table of the same types, so checks
         see the same frame on every engine."""
-        bound = self._cursor.mogrify(_placeholders(sql), _pg_params(params)).decode("utf-8")
+        bound = sql if params is None else self._cursor.mogrify(_placeholders(sql), _pg_params(params)).decode()
         self._cursor.execute(f"select * from ({bound}) as query limit 0")
-        columns = [(d.name, _duckdb_type(d)) for d in self._cursor.description]
-        with tempfile.TemporaryDirectory(prefix="pp-engine-") as folder, duckdb.connect() as local:
+        # a decimal without a declared precision becomes float64 in the frame anyway (DuckDB's df())
+        columns = [(d.name, _duckdb_type(d, exact=False)) for d in self._cursor.description]
+        with tempfile.TemporaryDirectory(prefix="pp-engine-", dir=self.temp_dir) as folder, duckdb.connect() as local:
             path = Path(folder) / "rows.csv"
             with path.open("w", encoding="utf-8", newline="") as out:
                 self._cursor.copy_expert(f"copy ({bound}) to stdout with (format csv, force_quote *)", out)
-            return local.execute(f"select * from {_read_csv(path, columns)}").df()
+            return local.execute(_select_csv(path, columns)).df()
 
     def close(self) -> None:
         self._conn.close()
@@ -162,29 +169,62 @@ def _pg_params(params: Sequence[Any] | None) -> list[Any] | None:
     return list(params)
 
 
-def _duckdb_type(column) -> str:
+def _duckdb_type(column, exact: bool = True) -> str:
     if column.type_code == _NUMERIC:
         if column.precision and column.scale is not None and 0 < column.precision <= 38:
             return f"DECIMAL({column.precision},{column.scale})"
-        return "DECIMAL(38,10)"
+        if not exact:
+            return "DOUBLE"
+        raise EngineError(
+            f"column {column.name}: a numeric without precision and scale (or above 38 digits) cannot be copied "
+            "exactly; cast it in the model (decimal(p, s))"
+        )
     try:
         return _PG_TYPES[column.type_code]
     except KeyError as exc:
         raise EngineError(f"column {column.name}: PostgreSQL type oid {column.type_code} has no DuckDB type") from exc
 
 
+# The same defaults as the postgres output of dbt_project/profiles.yml: dbt and these steps must reach
+# the same database when a PG* variable is unset.
+PG_DEFAULTS = {"PGHOST": "127.0.0.1", "PGPORT": "5432", "PGUSER": "postgres", "PGDATABASE": "partnerpulse"}
+# Text the copies can read back exactly whatever the server's or role's defaults: ISO dates, doubles with
+# every digit, UTF-8, UTC.
+SESSION_OPTIONS = "-c datestyle=ISO -c extra_float_digits=3 -c client_encoding=UTF8 -c timezone=UTC"
+
+
 def connect_postgres(application_name: str = "partnerpulse-engine") -> psycopg2.extensions.connection:
-    """A connection from the libpq variables (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD)."""
+    """A connection from the libpq variables (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD), with the
+    defaults of profiles.yml; the server must store text as UTF-8 (as the landing files are)."""
+    where = {name: os.environ.get(name) or default for name, default in PG_DEFAULTS.items()}
     try:
-        return psycopg2.connect("", application_name=application_name, connect_timeout=10)
+        conn = psycopg2.connect(
+            host=where["PGHOST"],
+            port=where["PGPORT"],
+            user=where["PGUSER"],
+            dbname=where["PGDATABASE"],
+            application_name=application_name,
+            connect_timeout=10,
+            options=SESSION_OPTIONS,
+        )
     except psycopg2.OperationalError as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        where = f"{os.environ.get('PGHOST') or 'localhost'}:{os.environ.get('PGPORT') or '5432'}"
-        database = os.environ.get("PGDATABASE") or "(libpq default)"
         raise EngineError(
-            f"PARTNERPULSE_TARGET=postgres: cannot connect to PostgreSQL at {where} (database {database}): {reason}. "
-            "Check that the server runs and PGHOST, PGPORT, PGDATABASE, PGUSER and PGPASSWORD."
+            f"PARTNERPULSE_TARGET=postgres: cannot connect to PostgreSQL at {where['PGHOST']}:{where['PGPORT']} "
+            f"(database {where['PGDATABASE']}, user {where['PGUSER']}): {reason}. Check that the server runs "
+            "and PGHOST, PGPORT, PGDATABASE, PGUSER and PGPASSWORD."
         ) from None
+    conn.autocommit = True  # before any statement: no transaction is left open by this check
+    with conn.cursor() as cur:
+        cur.execute("show server_encoding")
+        encoding = cur.fetchone()[0]
+    if encoding.upper() not in {"UTF8", "UTF-8"}:
+        conn.close()
+        raise EngineError(
+            f"PARTNERPULSE_TARGET=postgres: database {where['PGDATABASE']} stores text as {encoding}; landed text is "
+            "UTF-8 and would not survive: create the database with ENCODING 'UTF8'"
+        )
+    return conn
 
 
 @contextmanager
@@ -194,7 +234,7 @@ def connect_engine(settings: Settings, read_only: bool = False) -> Iterator[Any]
         with connect_duckdb(settings, read_only=read_only) as con:
             yield con
         return
-    con = PostgresConnection(connect_postgres())
+    con = PostgresConnection(connect_postgres(), temp_dir=settings.duckdb_temp_dir)
     try:
         if read_only:
             con.execute("set session characteristics as transaction read only")
@@ -225,6 +265,7 @@ def push_tables(duck: duckdb.DuckDBPyConnection, pg: PostgresConnection, relatio
             "where table_schema = ? and table_name = ? order by ordinal_position",
             [schema, table],
         ).fetchall()
+        _refuse_nul_characters(duck, schema, table, [name for name, kind in columns if kind == "VARCHAR"])
         ddl = ", ".join(f"{quote_ident(name)} {_pg_type(name, kind)}" for name, kind in columns)
         target = f"{quote_ident(schema)}.{quote_ident(table)}"
         pg.execute(f"create schema if not exists {quote_ident(schema)}")
@@ -232,6 +273,21 @@ def push_tables(duck: duckdb.DuckDBPyConnection, pg: PostgresConnection, relatio
         pg.execute(f"create table {target} ({ddl})")
         rows = _copy_into_postgres(duck, pg, schema, table, [name for name, _ in columns])
         log(f"engine: {relation} copied to PostgreSQL ({rows:,} rows)")
+
+
+def _refuse_nul_characters(duck: duckdb.DuckDBPyConnection, schema: str, table: str, text_columns: list[str]) -> None:
+    """PostgreSQL text cannot hold U+0000 (DuckDB's can): name what would not survive, rather than fail in
+    the middle of a COPY or change a value silently."""
+    if not text_columns:
+        return
+    counts = ", ".join(f"count(*) filter (where contains({quote_ident(c)}, chr(0)))" for c in text_columns)
+    found = duck.execute(f"select {counts} from {quote_ident(schema)}.{quote_ident(table)}").fetchone()
+    bad = [f"{column} ({count:,} values)" for column, count in zip(text_columns, found or (), strict=False) if count]
+    if bad:
+        raise EngineError(
+            f"{table}: PostgreSQL cannot store the character U+0000, which landed in {', '.join(bad)}; remove it "
+            "from the export (or refresh with PARTNERPULSE_TARGET=duckdb)"
+        )
 
 
 def _pg_type(name: str, kind: str) -> str:
@@ -248,7 +304,7 @@ def _copy_into_postgres(
 ) -> int:
     """COPY the table's rows through a CSV file in the warehouse's temp folder (never all in memory)."""
     column_list = ", ".join(quote_ident(c) for c in columns)
-    with tempfile.TemporaryDirectory(prefix="pp-engine-") as folder:
+    with tempfile.TemporaryDirectory(prefix="pp-engine-", dir=pg.temp_dir) as folder:
         path = Path(folder) / "rows.csv"
         duck.execute(
             f"copy (select {column_list} from {quote_ident(schema)}.{quote_ident(table)}) "
@@ -263,13 +319,20 @@ def _copy_into_postgres(
     return int(found[0]) if found else 0
 
 
-def _read_csv(path: Path, columns: list[tuple[str, str]]) -> str:
-    """DuckDB's reader of a CSV that PostgreSQL's COPY wrote with every non-null value quoted: a quoted
-    empty field is an empty text, an unquoted one NULL."""
-    types = "{" + ", ".join(f"{quote_literal(n)}: {quote_literal(t)}" for n, t in columns) + "}"
+def _select_csv(path: Path, columns: list[tuple[str, str]]) -> str:
+    """A query of a CSV that PostgreSQL's COPY wrote with every non-null value quoted (a quoted empty
+    field is an empty text, an unquoted one NULL), with the columns' DuckDB types. Dates and timestamps
+    are read as text first: PostgreSQL writes a date before year 1 as '0044-03-15 BC' (a timestamp as
+    '0001-12-31 23:00:00 BC'), which DuckDB reads as '0044-03-15 (BC)' ('0001-12-31 (BC) 23:00:00');
+    its CSV reader would drop the era."""
+    temporal = {"DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"}
+    read_as = {n: ("VARCHAR" if t in temporal else t) for n, t in columns}
+    types = "{" + ", ".join(f"{quote_literal(n)}: {quote_literal(t)}" for n, t in read_as.items()) + "}"
+    era = "cast(regexp_replace({name}, '^([0-9-]+)(.*) BC$', '\\1 (BC)\\2') as {kind}) as {name}"
+    select = ", ".join(era.format(name=quote_ident(n), kind=t) if t in temporal else quote_ident(n) for n, t in columns)
     return (
-        f"read_csv({quote_literal(str(path))}, header = false, columns = {types}, auto_detect = false, "
-        "allow_quoted_nulls = false)"
+        f"select {select} from read_csv({quote_literal(str(path))}, header = false, columns = {types}, "
+        "auto_detect = false, allow_quoted_nulls = false)"
     )
 
 
@@ -283,7 +346,7 @@ def query_frame(con: Any, sql: str, params: Sequence[Any] | None = None):
 def pull_tables(pg: PostgresConnection, duck: duckdb.DuckDBPyConnection, relations: Sequence[str], log=print) -> None:
     """Replace each ``schema.table`` of the working file with the engine's table of that name (same
     columns, DuckDB types of the same values), in one DuckDB transaction."""
-    with tempfile.TemporaryDirectory(prefix="pp-engine-") as folder:
+    with tempfile.TemporaryDirectory(prefix="pp-engine-", dir=pg.temp_dir) as folder:
         files: list[tuple[str, str, Path, list[tuple[str, str]]]] = []
         for index, relation in enumerate(relations):
             schema, table = relation.split(".")
@@ -301,7 +364,7 @@ def pull_tables(pg: PostgresConnection, duck: duckdb.DuckDBPyConnection, relatio
             for schema, table, path, columns in files:
                 target = f"{quote_ident(schema)}.{quote_ident(table)}"
                 duck.execute(f"create schema if not exists {quote_ident(schema)}")
-                duck.execute(f"create or replace table {target} as select * from {_read_csv(path, columns)}")
+                duck.execute(f"create or replace table {target} as {_select_csv(path, columns)}")
                 count = duck.execute(f"select count(*) from {target}").fetchone()
                 log(f"engine: {schema}.{table} copied from PostgreSQL ({int(count[0]) if count else 0:,} rows)")
             duck.execute("commit")

@@ -26,9 +26,11 @@
 
 {#- The contract's shape of a typed value (a regular expression every engine reads the same way:
     no backslashes, no classes beyond brackets). Integers fit a bigint (at most 18 digits); a
-    timestamp's time and offset are optional, fractions of a second at most microseconds. -#}
+    timestamp's time is optional and its offset comes only after a time; fractions of a second at
+    most microseconds; years 0001 to 9999. -#}
 {% macro pp_value_shape(type_name) -%}
-    {%- set date = '[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])' -%}
+    {%- set year = '(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})' -%}
+    {%- set date = year ~ '-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])' -%}
     {%- if type_name == 'integer' -%}
         {{ return('^[+-]?[0-9]{1,18}$') }}
     {%- elif type_name.startswith('decimal') -%}
@@ -38,8 +40,8 @@
     {%- elif type_name == 'date' -%}
         {{ return('^' ~ date ~ '$') }}
     {%- elif type_name == 'timestamp' -%}
-        {{ return('^' ~ date ~ '([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?'
-                  ~ '(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?$') }}
+        {{ return('^' ~ date ~ '([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?'
+                  ~ '(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)?$') }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("pp_try_cast: no contract shape for type '" ~ type_name ~ "'") }}
     {%- endif -%}
@@ -121,10 +123,14 @@
 {#- Enumerations are case-insensitive and trimmed on input and normalized to the contract's
     spelling; anything else becomes null (and the row is quarantined as unknown_enum). -#}
 {% macro pp_normalize_enum(expr, values) -%}
-    case lower({{ pp_blank_to_null(expr) }})
-    {%- for v in values %}
-        when '{{ v | lower }}' then '{{ v }}'
-    {%- endfor %}
+    {#- ASCII only: engines lower-case other letters differently (DuckDB maps the Kelvin sign to k,
+        PostgreSQL with the C locale leaves it), and no value of an enumeration needs them -#}
+    case when {{ pp_regex_match(pp_blank_to_null(expr), '^[ -~]*$') }} then
+        case lower({{ pp_blank_to_null(expr) }})
+        {%- for v in values %}
+            when '{{ v | lower }}' then '{{ v }}'
+        {%- endfor %}
+        end
     end
 {%- endmacro %}
 
@@ -145,10 +151,20 @@
 {% macro postgres__pp_json_object(relation_alias, column_names) -%}
     ('{' ||
     {%- for c in column_names %}
-        '"{{ c }}":' || coalesce(cast(to_json(cast({{ relation_alias }}.{{ adapter.quote(c) }} as text)) as text), 'null')
+        '"{{ c }}":' || coalesce({{ postgres__pp_json_text(relation_alias ~ '.' ~ adapter.quote(c)) }}, 'null')
         {{- " || ',' ||" if not loop.last }}
     {%- endfor %}
     || '}')
+{%- endmacro %}
+
+{#- A JSON string of text as DuckDB writes it: to_json's escapes of control characters (\u001f) with
+    DuckDB's upper-case hex digits (\u001F). -#}
+{% macro postgres__pp_json_text(expr) -%}
+    {%- set ns = namespace(sql='cast(to_json(cast(' ~ expr ~ ' as text)) as text)') -%}
+    {%- for code in ['000b', '000e', '000f', '001a', '001b', '001c', '001d', '001e', '001f'] -%}
+        {%- set ns.sql = "replace(" ~ ns.sql ~ ", '\\u" ~ code ~ "', '\\u" ~ code | upper ~ "')" -%}
+    {%- endfor -%}
+    {{ ns.sql }}
 {%- endmacro %}
 
 {#- An 8-byte float (DuckDB's float is 4 bytes, PostgreSQL spells it double precision). -#}

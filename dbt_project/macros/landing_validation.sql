@@ -389,7 +389,10 @@ select * from final
 {% macro default__pp_row_hash(expressions) -%}
     {%- set parts = [] -%}
     {%- for e in expressions -%}
-        {%- do parts.append("coalesce(cast(" ~ e ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
+        {#- each value with its length in front, so ('a|b', 'c') and ('a', 'b|c') differ, and NULL
+            (no length) differs from the text '<null>' -#}
+        {%- set text = "cast(" ~ e ~ " as " ~ dbt.type_string() ~ ")" -%}
+        {%- do parts.append("coalesce(cast(" ~ dbt.length(text) ~ " as " ~ dbt.type_string() ~ ") || ':' || " ~ text ~ ", '<null>')") -%}
     {%- endfor -%}
     {{ dbt.hash(parts | join(" || '|' || ")) }}
 {%- endmacro %}

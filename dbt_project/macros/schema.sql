@@ -16,3 +16,19 @@
 {% macro pp_contract_on_schema_change() -%}
     {{ return('fail' if target.type == 'duckdb' else 'append_new_columns') }}
 {%- endmacro %}
+
+{#- After a model's table is written: PostgreSQL plans a query on a table it has no statistics for
+    (just created, autovacuum not yet run) as if it were tiny, and the next model's joins then run as
+    nested loops over it. `analyze` gives it statistics at once. DuckDB keeps its own; nothing there. -#}
+{% macro pp_analyze_table() -%}
+    {{ return(adapter.dispatch('pp_analyze_table', 'partnerpulse')()) }}
+{%- endmacro %}
+
+{% macro default__pp_analyze_table() -%}
+{%- endmacro %}
+
+{% macro postgres__pp_analyze_table() -%}
+    {%- if config.get('materialized') in ('table', 'incremental') -%}
+        analyze {{ this }}
+    {%- endif -%}
+{%- endmacro %}

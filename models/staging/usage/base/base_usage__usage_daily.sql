@@ -5,7 +5,7 @@
         unique_key='_ingest_seq',
         on_schema_change='fail',
         full_refresh=(true if env_var('PARTNERPULSE_REBUILD_STAGING', '0') == '1' else none),
-        post_hook="{% if is_incremental() %}delete from {{ this }} where _ingest_seq not in (select _ingest_seq from {{ source('usage', 'usage_daily') }}){% endif %}",
+        post_hook="{% if is_incremental() %}delete from {{ this }} as staged where not exists (select 1 from {{ source('usage', 'usage_daily') }} as landed where landed._ingest_seq = staged._ingest_seq){% endif %}",
     )
 }}
 
