@@ -392,7 +392,8 @@ select * from final
         {#- each value with its length in front, so ('a|b', 'c') and ('a', 'b|c') differ, and NULL
             (no length) differs from the text '<null>' -#}
         {%- set text = "cast(" ~ e ~ " as " ~ dbt.type_string() ~ ")" -%}
-        {%- do parts.append("coalesce(cast(" ~ dbt.length(text) ~ " as " ~ dbt.type_string() ~ ") || ':' || " ~ text ~ ", '<null>')") -%}
+        {%- set length = "cast(" ~ dbt.length(text) ~ " as " ~ dbt.type_string() ~ ")" -%}
+        {%- do parts.append("coalesce(" ~ length ~ " || ':' || " ~ text ~ ", '<null>')") -%}
     {%- endfor -%}
     {{ dbt.hash(parts | join(" || '|' || ")) }}
 {%- endmacro %}

@@ -14,7 +14,15 @@
     which dbt's schema comparison reports as a change on every run: there, new contract columns are
     appended and type spellings are left to the contract check (decision 110). -#}
 {% macro pp_contract_on_schema_change() -%}
-    {{ return('fail' if target.type == 'duckdb' else 'append_new_columns') }}
+    {{ return(adapter.dispatch('pp_contract_on_schema_change', 'partnerpulse')()) }}
+{%- endmacro %}
+
+{% macro default__pp_contract_on_schema_change() -%}
+    {{ return('append_new_columns') }}
+{%- endmacro %}
+
+{% macro duckdb__pp_contract_on_schema_change() -%}
+    {{ return('fail') }}
 {%- endmacro %}
 
 {#- After a model's table is written: PostgreSQL plans a query on a table it has no statistics for
