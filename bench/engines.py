@@ -4,8 +4,8 @@ For each scale and each engine other than DuckDB (whose refreshes are the main b
 refresh from an empty warehouse and the next week's refresh, on the same landing data and weeks as the
 DuckDB run, each in its own process: wall time, peak RSS of the pipeline's processes and, separately,
 of the database server's processes (sampled the same way). Then every published output is compared
-with the DuckDB run of the same week (bench/compare.py: marts row for row with their types, finance
-files and partner feeds byte for byte).
+with the DuckDB run of the same week (bench/compare.py: marts row for row with their types, ratios to
+1e-9 as SPEC §12 allows, finance files and partner feeds byte for byte).
 
 PostgreSQL: the server of the PG* variables when PGHOST is set, else one of the bench's own, started in
 bench/cache/pg (initdb on first use; as root it runs as the ``postgres`` user) on 127.0.0.1 with the

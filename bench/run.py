@@ -302,9 +302,10 @@ def bench_other_engines(
             say(f"  {measured.seconds:,.1f} s, peak RSS {measured.peak_rss_gb:.2f} GB{server}")
             run["cases"][case] = Case(week, measured)
         compare_log = CACHE / f"{engine}-compare-{accounts}.log"
+        argv = [sys.executable, str(HERE / "compare.py"), str(duckdb_warehouse), str(warehouse)]
         with compare_log.open("w") as handle:
             compared = subprocess.run(
-                [sys.executable, str(HERE / "compare.py"), str(duckdb_warehouse), str(warehouse)],
+                [*argv, "--ratio-tolerance", "1e-9"],  # SPEC §12: money to the cent, ratios to 1e-9
                 stdout=handle,
                 stderr=subprocess.STDOUT,
                 check=False,

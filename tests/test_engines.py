@@ -149,7 +149,7 @@ def _compare(a: Path, b: Path) -> int:
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("bench_compare", module)
     spec.loader.exec_module(module)
-    return module.main([str(a), str(b)])
+    return module.main([str(a), str(b), "--ratio-tolerance", "1e-9"])  # SPEC §12: ratios to 1e-9
 
 
 def test_duckdb_and_postgres_publish_the_same_outputs(tmp_path_factory, pg_env, capsys):
