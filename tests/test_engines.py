@@ -25,7 +25,7 @@ from dagster_project.settings import REPO_ROOT, Settings
 from tests.helpers import isolated_env, query, refresh
 from tests.landing import write_minimal_landing
 from tests.postgres_server import postgres_server
-from tests.test_payouts import EMPTY, FIRST, WEEK, _build, _with_a_partner_named_direct
+from tests.test_payouts import EMPTY, FIRST, WEEK, _build, _weekdays, _with_a_partner_named_direct
 
 pytestmark = pytest.mark.slow
 
@@ -68,14 +68,6 @@ INCENTIVE_TYPES = {
 def pg_env() -> Iterator[dict[str, str]]:
     with postgres_server() as env:
         yield env
-
-
-def _weekdays(first: dt.date, last: dt.date) -> list[dt.date]:
-    return [
-        first + dt.timedelta(days=i)
-        for i in range((last - first).days + 1)
-        if (first + dt.timedelta(days=i)).weekday() < 5
-    ]
 
 
 def _expansion_ready_and_returning() -> dict[str, list]:

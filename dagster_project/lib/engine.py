@@ -54,20 +54,36 @@ _PG_TYPES = {
 }
 _NUMERIC = 1700
 
-# PostgreSQL type of a DuckDB column, for tables pushed into the engine (raw text, ops, ingest report).
-_DUCKDB_TO_PG = {
+# PostgreSQL type (as format_type() spells it) of a DuckDB column type: the tables pushed into the engine
+# and the marts served to PostgreSQL (defs/serving/postgres.py) use the same mapping.
+POSTGRES_TYPES = {
     "VARCHAR": "text",
     "BOOLEAN": "boolean",
+    "TINYINT": "smallint",
     "SMALLINT": "smallint",
     "INTEGER": "integer",
     "BIGINT": "bigint",
+    "UTINYINT": "smallint",
+    "USMALLINT": "integer",
+    "UINTEGER": "bigint",
+    "UBIGINT": "numeric(20,0)",
     "HUGEINT": "numeric(38,0)",
-    "DOUBLE": "double precision",
     "FLOAT": "real",
+    "DOUBLE": "double precision",
     "DATE": "date",
-    "TIMESTAMP": "timestamp",
-    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "TIME": "time without time zone",
+    "TIMESTAMP": "timestamp without time zone",
+    "TIMESTAMP WITH TIME ZONE": "timestamp with time zone",
+    "UUID": "uuid",
 }
+
+
+def postgres_type(duckdb_type: str) -> str | None:
+    """The PostgreSQL type of a DuckDB column type; None when there is none here."""
+    text = duckdb_type.strip().upper()
+    if decimal := re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", text):
+        return f"numeric({decimal.group(1)},{decimal.group(2)})"
+    return POSTGRES_TYPES.get(text)
 
 
 class EngineError(RuntimeError):
@@ -291,12 +307,10 @@ def _refuse_nul_characters(duck: duckdb.DuckDBPyConnection, schema: str, table: 
 
 
 def _pg_type(name: str, kind: str) -> str:
-    if kind.startswith("DECIMAL"):
-        return kind.lower()
-    try:
-        return _DUCKDB_TO_PG[kind]
-    except KeyError as exc:
-        raise EngineError(f"column {name}: DuckDB type {kind} has no PostgreSQL type here") from exc
+    found = postgres_type(kind)
+    if found is None:
+        raise EngineError(f"column {name}: DuckDB type {kind} has no PostgreSQL type here")
+    return found
 
 
 def _copy_into_postgres(

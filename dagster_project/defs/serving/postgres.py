@@ -82,6 +82,7 @@ from psycopg2 import sql
 from dagster_project.defs.partner_feeds.feeds import FEED_QUERIES
 from dagster_project.defs.serving.chunks import delete_chunks, ensure_state_table, plan_delta, served_state, write_state
 from dagster_project.lib.chunks import TableChunks, TableDelta, chunk_rows_query, table_chunks
+from dagster_project.lib.engine import postgres_type
 from dagster_project.lib.warehouse import quote_ident
 from dagster_project.settings import DBT_PROJECT_DIR, ConfigError, serve_postgres_jobs
 
@@ -153,35 +154,12 @@ def connect(application_name: str = "partnerpulse") -> psycopg2.extensions.conne
 
 # ------------------------------------------------------------------------------- types and dbt docs
 
-_SIMPLE_TYPES = {
-    "VARCHAR": "text",
-    "BOOLEAN": "boolean",
-    "TINYINT": "smallint",
-    "SMALLINT": "smallint",
-    "INTEGER": "integer",
-    "BIGINT": "bigint",
-    "UTINYINT": "smallint",
-    "USMALLINT": "integer",
-    "UINTEGER": "bigint",
-    "UBIGINT": "numeric(20,0)",
-    "HUGEINT": "numeric(38,0)",
-    "FLOAT": "real",
-    "DOUBLE": "double precision",
-    "DATE": "date",
-    "TIME": "time without time zone",
-    "TIMESTAMP": "timestamp without time zone",
-    "TIMESTAMP WITH TIME ZONE": "timestamp with time zone",
-    "UUID": "uuid",
-}
-
 
 def pg_type(duckdb_type: str) -> str:
     """The PostgreSQL type (as format_type() spells it) for a DuckDB column type."""
-    text = duckdb_type.strip().upper()
-    if decimal := re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", text):
-        return f"numeric({decimal.group(1)},{decimal.group(2)})"
-    if text in _SIMPLE_TYPES:
-        return _SIMPLE_TYPES[text]
+    found = postgres_type(duckdb_type)
+    if found is not None:
+        return found
     raise ServingError(f"a published column has type {duckdb_type}, which is not served to PostgreSQL")
 
 
