@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PARTNERPULSE_LANDING_DIR ?= $(CURDIR)/data/landing
 export PARTNERPULSE_WAREHOUSE_DIR ?= $(CURDIR)/data/warehouse
 
-.PHONY: install run test test-fast ui lint clean help chromium postgresql bench
+.PHONY: install run test test-fast ui lint clean help chromium postgresql java bench
 
 help:
 	@echo "make run    - install, generate demo data if missing, refresh the latest week, publish"
@@ -35,7 +35,7 @@ run: $(STAMP)
 	$(BIN)/partnerpulse demo-data --if-missing $(if $(VERBOSE),--verbose)
 	$(BIN)/partnerpulse refresh $(if $(VERBOSE),--verbose)
 
-test: lint chromium postgresql
+test: lint chromium postgresql java
 	$(BIN)/python -m pytest --durations=15
 
 # Everything but the tests that run a real refresh (Dagster + dbt, marked slow): a few minutes.
@@ -49,6 +49,14 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
 		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+
+# The Spark tests (tests/test_engines_spark.py) run a local Spark session: a Java runtime (Spark 3.5 runs on 17).
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "Installing Debian's OpenJDK 17 for the Spark tests ..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -q openjdk-17-jre-headless >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q openjdk-17-jre-headless >/dev/null; }; }
 
 # The PostgreSQL tests (serving, tests/test_serving_postgres.py) start their own server: Debian's server binaries.
 postgresql:

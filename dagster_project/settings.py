@@ -202,7 +202,10 @@ def load_settings() -> Settings:
     serve_postgres_jobs()
     target = os.environ.get("PARTNERPULSE_TARGET", "duckdb").strip().lower() or "duckdb"
     if target == "spark":
-        raise ConfigError("PARTNERPULSE_TARGET: spark is not built yet (SPEC §12); use duckdb or postgres")
+        raise ConfigError(
+            "PARTNERPULSE_TARGET: spark is not built yet for the refresh (SPEC §12): the dbt project builds on "
+            "Spark (README, Engines), the pipeline's steps do not run on it yet; use duckdb or postgres"
+        )
     if target not in {"duckdb", "postgres"}:
         raise ConfigError(f"PARTNERPULSE_TARGET: '{target}' is not supported; use duckdb or postgres")
     if target == "postgres" and serving:

@@ -53,8 +53,13 @@ def test_every_weekly_table_depends_on_the_refresh_window():
 
 
 def test_no_macro_queries_the_warehouse_to_decide_what_to_build():
+    # spark.sql is Spark's own: it declares the exchanged sources (DDL), and its replace_weeks reads the
+    # window's target weeks (the orchestrator's decision, ops.refresh_window) to drop their partitions
     for path in sorted((DBT_PROJECT_DIR / "macros").rglob("*.sql")):
         text = path.read_text(encoding="utf-8")
+        if path.name == "spark.sql":
+            assert len(re.findall(r"\brun_query\s*\(", text)) == 5 and "adapter.get_relation" not in text
+            continue
         assert not re.search(r"\brun_query\s*\(|adapter\.get_relation\s*\(", text), path.name
 
 

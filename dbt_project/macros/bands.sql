@@ -34,5 +34,5 @@
 
 {#- "2 pts" / "1 pt" for the reasons text. -#}
 {% macro points_text(points) -%}
-    cast({{ points }} as varchar) || case when {{ points }} = 1 then ' pt' else ' pts' end
+    cast({{ points }} as {{ pp_type_text() }}) || case when {{ points }} = 1 then ' pt' else ' pts' end
 {%- endmacro %}

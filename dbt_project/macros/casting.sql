@@ -60,6 +60,13 @@
     ({{ expr }} ~ '{{ pattern }}')
 {%- endmacro %}
 
+{#- Spark (Java regular expressions): `$` would also match before a final line break, `\z` only at
+    the very end (written `\\z` in a Spark string literal). -#}
+{% macro spark__pp_regex_match(expr, pattern) -%}
+    {%- set java_pattern = pattern[:-1] ~ '\\\\z' if pattern.endswith('$') else pattern -%}
+    ({{ expr }} rlike '{{ java_pattern }}')
+{%- endmacro %}
+
 {#- Cast text already of the contract's shape; null where the shape is right but the value is not
     (30 February, a decimal too large for its precision). -#}
 {% macro pp_cast_shaped(value, type_name) -%}
@@ -101,6 +108,19 @@
                 then cast({{ value }} as timestamptz) at time zone 'UTC'
             else cast({{ value }} as timestamp)
         end
+    {%- else -%}
+        cast({{ value }} as {{ type_name }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Spark (ANSI mode off, as configured in profiles.yml): a cast that fails is null; a decimal too
+    large for its precision is null. Text with an offset is converted to the session's time zone (UTC). -#}
+{% macro spark__pp_cast_shaped(value, type_name) -%}
+    {%- if type_name == 'integer' -%}
+        cast({{ value }} as bigint)
+    {%- elif type_name == 'timestamp' -%}
+        {#- Spark reads an offset only after the seconds: a time without seconds gets ':00' -#}
+        cast(regexp_replace({{ value }}, '^(.{10}[T ][0-9]{2}:[0-9]{2})([^:]|$)', '$1:00$2') as timestamp)
     {%- else -%}
         cast({{ value }} as {{ type_name }})
     {%- endif -%}
@@ -157,6 +177,15 @@
     || '}')
 {%- endmacro %}
 
+{#- Spark: to_json of a struct of the (text) columns, nulls kept as null. -#}
+{% macro spark__pp_json_object(relation_alias, column_names) -%}
+    to_json(named_struct(
+    {%- for c in column_names %}
+        '{{ c }}', {{ relation_alias }}.{{ adapter.quote(c) }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    ), map('ignoreNullFields', 'false'))
+{%- endmacro %}
+
 {#- A JSON string of text as DuckDB writes it: to_json's escapes of control characters (\u001f) with
     DuckDB's upper-case hex digits (\u001F). -#}
 {% macro postgres__pp_json_text(expr) -%}
@@ -165,6 +194,20 @@
         {%- set ns.sql = "replace(" ~ ns.sql ~ ", '\\u" ~ code ~ "', '\\u" ~ code | upper ~ "')" -%}
     {%- endfor -%}
     {{ ns.sql }}
+{%- endmacro %}
+
+{#- Text. Not dbt.type_string(): PostgreSQL spells that `text`, and the contracts' `varchar` would
+    then differ from the model's type; Spark has no varchar without a length. -#}
+{% macro pp_type_text() -%}
+    {{ return(adapter.dispatch('pp_type_text', 'partnerpulse')()) }}
+{%- endmacro %}
+
+{% macro default__pp_type_text() -%}
+    varchar
+{%- endmacro %}
+
+{% macro spark__pp_type_text() -%}
+    string
 {%- endmacro %}
 
 {#- An 8-byte float (DuckDB's float is 4 bytes, PostgreSQL spells it double precision). -#}

@@ -23,6 +23,11 @@
     ({{ expr }} ~ '[\x01-\x1f\x7f-\x9f]')
 {%- endmacro %}
 
+{#- Spark string literals read backslashes: the regular expression's escapes are doubled. -#}
+{% macro spark__pp_has_control_character(expr) -%}
+    ({{ expr }} rlike '[\\x00-\\x1f\\x7f-\\x9f]')
+{%- endmacro %}
+
 {#- The first control character of the text as 'U+XXXX' (for a reason a person reads). -#}
 {% macro pp_first_control_character(expr) -%}
     {{ return(adapter.dispatch('pp_first_control_character', 'partnerpulse')(expr)) }}
@@ -34,6 +39,10 @@
 
 {% macro postgres__pp_first_control_character(expr) -%}
     ('U+' || lpad(upper(to_hex(ascii(substring({{ expr }} from '[\x01-\x1f\x7f-\x9f]')))), 4, '0'))
+{%- endmacro %}
+
+{% macro spark__pp_first_control_character(expr) -%}
+    concat('U+', lpad(upper(hex(ascii(regexp_extract({{ expr }}, '([\\x00-\\x1f\\x7f-\\x9f])', 1)))), 4, '0'))
 {%- endmacro %}
 
 {#- The text with every control character replaced by '?' and cut to `max_chars` characters
@@ -56,4 +65,8 @@
 
 {% macro postgres__pp_control_characters_replaced(expr) -%}
     regexp_replace({{ expr }}, '[\x01-\x1f\x7f-\x9f]', '?', 'g')
+{%- endmacro %}
+
+{% macro spark__pp_control_characters_replaced(expr) -%}
+    regexp_replace({{ expr }}, '[\\x00-\\x1f\\x7f-\\x9f]', '?')
 {%- endmacro %}

@@ -200,18 +200,18 @@ parse_checked as (
             {%- endfor %}
             {%- for c in columns if c.meta.get('type') == 'id' %}
             when {{ dbt.length(c.name) }} > {{ pp_max_id_length() }}
-                then {% if part == 'code' %}'invalid_id'{% else %}'invalid id: {{ c.name }} is ' || cast({{ dbt.length(c.name) }} as {{ dbt.type_string() }}) || ' characters long, more than {{ pp_max_id_length() }} (''' || {{ pp_printable_id(c.name) }} || ''')'{% endif %}
+                then {% if part == 'code' %}'invalid_id'{% else %}'invalid id: {{ c.name }} is ' || cast({{ dbt.length(c.name) }} as {{ dbt.type_string() }}) || ' characters long, more than {{ pp_max_id_length() }} (' || chr(39) || {{ pp_printable_id(c.name) }} || chr(39) || ')'{% endif %}
             when {{ pp_has_control_character(c.name) }}
-                then {% if part == 'code' %}'invalid_id'{% else %}'invalid id: {{ c.name }}=''' || {{ pp_printable_id(c.name) }} || ''' contains control character ' || {{ pp_first_control_character(c.name) }} || ' (shown as ?)'{% endif %}
+                then {% if part == 'code' %}'invalid_id'{% else %}'invalid id: {{ c.name }}=' || chr(39) || {{ pp_printable_id(c.name) }} || chr(39) || ' contains control character ' || {{ pp_first_control_character(c.name) }} || ' (shown as ?)'{% endif %}
             {%- endfor %}
             {%- for c in columns %}
             {%- set t = c.meta.get('type', 'text') %}
             {%- if t in parsed_types or t.startswith('decimal') %}
             when {{ pp_blank_to_null('_landed_' ~ c.name) }} is not null and {{ c.name }} is null
-                then {% if part == 'code' %}'unparseable_value'{% else %}'unparseable value: {{ c.name }}=''' || {{ pp_blank_to_null('_landed_' ~ c.name) }} || ''' is not a valid {{ t }}'{% endif %}
+                then {% if part == 'code' %}'unparseable_value'{% else %}'unparseable value: {{ c.name }}=' || chr(39) || {{ pp_blank_to_null('_landed_' ~ c.name) }} || chr(39) || ' is not a valid {{ t }}'{% endif %}
             {%- elif c.meta.get('enum') or t == 'currency' %}
             when {{ pp_blank_to_null('_landed_' ~ c.name) }} is not null and {{ c.name }} is null
-                then {% if part == 'code' %}'unknown_enum'{% else %}'unknown value: {{ c.name }}=''' || {{ pp_blank_to_null('_landed_' ~ c.name) }} || ''' (expected {{ ('one of ' ~ (c.meta['enum'] | join(', '))) if c.meta.get('enum') else 'a three-letter ISO 4217 code' }})'{% endif %}
+                then {% if part == 'code' %}'unknown_enum'{% else %}'unknown value: {{ c.name }}=' || chr(39) || {{ pp_blank_to_null('_landed_' ~ c.name) }} || chr(39) || ' (expected {{ ('one of ' ~ (c.meta['enum'] | join(', '))) if c.meta.get('enum') else 'a three-letter ISO 4217 code' }})'{% endif %}
             {%- endif %}
             {%- endfor %}
             {%- for c in columns if not c.meta.get('nullable', false) and c.name not in pk %}
@@ -288,11 +288,11 @@ reference_checked as (
             case
                 {%- for fk in foreign_keys %}
                 when checked.{{ fk['column'] }} is not null and parent_{{ loop.index }}.key_value is null
-                    then {% if part == 'code' %}'orphan_foreign_key'{% else %}'orphan foreign key: {{ fk['column'] }}=''' || checked.{{ fk['column'] }} || ''' not found in {{ fk['to'].identifier }}'{% endif %}
+                    then {% if part == 'code' %}'orphan_foreign_key'{% else %}'orphan foreign key: {{ fk['column'] }}=' || chr(39) || checked.{{ fk['column'] }} || chr(39) || ' not found in {{ fk['to'].identifier }}'{% endif %}
                 {%- endfor %}
                 {%- for fk in self_foreign_keys %}
                 when checked.{{ fk['column'] }} is not null and self_parent_{{ loop.index }}.key_value is null
-                    then {% if part == 'code' %}'orphan_foreign_key'{% else %}'orphan foreign key: {{ fk['column'] }}=''' || checked.{{ fk['column'] }} || ''' not found in {{ table_name }}'{% endif %}
+                    then {% if part == 'code' %}'orphan_foreign_key'{% else %}'orphan foreign key: {{ fk['column'] }}=' || chr(39) || checked.{{ fk['column'] }} || chr(39) || ' not found in {{ table_name }}'{% endif %}
                 {%- endfor %}
             end
         ) as _reference_{{ part }}{{ ',' if not loop.last }}

@@ -65,16 +65,30 @@
     declarations: ledger.payout_periods from its source definition
     (models/staging/ledger/_ledger__sources.yml); ledger.payout_lines_closed is a payout line's
     columns followed by those of its source definition (closed_at). -#}
-{% macro create_ledger_tables() -%}
+{#- One statement per hook (Spark runs one statement at a time): the schema, then each table. -#}
+{% macro create_ledger_table(table_name) -%}
     {%- if execute -%}
-    create schema if not exists ledger;
-    create table if not exists ledger.payout_periods (
-        {{ column_definitions(ledger_source_columns('payout_periods')) }}
-    );
-    create table if not exists ledger.payout_lines_closed (
-        {{ column_definitions(payout_line_columns() + ledger_source_columns('payout_lines_closed')) }}
-    );
+        {%- if table_name == 'payout_periods' -%}
+            {%- set columns = ledger_source_columns('payout_periods') -%}
+        {%- else -%}
+            {%- set columns = payout_line_columns() + ledger_source_columns('payout_lines_closed') -%}
+        {%- endif -%}
+    create table if not exists ledger.{{ table_name }} (
+        {{ column_definitions(columns) }}
+    ){{ pp_table_format() }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The storage clause of a table the project creates itself (Spark: Parquet, as the models). -#}
+{% macro pp_table_format() -%}
+    {{ return(adapter.dispatch('pp_table_format', 'partnerpulse')()) }}
+{%- endmacro %}
+
+{% macro default__pp_table_format() -%}
+{%- endmacro %}
+
+{% macro spark__pp_table_format() -%}
+    {{ ' using parquet' }}
 {%- endmacro %}
 
 {% macro ledger_source_columns(table_name) -%}
@@ -89,7 +103,7 @@
         {%- if not column.data_type -%}
             {{ exceptions.raise_compiler_error('Column ' ~ column.name ~ ' needs a data_type in its YAML') }}
         {%- endif -%}
-        {%- do definitions.append(column.name ~ ' ' ~ column.data_type) -%}
+        {%- do definitions.append(column.name ~ ' ' ~ pp_engine_type(column.data_type)) -%}
     {%- endfor -%}
     {{ definitions | join(',\n        ') }}
 {%- endmacro %}

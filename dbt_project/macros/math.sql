@@ -32,3 +32,21 @@
             ) * cast('{{ '%.*f' % (scale, 10 ** -scale) }}' as decimal({{ scale + 1 }}, {{ scale }}))
     end
 {%- endmacro %}
+
+{#- Spark: the same integer arithmetic on decimal(38, 0) (Spark keeps a scale of 0 there; its
+    division of decimals rounds to 6 places, so the quotient is taken after subtracting the
+    remainder, which makes the division exact). The quotient has at most 26 digits, so its product
+    with 10^-scale keeps every decimal. -#}
+{% macro spark__pp_ratio(num, den, scale=10) -%}
+    {%- set n = 'abs(cast(round(cast(' ~ num ~ ' as decimal(38, 10)) * 1000000, 0) as decimal(38, 0)))' -%}
+    {%- set d = 'abs(cast(round(cast(' ~ den ~ ' as decimal(38, 10)) * 1000000, 0) as decimal(38, 0)))' -%}
+    {%- set a = 'cast(' ~ n ~ ' * ' ~ 2 * 10 ** scale ~ ' + ' ~ d ~ ' as decimal(38, 0))' -%}
+    {%- set b = 'cast(2 * ' ~ d ~ ' as decimal(38, 0))' -%}
+    {%- set quotient = 'cast((' ~ a ~ ' - ' ~ a ~ ' % ' ~ b ~ ') / ' ~ b ~ ' as decimal(26, 0))' -%}
+    {%- set unit = "cast('" ~ '%.*f' % (scale, 10 ** -scale) ~ "' as decimal(" ~ (scale + 1) ~ ", " ~ scale ~ "))" -%}
+    cast(case
+        when ({{ den }}) is null or ({{ den }}) = 0 or ({{ num }}) is null then null
+        when (({{ num }}) < 0) = (({{ den }}) < 0) then {{ quotient }} * {{ unit }}
+        else -({{ quotient }} * {{ unit }})
+    end as decimal(38, {{ scale }}))
+{%- endmacro %}

@@ -21,3 +21,16 @@
 {% macro refresh_as_of_date() -%}
     cast({{ dbt.dateadd('day', 6, refresh_week()) }} as date)
 {%- endmacro %}
+
+{#- ISO day of the week of a date: Monday 1 … Sunday 7. -#}
+{% macro pp_iso_weekday(expr) -%}
+    {{ return(adapter.dispatch('pp_iso_weekday', 'partnerpulse')(expr)) }}
+{%- endmacro %}
+
+{% macro default__pp_iso_weekday(expr) -%}
+    extract(isodow from {{ expr }})
+{%- endmacro %}
+
+{% macro spark__pp_iso_weekday(expr) -%}
+    extract(dayofweek_iso from {{ expr }})
+{%- endmacro %}

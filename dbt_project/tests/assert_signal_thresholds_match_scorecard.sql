@@ -71,7 +71,7 @@ problems as (
     select
         thresholds.signal_code,
         thresholds.measure,
-        cast(null as varchar) as expected_comparison,
+        cast(null as {{ pp_type_text() }}) as expected_comparison,
         cast(null as decimal(18, 6)) as expected_threshold,
         thresholds.comparison,
         thresholds.threshold

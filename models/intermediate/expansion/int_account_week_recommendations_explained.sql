@@ -43,36 +43,37 @@ explained as (
         sized.*,
         case
             when sized.opportunity_type = 'seat_usage' and sized.utilization_basis = 'seats'
-                then cast(cast(sized.units as bigint) as varchar) || ' seats to bring utilization back to '
-                || cast(cast(sized.target_utilization * 100 as decimal(9, 1)) as varchar) || '% x '
+                then cast(cast(sized.units as bigint) as {{ pp_type_text() }}) || ' seats to bring utilization back to '
+                || cast(cast(sized.target_utilization * 100 as decimal(9, 1)) as {{ pp_type_text() }}) || '% x '
                 || cast(
                     cast(
                         {{ pp_ratio('sized.per_seat_arr_usd', 'sized.licensed_seats', 2) }} as decimal(38, 2)
-                    ) as varchar
+                    ) as {{ pp_type_text() }}
                 )
                 || ' USD per seat'
             when sized.opportunity_type = 'seat_usage' and sized.utilization_basis = 'capacity'
-                then cast(cast(sized.units as bigint) as varchar) || ' capacity units to bring utilization back to '
-                || cast(cast(sized.target_utilization * 100 as decimal(9, 1)) as varchar) || '% x '
+                then cast(cast(sized.units as bigint) as {{ pp_type_text() }})
+                || ' capacity units to bring utilization back to '
+                || cast(cast(sized.target_utilization * 100 as decimal(9, 1)) as {{ pp_type_text() }}) || '% x '
                 || cast(
                     cast(
                         {{ pp_ratio('sized.capacity_arr_usd', 'sized.capacity_quantity', 2) }} as decimal(38, 2)
-                    ) as varchar
+                    ) as {{ pp_type_text() }}
                 )
                 || ' USD per unit'
             when sized.opportunity_type = 'seat_usage' then 'no seats or capacity to size'
             when sized.opportunity_type = 'product_module' and sized.entry_pricing_model = 'per_seat'
                 then sized.recommended_product_id || ' list price '
-                || cast(cast(sized.entry_list_price_usd as decimal(38, 2)) as varchar)
-                || ' USD x ' || cast(cast(sized.units as bigint) as varchar) || ' seats'
+                || cast(cast(sized.entry_list_price_usd as decimal(38, 2)) as {{ pp_type_text() }})
+                || ' USD x ' || cast(cast(sized.units as bigint) as {{ pp_type_text() }}) || ' seats'
             when sized.opportunity_type = 'product_module'
                 then sized.recommended_product_id || ' list price '
-                || cast(cast(sized.entry_list_price_usd as decimal(38, 2)) as varchar) || ' USD'
+                || cast(cast(sized.entry_list_price_usd as decimal(38, 2)) as {{ pp_type_text() }}) || ' USD'
             when sized.opportunity_type = 'retention' then 'retention: no expansion, protect the current ARR'
-            else cast(cast(sized.uplift_rate * 100 as decimal(9, 2)) as varchar) || '% of current ARR'
+            else cast(cast(sized.uplift_rate * 100 as decimal(9, 2)) as {{ pp_type_text() }}) || '% of current ARR'
         end as estimate_basis,
         case
-            when sized.opportunity_type = 'retention' then cast(null as varchar)
+            when sized.opportunity_type = 'retention' then cast(null as {{ pp_type_text() }})
             when measured.lifecycle_phase = 'Renewal & Expansion' then 'renewal_expansion'
             when coalesce(signal_flags.has_roi_documented, false) then 'value_reinforcement'
             when coalesce(signal_flags.has_departments_expanding, false) then 'adoption_expansion'

@@ -181,11 +181,11 @@ final as (
         end as blocked_reason,
         is_at_risk_blocked or is_open_opportunity_blocked or is_fatigue_blocked as is_blocked,
         nullif(
-            rtrim(
+            trim(
+                trailing ', ' from
                 case when is_at_risk_blocked then 'at_risk_retention_only, ' else '' end
                 || case when is_open_opportunity_blocked then 'open_opportunity, ' else '' end
-                || case when is_fatigue_blocked then 'expansion_fatigue, ' else '' end,
-                ', '
+                || case when is_fatigue_blocked then 'expansion_fatigue, ' else '' end
             ),
             ''
         ) as blocked_reasons_all,

@@ -148,7 +148,7 @@ candidates as (
             when account_weeks.utilization_basis = 'seats' then main_lines.main_seat_line
             when account_weeks.utilization_basis = 'capacity' then main_lines.main_capacity_line
         end as product_line,
-        cast(null as varchar) as recommended_product_id,
+        cast(null as {{ pp_type_text() }}) as recommended_product_id,
         signal_triggers.trigger_signals,
         'signals ' || signal_triggers.trigger_signals as trigger_reason
     from signal_triggers
@@ -183,8 +183,8 @@ candidates as (
         week_start,
         account_id,
         opportunity_type,
-        cast(null as varchar) as product_line,
-        cast(null as varchar) as recommended_product_id,
+        cast(null as {{ pp_type_text() }}) as product_line,
+        cast(null as {{ pp_type_text() }}) as recommended_product_id,
         trigger_signals,
         'signals ' || trigger_signals as trigger_reason
     from signal_triggers
@@ -196,10 +196,10 @@ candidates as (
         week_start,
         account_id,
         'contract' as opportunity_type,
-        cast(null as varchar) as product_line,
-        cast(null as varchar) as recommended_product_id,
-        cast(null as varchar) as trigger_signals,
-        'renewal in ' || cast(days_to_next_end as varchar) || ' days' as trigger_reason
+        cast(null as {{ pp_type_text() }}) as product_line,
+        cast(null as {{ pp_type_text() }}) as recommended_product_id,
+        cast(null as {{ pp_type_text() }}) as trigger_signals,
+        'renewal in ' || cast(days_to_next_end as {{ pp_type_text() }}) || ' days' as trigger_reason
     from account_weeks
     where days_to_next_end between contract_min_days_to_end and contract_max_days_to_end
 
@@ -209,13 +209,13 @@ candidates as (
         week_start,
         account_id,
         'reference' as opportunity_type,
-        cast(null as varchar) as product_line,
-        cast(null as varchar) as recommended_product_id,
+        cast(null as {{ pp_type_text() }}) as product_line,
+        cast(null as {{ pp_type_text() }}) as recommended_product_id,
         'C5' as trigger_signals,
-        'mean NPS ' || cast(cast(nps_mean_180d as decimal(6, 2)) as varchar) || ' and ROI documented' as trigger_reason
+        'mean NPS ' || cast(cast(nps_mean_180d as decimal(6, 2)) as {{ pp_type_text() }})
+        || ' and ROI documented' as trigger_reason
     from account_weeks
-    where nps_mean_180d >= reference_min_nps
-        and has_roi_documented
+    where nps_mean_180d >= reference_min_nps and has_roi_documented
 
     union all
 
@@ -223,10 +223,11 @@ candidates as (
         week_start,
         account_id,
         'retention' as opportunity_type,
-        cast(null as varchar) as product_line,
-        cast(null as varchar) as recommended_product_id,
-        cast(null as varchar) as trigger_signals,
-        'health ' || health_category || ' (' || cast(health_points as varchar) || ' points)' as trigger_reason
+        cast(null as {{ pp_type_text() }}) as product_line,
+        cast(null as {{ pp_type_text() }}) as recommended_product_id,
+        cast(null as {{ pp_type_text() }}) as trigger_signals,
+        'health ' || health_category || ' (' || cast(health_points as {{ pp_type_text() }})
+        || ' points)' as trigger_reason
     from account_weeks
     where health_category = 'At Risk'
 

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='replace_weeks',
         unique_key='week_start',
+        partition_by=pp_week_partition('week_start'),
         on_schema_change='fail',
     )
 }}

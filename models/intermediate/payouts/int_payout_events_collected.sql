@@ -60,7 +60,7 @@ expansion_deals as (
         cast(null as integer) as product_line_level,
         cast(null as decimal(38, 10)) as nrr,
         cast(null as decimal(38, 6)) as starting_arr_usd,
-        opportunity_type || ' ' || opportunity_id || ' won ' || cast(close_date as varchar) as description
+        opportunity_type || ' ' || opportunity_id || ' won ' || cast(close_date as {{ pp_type_text() }}) as description
     from opportunities
     where is_expansion and is_won and partner_id is not null
 
@@ -82,7 +82,7 @@ renewal_deals as (
         cast(null as decimal(38, 10)) as nrr,
         cast(null as decimal(38, 6)) as starting_arr_usd,
         'Renewal ' || opportunities.opportunity_id || ' of ' || renewals.subscription_id || ' closed '
-        || cast({{ dbt.datediff('opportunities.close_date', 'renewals.end_date', 'day') }} as varchar)
+        || cast({{ dbt.datediff('opportunities.close_date', 'renewals.end_date', 'day') }} as {{ pp_type_text() }})
         || ' days before its end' as description
     from opportunities
     inner join renewals
@@ -162,17 +162,17 @@ multi_product as (
     select
         'multi_product_spiff' as incentive_type,
         'account' as source_type,
-        account_id || ':' || cast(product_line_level as varchar) || '_lines' as source_id,
+        account_id || ':' || cast(product_line_level as {{ pp_type_text() }}) || '_lines' as source_id,
         account_id,
         month_end as earned_on,
-        cast(null as varchar) as deal_partner_id,
-        cast(null as varchar) as partner_role,
+        cast(null as {{ pp_type_text() }}) as deal_partner_id,
+        cast(null as {{ pp_type_text() }}) as partner_role,
         cast(null as decimal(38, 6)) as basis_usd,
         cast(null as integer) as days_before_end,
         product_line_level,
         cast(null as decimal(38, 10)) as nrr,
         cast(null as decimal(38, 6)) as starting_arr_usd,
-        'Account ' || account_id || ' reached ' || cast(product_line_level as varchar) || ' product lines'
+        'Account ' || account_id || ' reached ' || cast(product_line_level as {{ pp_type_text() }}) || ' product lines'
             as description
     from first_reached
     where occurrence = 1
@@ -185,18 +185,19 @@ nrr_years as (
     select
         'nrr_performance_bonus' as incentive_type,
         'partner_year' as source_type,
-        dimension_value || ':' || cast(period_start as varchar) as source_id,
-        cast(null as varchar) as account_id,
+        dimension_value || ':' || cast(period_start as {{ pp_type_text() }}) as source_id,
+        cast(null as {{ pp_type_text() }}) as account_id,
         cast({{ dbt.dateadd('year', 1, 'period_start') }} as date) as earned_on,
         dimension_value as deal_partner_id,
-        cast(null as varchar) as partner_role,
+        cast(null as {{ pp_type_text() }}) as partner_role,
         expansion_arr_usd as basis_usd,
         cast(null as integer) as days_before_end,
         cast(null as integer) as product_line_level,
         nrr,
         starting_arr_usd,
-        'NRR of ' || cast(extract(year from period_start) as varchar) || ': '
-        || cast(round(nrr * 100, 2) as varchar) || '% on ' || cast(round(starting_arr_usd, 2) as varchar)
+        'NRR of ' || cast(extract(year from period_start) as {{ pp_type_text() }}) || ': '
+        || cast(round(nrr * 100, 2) as {{ pp_type_text() }}) || '% on '
+        || cast(round(starting_arr_usd, 2) as {{ pp_type_text() }})
         || ' starting ARR' as description
     from partner_nrr
     where cast({{ dbt.dateadd('year', 1, 'period_start') }} as date) <= {{ refresh_as_of_date() }}
@@ -208,19 +209,19 @@ health_rewards as (
     select
         'health_improvement_reward' as incentive_type,
         'account_quarter' as source_type,
-        account_id || ':' || cast(quarter_start as varchar) as source_id,
+        account_id || ':' || cast(quarter_start as {{ pp_type_text() }}) as source_id,
         account_id,
         quarter_end as earned_on,
-        cast(null as varchar) as deal_partner_id,
-        cast(null as varchar) as partner_role,
+        cast(null as {{ pp_type_text() }}) as deal_partner_id,
+        cast(null as {{ pp_type_text() }}) as partner_role,
         cast(null as decimal(38, 6)) as basis_usd,
         cast(null as integer) as days_before_end,
         cast(null as integer) as product_line_level,
         cast(null as decimal(38, 10)) as nrr,
         cast(null as decimal(38, 6)) as starting_arr_usd,
         'Account ' || account_id || ' went from At Risk (week of '
-        || cast(first_week as varchar) || ') to ' || last_category
-        || ' (week of ' || cast(last_week as varchar) || ')' as description
+        || cast(first_week as {{ pp_type_text() }}) || ') to ' || last_category
+        || ' (week of ' || cast(last_week as {{ pp_type_text() }}) || ')' as description
     from health_improvements
 
 ),

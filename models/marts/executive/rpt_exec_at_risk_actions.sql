@@ -45,7 +45,8 @@ declining as (
         partner_id,
         health_category,
         cast(health_points - points_4_weeks_ago as decimal(38, 6)) as value,
-        'health points ' || cast(points_4_weeks_ago as varchar) || ' -> ' || cast(health_points as varchar)
+        'health points ' || cast(points_4_weeks_ago as {{ pp_type_text() }}) || ' -> '
+        || cast(health_points as {{ pp_type_text() }})
         || ' in 4 weeks (' || health_category || ')' as detail
     from health
     where week_start = {{ refresh_week() }} and trend_direction = 'declining'
@@ -62,13 +63,13 @@ enablement as (
 
     select
         'enablement_review' as item_type,
-        cast(null as varchar) as account_id,
+        cast(null as {{ pp_type_text() }}) as account_id,
         retention.dimension_value as partner_id,
-        cast(null as varchar) as health_category,
+        cast(null as {{ pp_type_text() }}) as health_category,
         cast(retention.renewal_rate as decimal(38, 6)) as value,
-        'renewal rate ' || cast(round(retention.renewal_rate * 100, 1) as varchar) || '% vs program '
-        || cast(round(retention.program_renewal_rate * 100, 1) as varchar) || '% in the quarter of '
-        || cast(retention.period_start as varchar) as detail
+        'renewal rate ' || cast(round(retention.renewal_rate * 100, 1) as {{ pp_type_text() }}) || '% vs program '
+        || cast(round(retention.program_renewal_rate * 100, 1) as {{ pp_type_text() }}) || '% in the quarter of '
+        || cast(retention.period_start as {{ pp_type_text() }}) as detail
     from retention
     inner join latest_quarter
         on retention.period_start = latest_quarter.period_start
@@ -131,8 +132,8 @@ churned as (
         churns.partner_id,
         last_scores.health_category,
         cast(churns.churned_arr_usd as decimal(38, 6)) as value,
-        'churned ' || cast(round(churns.churned_arr_usd, 2) as varchar) || ' USD ARR in '
-        || cast(churns.month_start as varchar)
+        'churned ' || cast(round(churns.churned_arr_usd, 2) as {{ pp_type_text() }}) || ' USD ARR in '
+        || cast(churns.month_start as {{ pp_type_text() }})
         || '; last category '
         || coalesce(last_scores.health_category, 'unscored')
         || '; signals: ' || coalesce(last_signals.signal_codes, 'none') as detail

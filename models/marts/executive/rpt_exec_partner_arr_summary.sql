@@ -179,8 +179,8 @@ final as (
         grr,
         nrr_target,
         grr_target,
-        nrr - nrr_target as nrr_gap_to_target,
-        grr - grr_target as grr_gap_to_target
+        cast(nrr as decimal(37, 10)) - nrr_target as nrr_gap_to_target,  -- 37: Spark keeps all 10 places
+        cast(grr as decimal(37, 10)) - grr_target as grr_gap_to_target
     from joined
 
 )

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='replace_weeks',
         unique_key='week_start',
+        partition_by=pp_week_partition('week_start'),
         on_schema_change=pp_contract_on_schema_change(),
     )
 }}
@@ -110,29 +111,31 @@ explained as (
             when utilization_basis = 'not_applicable'
                 then 'license utilization not applicable (no per-seat seats or usage capacity) → '
                 || {{ points_text('license_utilization_points') }}
-            else 'license utilization ' || cast(round(license_utilization_value * 100, 1) as varchar) || '% ('
+            else 'license utilization '
+                || cast(round(license_utilization_value * 100, 1) as {{ pp_type_text() }}) || '% ('
                 || license_utilization_band || ') → ' || {{ points_text('license_utilization_points') }}
         end as license_utilization_reason,
-        'feature adoption ' || feature_adoption_level || ': ' || cast(advanced_features_used_28d as varchar)
-        || ' advanced features used, breadth ' || cast(round(feature_adoption_value * 100, 1) as varchar)
+        'feature adoption ' || feature_adoption_level || ': '
+        || cast(advanced_features_used_28d as {{ pp_type_text() }})
+        || ' advanced features used, breadth ' || cast(round(feature_adoption_value * 100, 1) as {{ pp_type_text() }})
         || '% in 28 days → ' || {{ points_text('feature_adoption_points') }} as feature_adoption_reason,
-        'API used on ' || cast(cast(api_usage_value as integer) as varchar) || ' of the last 28 days ('
+        'API used on ' || cast(cast(api_usage_value as integer) as {{ pp_type_text() }}) || ' of the last 28 days ('
         || api_usage_band || ') → ' || {{ points_text('api_usage_points') }} as api_usage_reason,
-        cast(cast(executive_sponsorship_value as integer) as varchar)
+        cast(cast(executive_sponsorship_value as integer) as {{ pp_type_text() }})
         || ' executive activities in 180 days (' || executive_sponsorship_band || ') → '
         || {{ points_text('executive_sponsorship_points') }} as executive_sponsorship_reason,
-        'training completion ' || cast(round(training_completion_value * 100, 1) as varchar) || '% of '
-        || cast(enrollments_365d as varchar) || ' enrollments in 365 days (' || training_completion_band
+        'training completion ' || cast(round(training_completion_value * 100, 1) as {{ pp_type_text() }}) || '% of '
+        || cast(enrollments_365d as {{ pp_type_text() }}) || ' enrollments in 365 days (' || training_completion_band
         || ') → ' || {{ points_text('training_completion_points') }} as training_completion_reason,
-        cast(tickets_recent_90d as varchar) || ' tickets in the last 90 days vs '
-        || cast(tickets_prior_90d as varchar) || ' before: ' || support_trend_level || ' → '
+        cast(tickets_recent_90d as {{ pp_type_text() }}) || ' tickets in the last 90 days vs '
+        || cast(tickets_prior_90d as {{ pp_type_text() }}) || ' before: ' || support_trend_level || ' → '
         || {{ points_text('support_trend_points') }} as support_trend_reason,
-        cast(cast(product_diversification_value as integer) as varchar) || ' product lines ('
+        cast(cast(product_diversification_value as integer) as {{ pp_type_text() }}) || ' product lines ('
         || product_diversification_band
         || ') → '
         || {{ points_text('product_diversification_points') }} as product_diversification_reason,
         'renewal plan ' || replace(renewal_plan_status, '_', ' ') || ' for the subscription ending '
-        || coalesce(cast(next_end_date as varchar), 'unknown')
+        || coalesce(cast(next_end_date as {{ pp_type_text() }}), 'unknown')
         || case when renewal_plan_level = 'Not yet due' then ' (not yet due)' else '' end
         || ' → ' || {{ points_text('renewal_plan_points') }} as renewal_plan_reason
     from with_history

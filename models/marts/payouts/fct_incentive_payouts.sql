@@ -129,7 +129,7 @@ adjustment_lines as (
 
     select
         {{ dbt.hash("'adjustment|' || differences.original_line_id || '|' "
-                    ~ "|| cast(current_open_period.payout_period as varchar)") }}
+                    ~ "|| cast(current_open_period.payout_period as " ~ pp_type_text() ~ ")") }}
             as payout_line_id,
         current_open_period.payout_period,
         differences.partner_id,
@@ -144,7 +144,7 @@ adjustment_lines as (
         differences.difference_usd as amount_usd,
         differences.plan_version,
         'Correction of ' || differences.original_type || ' ' || differences.source_id || ' in closed period '
-        || cast(differences.original_period as varchar) as description,
+        || cast(differences.original_period as {{ pp_type_text() }}) as description,
         differences.original_line_id as adjusts_payout_line_id,
         differences.original_period as adjusts_period,
         'open' as period_status

@@ -3,8 +3,9 @@
         materialized='incremental',
         incremental_strategy='replace_weeks',
         unique_key='refresh_week',
+        partition_by=pp_week_partition('refresh_week'),
         on_schema_change=pp_contract_on_schema_change(),
-        pre_hook="{% if is_incremental() %}update {{ this }} set raw_record = null where reason_code = 'malformed_row' and raw_record is not null{% endif %}",
+        pre_hook="{% if is_incremental() and target.type != 'spark' %}update {{ this }} set raw_record = null where reason_code = 'malformed_row' and raw_record is not null{% endif %}",
     )
 }}
 

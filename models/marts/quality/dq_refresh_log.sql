@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='replace_weeks',
         unique_key='refresh_week',
+        partition_by=pp_week_partition('refresh_week'),
         on_schema_change=pp_contract_on_schema_change(),
     )
 }}

@@ -235,7 +235,8 @@ final as (
         renewal_arr_usd,
         renewed_arr_usd,
         program_renewal_rate,
-        renewal_rate - program_renewal_rate as renewal_rate_vs_program,
+        cast(renewal_rate as decimal(37, 10)) - cast(program_renewal_rate as decimal(37, 10))
+            as renewal_rate_vs_program,  -- 37: Spark keeps all 10 places
         coalesce(dimension = 'partner' and renewal_rate < program_renewal_rate, false)
             as needs_enablement_review,
         expansion_arr_per_customer_usd,

@@ -9,7 +9,7 @@
             {
                 'code': 'end_before_start',
                 'when': "effective_to <= effective_from",
-                'reason': "'end before start: effective_to=' || cast(effective_to as varchar) || ' is not after effective_from=' || cast(effective_from as varchar)",
+                'reason': "'end before start: effective_to=' || cast(effective_to as " ~ pp_type_text() ~ ") || ' is not after effective_from=' || cast(effective_from as " ~ pp_type_text() ~ ")",
             },
         ],
     )

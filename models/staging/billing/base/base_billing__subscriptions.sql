@@ -11,7 +11,7 @@
             {
                 'code': 'end_before_start',
                 'when': "end_date < start_date",
-                'reason': "'end before start: end_date=' || cast(end_date as varchar) || ' is before start_date=' || cast(start_date as varchar)",
+                'reason': "'end before start: end_date=' || cast(end_date as " ~ pp_type_text() ~ ") || ' is before start_date=' || cast(start_date as " ~ pp_type_text() ~ ")",
             },
         ],
     )

@@ -21,7 +21,7 @@
             {
                 'code': 'end_before_start',
                 'when': "close_date < created_date",
-                'reason': "'end before start: close_date=' || cast(close_date as varchar) || ' is before created_date=' || cast(created_date as varchar)",
+                'reason': "'end before start: close_date=' || cast(close_date as " ~ pp_type_text() ~ ") || ' is before created_date=' || cast(created_date as " ~ pp_type_text() ~ ")",
             },
         ],
     )

@@ -9,7 +9,7 @@
             {
                 'code': 'end_before_start',
                 'when': "valid_to <= valid_from",
-                'reason': "'end before start: valid_to=' || cast(valid_to as varchar) || ' is not after valid_from=' || cast(valid_from as varchar)",
+                'reason': "'end before start: valid_to=' || cast(valid_to as " ~ pp_type_text() ~ ") || ' is not after valid_from=' || cast(valid_from as " ~ pp_type_text() ~ ")",
             },
         ],
     )

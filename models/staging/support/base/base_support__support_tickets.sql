@@ -8,7 +8,7 @@
             {
                 'code': 'end_before_start',
                 'when': "closed_at < opened_at",
-                'reason': "'end before start: closed_at=' || cast(closed_at as varchar) || ' is before opened_at=' || cast(opened_at as varchar)",
+                'reason': "'end before start: closed_at=' || cast(closed_at as " ~ pp_type_text() ~ ") || ' is before opened_at=' || cast(opened_at as " ~ pp_type_text() ~ ")",
             },
         ],
     )

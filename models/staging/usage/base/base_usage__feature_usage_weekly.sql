@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=pp_staging_materialization(),
         incremental_strategy='delete+insert',
         unique_key='_ingest_seq',
         on_schema_change='fail',
@@ -20,8 +20,8 @@
         row_checks=[
             {
                 'code': 'out_of_range',
-                'when': "extract(isodow from week_start) <> 1",
-                'reason': "'out of range: week_start=' || cast(week_start as varchar) || ' is not a Monday'",
+                'when': pp_iso_weekday('week_start') ~ ' <> 1',
+                'reason': "'out of range: week_start=' || cast(week_start as " ~ pp_type_text() ~ ") || ' is not a Monday'",
             },
         ],
     )

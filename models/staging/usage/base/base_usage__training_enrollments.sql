@@ -8,7 +8,7 @@
             {
                 'code': 'end_before_start',
                 'when': "completed_date < enrolled_date",
-                'reason': "'end before start: completed_date=' || cast(completed_date as varchar) || ' is before enrolled_date=' || cast(enrolled_date as varchar)",
+                'reason': "'end before start: completed_date=' || cast(completed_date as " ~ pp_type_text() ~ ") || ' is before enrolled_date=' || cast(enrolled_date as " ~ pp_type_text() ~ ")",
             },
         ],
     )
