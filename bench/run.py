@@ -287,8 +287,10 @@ def bench_other_engines(
     for engine, (server_env, server_pid) in servers.items():
         warehouse = CACHE / f"warehouse-{accounts}-{engine}"
         shutil.rmtree(warehouse, ignore_errors=True)
-        env = {**refresh_env(landing, warehouse), **fresh_database(server_env, f"partnerpulse_{accounts}")}
-        env["PARTNERPULSE_TARGET"] = engine
+        env = refresh_env(landing, warehouse)
+        if engine == "postgres":
+            env.update(fresh_database(server_env, f"partnerpulse_{accounts}"))
+        env["PARTNERPULSE_TARGET"] = engine  # spark: a local session, its folders under the warehouse
         run: dict = {"engine": engine, "cases": {}}
         for case, week in zip((FULL, NEXT), weeks, strict=True):
             log = CACHE / f"{engine}-{case.split()[0]}-{accounts}.log"
@@ -738,6 +740,8 @@ def main() -> None:
         servers = {}
         if "postgres" in engines:
             servers["postgres"] = stack.enter_context(postgres_server(CACHE, say))
+        if "spark" in engines:
+            servers["spark"] = ({}, None)  # no server: dbt runs Spark in its own process (PARTNERPULSE_SPARK_*)
         for accounts in scales:
             results.append(bench_scale(accounts, servers))
             write_results(results, earlier, started, load, fixed)  # partial results survive a later failure

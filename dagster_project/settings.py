@@ -127,6 +127,24 @@ class Settings:
         return self.warehouse_dir / "duckdb_tmp"
 
     @property
+    def spark_dir(self) -> Path:
+        """Spark (PARTNERPULSE_TARGET=spark): its metastore, warehouse and exchange folders live here."""
+        return self.warehouse_dir / "spark"
+
+    def spark_env(self) -> dict[str, str]:
+        """Spark's folders for dbt: each PARTNERPULSE_SPARK_* variable if set, else under ``spark_dir``."""
+        defaults = {
+            "PARTNERPULSE_SPARK_WAREHOUSE": self.spark_dir / "warehouse",
+            "PARTNERPULSE_SPARK_METASTORE": self.spark_dir,
+            "PARTNERPULSE_SPARK_EXCHANGE_DIR": self.spark_dir / "exchange",
+        }
+        return {name: str(Path(os.environ.get(name, "").strip() or path).resolve()) for name, path in defaults.items()}
+
+    @property
+    def spark_exchange_dir(self) -> Path:
+        return Path(self.spark_env()["PARTNERPULSE_SPARK_EXCHANGE_DIR"])
+
+    @property
     def published_dir(self) -> Path:
         return self.warehouse_dir / "published"
 
@@ -162,6 +180,7 @@ class Settings:
             "PARTNERPULSE_DUCKDB_TEMP_DIR": str(self.duckdb_temp_dir),
             "PARTNERPULSE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "DAGSTER_HOME": str(self.dagster_home),
+            **(self.spark_env() if self.target == "spark" else {}),
         }
 
     def export_env(self) -> None:
@@ -201,13 +220,11 @@ def load_settings() -> Settings:
     serving = serve_postgres_enabled()  # wrong values are answered before any run
     serve_postgres_jobs()
     target = os.environ.get("PARTNERPULSE_TARGET", "duckdb").strip().lower() or "duckdb"
-    if target == "spark":
-        raise ConfigError(
-            "PARTNERPULSE_TARGET: spark is not built yet for the refresh (SPEC §12): the dbt project builds on "
-            "Spark (README, Engines), the pipeline's steps do not run on it yet; use duckdb or postgres"
-        )
-    if target not in {"duckdb", "postgres"}:
-        raise ConfigError(f"PARTNERPULSE_TARGET: '{target}' is not supported; use duckdb or postgres")
+    if target not in {"duckdb", "postgres", "spark"}:
+        raise ConfigError(f"PARTNERPULSE_TARGET: '{target}' is not supported; use duckdb, postgres or spark")
+    method = os.environ.get("PARTNERPULSE_SPARK_METHOD", "session").strip().lower() or "session"
+    if target == "spark" and method not in {"session", "thrift"}:
+        raise ConfigError(f"PARTNERPULSE_SPARK_METHOD: '{method}' is not supported; use session or thrift")
     if target == "postgres" and serving:
         raise ConfigError(
             "PARTNERPULSE_TARGET=postgres and PARTNERPULSE_SERVE_POSTGRES=1 name the same database (the PG* "

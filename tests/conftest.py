@@ -38,9 +38,9 @@ REFRESH_FIXTURES = {
 # that with `--dist loadfile` no worker is left with a long file at the end while the other idles; the rest
 # follow in their usual order. Only the order of files changes, never the order of tests within a file.
 LONGEST_FIRST = (
+    "test_engines.py",  # DuckDB, PostgreSQL and Spark on one scenario: the longest file
     "test_refresh.py",
     "test_payouts.py",
-    "test_engines.py",  # one test, both engines: ~2 min
     "test_gate_and_backfill.py",
     "test_exports.py",
     "test_health.py",

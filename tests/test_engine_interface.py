@@ -100,7 +100,15 @@ def test_transactions_roll_back_and_missing_tables_are_one_error(pg):
 
 def test_targets_a_user_cannot_combine_are_refused(monkeypatch):
     monkeypatch.setenv("PARTNERPULSE_TARGET", "spark")
-    with pytest.raises(ConfigError, match="spark is not built yet"):
+    monkeypatch.setenv("PARTNERPULSE_SPARK_METHOD", "odbc")
+    with pytest.raises(ConfigError, match="PARTNERPULSE_SPARK_METHOD: 'odbc' is not supported; use session or thrift"):
+        load_settings()
+    monkeypatch.delenv("PARTNERPULSE_SPARK_METHOD")
+    settings = load_settings()  # Spark's folders for dbt, under the warehouse unless set
+    assert settings.env()["PARTNERPULSE_SPARK_EXCHANGE_DIR"] == str(settings.warehouse_dir / "spark" / "exchange")
+    assert settings.env()["PARTNERPULSE_SPARK_WAREHOUSE"] == str(settings.warehouse_dir / "spark" / "warehouse")
+    monkeypatch.setenv("PARTNERPULSE_TARGET", "snowflake")
+    with pytest.raises(ConfigError, match="'snowflake' is not supported; use duckdb, postgres or spark"):
         load_settings()
     monkeypatch.setenv("PARTNERPULSE_TARGET", "postgres")
     monkeypatch.setenv("PARTNERPULSE_SERVE_POSTGRES", "1")

@@ -1,13 +1,14 @@
-"""The same project on DuckDB and on PostgreSQL (SPEC §12): on the same landing data and weeks, every
+"""The same project on DuckDB, PostgreSQL and Spark (SPEC §12): on the same landing data and weeks, every
 published output is equal — every mart row for row with the same column types (money to the cent,
-ratios exactly), the finance files and the partner feeds byte for byte (bench/compare.py).
+ratios to 1e-9), the finance files and the partner feeds byte for byte (bench/compare.py).
 
 The data is the hand-built payout set of tests/test_payouts.py (every incentive type, the adjustment
 included: May 2024 is closed, then a deal of May is corrected), plus landed values that exercise the
 engines' typing: timestamps with and without offsets, and values outside the contract's shapes that
 both engines must quarantine alike (30 February, hour 25, a fractional integer, NaN, 1e3 as an
 amount). Each engine runs the whole scenario through the CLI, as a user would; the PostgreSQL server
-is this module's own (tests/postgres_server.py).
+is this module's own (tests/postgres_server.py), Spark a local session in dbt's processes with its
+metastore and tables under the test's folder. DuckDB's run is shared by both comparisons.
 """
 
 from __future__ import annotations
@@ -144,29 +145,48 @@ def _compare(a: Path, b: Path) -> int:
     return module.main([str(a), str(b), "--ratio-tolerance", "1e-9"])  # SPEC §12: ratios to 1e-9
 
 
-def test_duckdb_and_postgres_publish_the_same_outputs(tmp_path_factory, pg_env, capsys):
-    duck = _run_scenario(tmp_path_factory.mktemp("on-duckdb"))
-    postgres = _run_scenario(tmp_path_factory.mktemp("on-postgres"), PARTNERPULSE_TARGET="postgres", **pg_env)
+@pytest.fixture(scope="module")
+def on_duckdb(tmp_path_factory) -> Settings:
+    return _run_scenario(tmp_path_factory.mktemp("on-duckdb"))
 
-    # the data covers what the comparison must cover, on both engines alike
-    for settings in (duck, postgres):
-        published = settings.published_duckdb
-        incentives = {row[0] for row in query(published, "select distinct incentive_type from fct_incentive_payouts")}
-        assert incentives == INCENTIVE_TYPES
-        categories = {
-            row[0] for row in query(published, "select distinct health_category from fct_account_health_weekly")
-        }
-        assert categories == HEALTH_CATEGORIES
-        movements = {row[0] for row in query(published, "select distinct movement_type from fct_arr_movements")}
-        assert movements == MOVEMENT_TYPES
-        quarantined = set(query(published, "select table_name, record_key from dq_quarantine"))
-        assert quarantined >= EXPECTED_QUARANTINE
-        assert not {key for key in quarantined if key[0] in {"nps_responses"} or key[1] in {"T1", "T2", "T3", "INV1"}}
-        closed = query(published, "select count(*) from fct_incentive_payouts where period_status = 'closed'")
-        assert closed[0][0] > 0
 
+def _assert_covered(settings: Settings) -> None:
+    """The data covers what the comparison must cover, on every engine alike."""
+    published = settings.published_duckdb
+    incentives = {row[0] for row in query(published, "select distinct incentive_type from fct_incentive_payouts")}
+    assert incentives == INCENTIVE_TYPES
+    categories = {row[0] for row in query(published, "select distinct health_category from fct_account_health_weekly")}
+    assert categories == HEALTH_CATEGORIES
+    movements = {row[0] for row in query(published, "select distinct movement_type from fct_arr_movements")}
+    assert movements == MOVEMENT_TYPES
+    quarantined = set(query(published, "select table_name, record_key from dq_quarantine"))
+    assert quarantined >= EXPECTED_QUARANTINE
+    assert not {key for key in quarantined if key[0] in {"nps_responses"} or key[1] in {"T1", "T2", "T3", "INV1"}}
+    closed = query(published, "select count(*) from fct_incentive_payouts where period_status = 'closed'")
+    assert closed[0][0] > 0
+
+
+def _assert_same(a: Settings, b: Settings, capsys) -> None:
     capsys.readouterr()
-    code = _compare(duck.warehouse_dir, postgres.warehouse_dir)
+    code = _compare(a.warehouse_dir, b.warehouse_dir)
     report = capsys.readouterr().out
     assert code == 0, report
     assert "SAME" in report
+
+
+def test_duckdb_and_postgres_publish_the_same_outputs(tmp_path_factory, on_duckdb, pg_env, capsys):
+    postgres = _run_scenario(tmp_path_factory.mktemp("on-postgres"), PARTNERPULSE_TARGET="postgres", **pg_env)
+    for settings in (on_duckdb, postgres):
+        _assert_covered(settings)
+    _assert_same(on_duckdb, postgres, capsys)
+
+
+def test_duckdb_and_spark_publish_the_same_outputs(tmp_path_factory, on_duckdb, capsys):
+    spark = _run_scenario(tmp_path_factory.mktemp("on-spark"), PARTNERPULSE_TARGET="spark")
+    _assert_covered(spark)
+    _assert_same(on_duckdb, spark, capsys)
+    # Spark built from the Parquet the pipeline handed over, and handed its outputs back the same way
+    exchange = spark.spark_exchange_dir
+    assert (exchange / "raw" / "usage_daily" / "data.parquet").is_file()
+    assert (exchange / "ledger" / "payout_lines_closed" / "data.parquet").is_file()
+    assert (exchange / "out" / "marts" / "fct_incentive_payouts").is_dir()

@@ -245,8 +245,12 @@ def connect_postgres(application_name: str = "partnerpulse-engine") -> psycopg2.
 
 @contextmanager
 def connect_engine(settings: Settings, read_only: bool = False) -> Iterator[Any]:
-    """The engine's connection: DuckDB's own for ``duckdb``, a ``PostgresConnection`` for ``postgres``."""
-    if settings.target == "duckdb":
+    """The engine's connection: DuckDB's own for ``duckdb``, a ``PostgresConnection`` for ``postgres``.
+
+    ``spark``: the working DuckDB file too. The pipeline's own tables (raw, ops, ledger) stay there and go
+    to Spark as Parquet before dbt runs; what Spark built (the marts, the staging views the checks
+    read) comes back into it right after the build (lib/spark_exchange.py, decision 111)."""
+    if settings.target in ("duckdb", "spark"):
         with connect_duckdb(settings, read_only=read_only) as con:
             yield con
         return

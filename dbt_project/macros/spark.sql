@@ -222,3 +222,25 @@
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Spark: what the pipeline reads back after the build (the marts, and the staging views the landing
+    checks validate) is written as Parquet to $PARTNERPULSE_SPARK_EXCHANGE_DIR/out/<schema>/<table>/,
+    the marts with their contract's columns in order (a partitioned table lists its partition column
+    last). The pipeline loads them into its working file (lib/spark_exchange.py). -#}
+{% macro pp_export_for_pipeline() -%}
+    {{ return(adapter.dispatch('pp_export_for_pipeline', 'partnerpulse')()) }}
+{%- endmacro %}
+
+{% macro default__pp_export_for_pipeline() -%}
+{%- endmacro %}
+
+{% macro spark__pp_export_for_pipeline() -%}
+    {%- set exchange = env_var('PARTNERPULSE_SPARK_EXCHANGE_DIR', '') | trim -%}
+    {%- set read_back = this.schema == 'marts' or (this.schema == 'staging' and this.identifier.startswith('stg_')) -%}
+    {%- if exchange and read_back -%}
+        {%- set location = exchange.rstrip('/') ~ '/out/' ~ this.schema ~ '/' ~ this.identifier -%}
+        {%- set columns = model.columns.keys() | list if this.schema == 'marts' else [] -%}
+        insert overwrite directory '{{ location.replace("'", "\\'") }}' using parquet
+        select {{ columns | join(', ') if columns else '*' }} from {{ this }}
+    {%- endif -%}
+{%- endmacro %}

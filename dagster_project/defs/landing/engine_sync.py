@@ -1,6 +1,8 @@
 """The landing tables in the engine (SPEC §12): on ``postgres`` the ingest loads into the working
 DuckDB file as on ``duckdb`` (same contract checks, manifest and malformed-line handling), then copies
 every raw table that changed since the last copy into the engine's ``raw`` schema, in one transaction.
+On ``spark`` every raw table that changed is written as Parquet to the exchange folder Spark reads
+(lib/spark_exchange.py; the tokens are kept there, in ``tokens.json``).
 
 A table's content token (row count and the sum of a hash of every row, computed by DuckDB) is kept
 in the engine's ``ops.raw_copied``: an unchanged table is not copied again, a table the engine lacks
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dagster_project.lib.engine import connect_engine, push_tables, row_hash_sum
+from dagster_project.lib.spark_exchange import export_changed
 from dagster_project.lib.warehouse import connect, quote_ident, transaction
 from dagster_project.settings import Settings
 
@@ -22,19 +25,15 @@ def copy_raw_to_engine(settings: Settings, log: Callable[[str], None]) -> list[s
     """Copy the raw tables that changed into the engine; returns the tables copied."""
     if settings.target == "duckdb":
         return []
+    if settings.target == "spark":
+        with connect(settings, read_only=True) as duck:
+            tokens = {f"raw.{table}": token for table, token in raw_tokens(duck).items()}
+            changed = export_changed(duck, settings.spark_exchange_dir, tokens, log=log)
+        log(f"engine (spark): {len(changed)} raw table(s) exported, {len(tokens) - len(changed)} unchanged")
+        return changed
     with connect(settings, read_only=True) as duck, connect_engine(settings) as engine:
-        tables = [
-            row[0]
-            for row in duck.execute(
-                "select table_name from information_schema.tables where table_schema = 'raw' order by table_name"
-            ).fetchall()
-        ]
-        tokens = {}
-        for table in tables:
-            count, digest = duck.execute(
-                f"select count(*), {row_hash_sum('duckdb', 'landed')} from raw.{quote_ident(table)} as landed"
-            ).fetchone()
-            tokens[table] = f"{count}:{digest}"
+        tokens = raw_tokens(duck)
+        tables = list(tokens)
         engine.execute("create schema if not exists ops")
         engine.execute(f"create table if not exists {COPIED_TABLE} (table_name text primary key, token text not null)")
         copied = dict(engine.execute(f"select table_name, token from {COPIED_TABLE}").fetchall())
@@ -53,3 +52,16 @@ def copy_raw_to_engine(settings: Settings, log: Callable[[str], None]) -> list[s
     unchanged = len(tables) - len(changed)
     log(f"engine ({settings.target}): {len(changed)} raw table(s) copied, {unchanged} unchanged since the last copy")
     return changed
+
+
+def raw_tokens(duck) -> dict[str, str]:
+    """Each raw table's content token: its row count and the sum of a hash of every row."""
+    tokens = {}
+    for (table,) in duck.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw' order by table_name"
+    ).fetchall():
+        count, digest = duck.execute(
+            f"select count(*), {row_hash_sum('duckdb', 'landed')} from raw.{quote_ident(table)} as landed"
+        ).fetchone()
+        tokens[table] = f"{count}:{digest}"
+    return tokens

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -161,7 +162,13 @@ def check_landing(settings: Settings, what: str) -> None:
     """
     from dagster_project.defs.landing.loader import pre_run_problems
 
-    if settings.target != "duckdb":  # the engine answers before a run starts, not after the ingest
+    local_spark = os.environ.get("PARTNERPULSE_SPARK_METHOD", "session").strip().lower() != "thrift"
+    if settings.target == "spark" and local_spark and not shutil.which("java"):
+        raise CommandError(
+            f"PARTNERPULSE_TARGET=spark runs a local Spark session, which needs a Java runtime (OpenJDK 17: "
+            f"apt-get install openjdk-17-jre-headless); none is on PATH; the refresh of {what} did not start"
+        )
+    if settings.target == "postgres":  # the engine answers before a run starts, not after the ingest
         from dagster_project.lib.engine import EngineError, connect_postgres
 
         try:

@@ -94,3 +94,23 @@ def payout_line_columns(models_dir: Path = MODELS_DIR) -> tuple[str, ...]:
 def incentive_types(models_dir: Path = MODELS_DIR) -> tuple[str, ...]:
     """The incentive types, in statement column order."""
     return accepted_values(LEDGER_MODEL, "incentive_type", models_dir)
+
+
+def ledger_table_columns(table: str, models_dir: Path = MODELS_DIR) -> tuple[tuple[str, str], ...]:
+    """(name, data_type) of a ledger control table, as dbt's on-run-start creates it
+    (``create_ledger_table`` in dbt_project/macros/ledger.sql): ``payout_periods`` from its source
+    declaration; ``payout_lines_closed`` a payout line's columns, then its source's (closed_at)."""
+    path = models_dir / "staging" / "ledger" / "_ledger__sources.yml"
+    sources = (load_yaml(path) or {}).get("sources") or []
+    declared = {
+        entry["name"]: tuple((column["name"], str(column["data_type"])) for column in entry.get("columns") or [])
+        for source in sources
+        if source.get("name") == "ledger"
+        for entry in source.get("tables") or []
+    }
+    if table not in declared:
+        raise ContractError(f"{path}: the ledger source declares no table {table}")
+    if table == "payout_lines_closed":
+        line = tuple((column.name, column.data_type) for column in ledger_columns(models_dir) if column.payout_line)
+        return line + declared[table]
+    return declared[table]

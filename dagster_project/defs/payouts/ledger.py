@@ -235,7 +235,7 @@ def closed_period(settings: Settings, period: dt.date) -> ClosedPeriod | None:
     Reads the working warehouse: call it holding the warehouse lock (a reader there would make a
     running refresh fail to open the file for writing).
     """
-    if settings.target == "duckdb" and not settings.duckdb_path.exists():
+    if settings.target in ("duckdb", "spark") and not settings.duckdb_path.exists():
         return None
     with connect_engine(settings, read_only=True) as con:
         try:

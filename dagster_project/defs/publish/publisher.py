@@ -233,8 +233,9 @@ def _build(
 def copy_marts_from_engine(settings: Settings, tables: list[str], log: Callable[[str], None] = print) -> None:
     """Another engine than DuckDB built the marts: copy them into the working file's ``marts`` schema
     (one transaction), from which the publish step writes the published file as on DuckDB. Called only
-    after every blocking check passed on the engine's own tables."""
-    if settings.target == "duckdb":
+    after every blocking check passed on the engine's own tables. Spark's marts came into the working
+    file right after its build (lib/spark_exchange.py): nothing to copy."""
+    if settings.target in ("duckdb", "spark"):
         return
     with connect_engine(settings, read_only=True) as engine, connect(settings) as working:
         pull_tables(engine, working, [f"marts.{table}" for table in tables], log=log)

@@ -31,6 +31,7 @@ from dagster_project.defs.warehouse.refresh_window import (
     write_window,
 )
 from dagster_project.defs.warehouse.seeds_state import EXCLUDE_SEEDS, SeedsState, record_seeds_loaded, seeds_state
+from dagster_project.defs.warehouse.spark_sync import hand_over_to_spark, take_back_from_spark
 from dagster_project.defs.warehouse.translator import LayeredTranslator
 from dagster_project.lib.engine import connect_engine
 
@@ -75,6 +76,8 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 f"{len(seed_keys)} seed(s) (program settings) unchanged since run {seeds.loaded_in_run} loaded and "
                 "tested them: not reloaded, their tests not run again (seeds_state.py)"
             )
+        if settings.target == "spark":  # the window and the ledger, as Parquet for Spark (decision 111)
+            hand_over_to_spark(settings, context.log.info)
         # the seeds are reloaded when the project changed (or a seed table): so are the incremental base tables
         with dbt_environment(window, rebuild_staging=not seeds.current):
             invocation = dbt.cli(
@@ -85,6 +88,8 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 target_path=target_path,
             )
         yield from invocation.stream()
+        if invocation.is_successful() and settings.target == "spark":
+            take_back_from_spark(settings, context.log.info)
         if invocation.is_successful():
             # only the weekly tables this run built (the UI can materialize a selection)
             keys = selected_model_keys(context, models)

@@ -1,0 +1,56 @@
+"""Around a dbt build on Spark (PARTNERPULSE_TARGET=spark, decision 111).
+
+Before: the pipeline's own tables that dbt reads as sources — the refresh window and the rest of
+``ops``, the payout ledger — are written to the exchange folder as Parquet when they changed (the raw
+tables were, by the ingest's engine sync). The ledger's tables are created empty in the working file
+first, as dbt's on-run-start creates them on the other engines.
+
+After: what Spark built for the pipeline (the marts, the staging views the landing checks validate)
+comes into the working file, where the checks read it and from where the publish step publishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dagster_project.defs.payouts.contract import ledger_table_columns
+from dagster_project.lib.engine import row_hash_sum
+from dagster_project.lib.spark_exchange import export_changed, pull_outputs
+from dagster_project.lib.warehouse import connect, quote_ident
+from dagster_project.settings import Settings
+
+LEDGER_TABLES = ("payout_periods", "payout_lines_closed")
+
+
+def ensure_ledger_tables(duck) -> None:
+    duck.execute("create schema if not exists ledger")
+    for table in LEDGER_TABLES:
+        columns = ", ".join(f"{quote_ident(name)} {data_type}" for name, data_type in ledger_table_columns(table))
+        duck.execute(f"create table if not exists ledger.{quote_ident(table)} ({columns})")
+
+
+def hand_over_to_spark(settings: Settings, log: Callable[[str], None]) -> list[str]:
+    """Export the ops and ledger tables that changed since the last export; returns those exported."""
+    with connect(settings) as duck:
+        ensure_ledger_tables(duck)
+        relations = [
+            f"{schema}.{table}"
+            for schema, table in duck.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_schema in ('ops', 'ledger') and table_type = 'BASE TABLE' order by all"
+            ).fetchall()
+        ]
+        tokens = {}
+        for relation in relations:
+            schema, table = relation.split(".")
+            count, digest = duck.execute(
+                f"select count(*), {row_hash_sum('duckdb', 't')} from {quote_ident(schema)}.{quote_ident(table)} as t"
+            ).fetchone()
+            tokens[relation] = f"{count}:{digest}"
+        return export_changed(duck, settings.spark_exchange_dir, tokens, log=log)
+
+
+def take_back_from_spark(settings: Settings, log: Callable[[str], None]) -> list[str]:
+    """Load what Spark exported after the build into the working file."""
+    with connect(settings) as duck:
+        return pull_outputs(duck, settings.spark_exchange_dir, log=log)
