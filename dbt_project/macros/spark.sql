@@ -100,7 +100,7 @@
         {%- for week in weeks -%}
             {%- do partitions.append("partition (" ~ key ~ " = '" ~ week ~ "')") -%}
         {%- endfor -%}
-        {%- do run_query('alter table ' ~ target ~ ' drop if exists ' ~ partitions | join(', ')) -%}
+        {%- do adapter.execute('alter table ' ~ target ~ ' drop if exists ' ~ partitions | join(', '), fetch=False) -%}
     {%- endif -%}
     {%- set columns = get_quoted_csv(adapter.get_columns_in_relation(target) | map(attribute='name')) -%}
     insert into {{ target }} ({{ columns }})
@@ -211,14 +211,14 @@
         {%- set schemas = [] -%}
         {%- for source in graph.sources.values() | sort(attribute='unique_id') -%}
             {%- if source.schema not in schemas -%}
-                {%- do run_query('create schema if not exists ' ~ source.schema) -%}
+                {%- do adapter.execute('create schema if not exists ' ~ source.schema, fetch=False) -%}
                 {%- do schemas.append(source.schema) -%}
             {%- endif -%}
             {%- set name = source.schema ~ '.' ~ source.identifier -%}
             {%- set location = exchange.rstrip('/') ~ '/' ~ source.schema ~ '/' ~ source.identifier -%}
-            {%- do run_query('drop table if exists ' ~ name) -%}
+            {%- do adapter.execute('drop table if exists ' ~ name, fetch=False) -%}
             {%- set quoted = "'" ~ location.replace("'", "\\'") ~ "'" -%}
-            {%- do run_query('create table ' ~ name ~ ' using parquet location ' ~ quoted) -%}
+            {%- do adapter.execute('create table ' ~ name ~ ' using parquet location ' ~ quoted, fetch=False) -%}
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
