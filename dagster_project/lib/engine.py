@@ -396,6 +396,22 @@ def engine_of(con: Any) -> str:
     return getattr(con, "engine", "duckdb")
 
 
+def content_tokens(duck: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> dict[str, str]:
+    """``schema.table`` → content token (row count and the sum of a hash of every row, by DuckDB) of
+    every table of ``schemas`` in the working file: an export or copy is skipped while it is unchanged."""
+    tokens = {}
+    for schema, table in duck.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema in (select unnest(?)) and table_type = 'BASE TABLE' order by all",
+        [list(schemas)],
+    ).fetchall():
+        count, digest = duck.execute(
+            f"select count(*), {row_hash_sum('duckdb', 't')} from {quote_ident(schema)}.{quote_ident(table)} as t"
+        ).fetchone()
+        tokens[f"{schema}.{table}"] = f"{count}:{digest}"
+    return tokens
+
+
 def row_hash_sum(engine: str, alias: str) -> str:
     """An aggregate over the rows of ``alias``: the sum of a hash of each whole row (a content checksum
     to compare with the same engine's earlier value, never across engines)."""

@@ -82,13 +82,6 @@ def export_tables(
         log(f"spark exchange: {relation} ({rows:,} rows) -> {folder}")
 
 
-def spark_table_files(spark_warehouse: Path, relation: str) -> list[Path]:
-    """The Parquet files of a table Spark built in a local session's warehouse folder
-    (``<warehouse>/<schema>.db/<table>/``, partition folders included)."""
-    schema, table = _parts(relation)
-    return sorted((spark_warehouse / f"{schema}.db" / table).rglob("*.parquet"))
-
-
 def export_changed(
     duck: duckdb.DuckDBPyConnection,
     exchange: Path,

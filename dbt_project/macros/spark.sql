@@ -215,10 +215,10 @@
                 {%- do schemas.append(source.schema) -%}
             {%- endif -%}
             {%- set name = source.schema ~ '.' ~ source.identifier -%}
-            {%- set location = exchange.rstrip('/') ~ '/' ~ source.schema ~ '/' ~ source.identifier -%}
+            {%- set folder = exchange.rstrip('/') ~ '/' ~ source.schema ~ '/' ~ source.identifier -%}
+            {%- set location = pp_spark_literal(folder) -%}
             {%- do adapter.execute('drop table if exists ' ~ name, fetch=False) -%}
-            {%- set quoted = "'" ~ location.replace("'", "\\'") ~ "'" -%}
-            {%- do adapter.execute('create table ' ~ name ~ ' using parquet location ' ~ quoted, fetch=False) -%}
+            {%- do adapter.execute('create table ' ~ name ~ ' using parquet location ' ~ location, fetch=False) -%}
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
@@ -238,9 +238,9 @@
     {%- set exchange = env_var('PARTNERPULSE_SPARK_EXCHANGE_DIR', '') | trim -%}
     {%- set read_back = this.schema == 'marts' or (this.schema == 'staging' and this.identifier.startswith('stg_')) -%}
     {%- if exchange and read_back -%}
-        {%- set location = exchange.rstrip('/') ~ '/out/' ~ this.schema ~ '/' ~ this.identifier -%}
         {%- set columns = model.columns.keys() | list if this.schema == 'marts' else [] -%}
-        insert overwrite directory '{{ location.replace("'", "\\'") }}' using parquet
+        {%- set location = exchange.rstrip('/') ~ '/out/' ~ this.schema ~ '/' ~ this.identifier %}
+        insert overwrite directory {{ pp_spark_literal(location) }} using parquet
         select {{ columns | join(', ') if columns else '*' }} from {{ this }}
     {%- endif -%}
 {%- endmacro %}

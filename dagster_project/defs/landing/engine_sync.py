@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dagster_project.lib.engine import connect_engine, push_tables, row_hash_sum
+from dagster_project.lib.engine import connect_engine, content_tokens, push_tables
 from dagster_project.lib.spark_exchange import export_changed
-from dagster_project.lib.warehouse import connect, quote_ident, transaction
+from dagster_project.lib.warehouse import connect, transaction
 from dagster_project.settings import Settings
 
 COPIED_TABLE = "ops.raw_copied"
@@ -27,12 +27,12 @@ def copy_raw_to_engine(settings: Settings, log: Callable[[str], None]) -> list[s
         return []
     if settings.target == "spark":
         with connect(settings, read_only=True) as duck:
-            tokens = {f"raw.{table}": token for table, token in raw_tokens(duck).items()}
+            tokens = content_tokens(duck, ["raw"])
             changed = export_changed(duck, settings.spark_exchange_dir, tokens, log=log)
         log(f"engine (spark): {len(changed)} raw table(s) exported, {len(tokens) - len(changed)} unchanged")
         return changed
     with connect(settings, read_only=True) as duck, connect_engine(settings) as engine:
-        tokens = raw_tokens(duck)
+        tokens = {relation.removeprefix("raw."): token for relation, token in content_tokens(duck, ["raw"]).items()}
         tables = list(tokens)
         engine.execute("create schema if not exists ops")
         engine.execute(f"create table if not exists {COPIED_TABLE} (table_name text primary key, token text not null)")
@@ -52,16 +52,3 @@ def copy_raw_to_engine(settings: Settings, log: Callable[[str], None]) -> list[s
     unchanged = len(tables) - len(changed)
     log(f"engine ({settings.target}): {len(changed)} raw table(s) copied, {unchanged} unchanged since the last copy")
     return changed
-
-
-def raw_tokens(duck) -> dict[str, str]:
-    """Each raw table's content token: its row count and the sum of a hash of every row."""
-    tokens = {}
-    for (table,) in duck.execute(
-        "select table_name from information_schema.tables where table_schema = 'raw' order by table_name"
-    ).fetchall():
-        count, digest = duck.execute(
-            f"select count(*), {row_hash_sum('duckdb', 'landed')} from raw.{quote_ident(table)} as landed"
-        ).fetchone()
-        tokens[table] = f"{count}:{digest}"
-    return tokens

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dagster_project.defs.payouts.contract import ledger_table_columns
-from dagster_project.lib.engine import row_hash_sum
+from dagster_project.lib.engine import content_tokens
 from dagster_project.lib.spark_exchange import export_changed, pull_outputs
 from dagster_project.lib.warehouse import connect, quote_ident
 from dagster_project.settings import Settings
@@ -33,20 +33,7 @@ def hand_over_to_spark(settings: Settings, log: Callable[[str], None]) -> list[s
     """Export the ops and ledger tables that changed since the last export; returns those exported."""
     with connect(settings) as duck:
         ensure_ledger_tables(duck)
-        relations = [
-            f"{schema}.{table}"
-            for schema, table in duck.execute(
-                "select table_schema, table_name from information_schema.tables "
-                "where table_schema in ('ops', 'ledger') and table_type = 'BASE TABLE' order by all"
-            ).fetchall()
-        ]
-        tokens = {}
-        for relation in relations:
-            schema, table = relation.split(".")
-            count, digest = duck.execute(
-                f"select count(*), {row_hash_sum('duckdb', 't')} from {quote_ident(schema)}.{quote_ident(table)} as t"
-            ).fetchone()
-            tokens[relation] = f"{count}:{digest}"
+        tokens = content_tokens(duck, ["ops", "ledger"])
         return export_changed(duck, settings.spark_exchange_dir, tokens, log=log)
 
 
