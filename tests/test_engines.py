@@ -121,7 +121,7 @@ def _landing() -> dict[str, list]:
 
 
 def _run_scenario(root: Path, **engine: str) -> Settings:
-    """Refresh, close May 2024, correct a deal of May, refresh again (one adjustment)."""
+    """Refresh, close May 2024, correct a deal of May and a usage row, refresh again (one adjustment)."""
     with isolated_env(root, FIRST, PARTNERPULSE_QUARANTINE_ERROR_SHARE="1", **engine) as settings:
         write_minimal_landing(root / "landing", overrides=_landing())
         assert refresh(WEEK)[0] == 0
@@ -132,6 +132,13 @@ def _run_scenario(root: Path, **engine: str) -> Settings:
                 "D1,A1,P1,sourced,Upsell,PR-CORE,Closed Won,10000", "D1,A1,P1,sourced,Upsell,PR-CORE,Closed Won,11000"
             )
         )
+        # and a usage row corrected, one gone: the usage staging tables take only the change (delete+insert)
+        usage = settings.landing_dir / "usage_daily.csv"
+        lines = usage.read_text().splitlines(keepends=True)
+        corrected, gone = "A40,PR-SEC,2024-03-05,9,9,9,50,1.0,1\n", "A40,PR-ANA,2024-03-06,9,9,9,50,1.0,1\n"
+        assert corrected in lines and gone in lines
+        kept = [line.replace(",50,", ",49,") if line == corrected else line for line in lines if line != gone]
+        usage.write_text("".join(kept))
         assert refresh(WEEK)[0] == 0
         return settings
 
@@ -190,3 +197,8 @@ def test_duckdb_and_spark_publish_the_same_outputs(tmp_path_factory, on_duckdb, 
     assert (exchange / "raw" / "usage_daily" / "data.parquet").is_file()
     assert (exchange / "ledger" / "payout_lines_closed" / "data.parquet").is_file()
     assert (exchange / "out" / "marts" / "fct_incentive_payouts").is_dir()
+    # the second build found Spark's seeds unchanged and took only the changed usage rows (delete+insert)
+    runs = sorted((spark.warehouse_dir / "dbt_runs").iterdir(), key=lambda run: run.stat().st_mtime)
+    second = runs[-1] / "run"
+    assert not (second / "seeds").exists()
+    assert "__pp_next" in next(second.rglob("base_usage__usage_daily.sql")).read_text()

@@ -6,6 +6,7 @@ weeks a weekly table did not hold yet (a first refresh writes the whole history)
 reported as materializations of that table's partitions too, so the UI shows the weeks the warehouse
 holds rather than "1 materialized · 103 missing"."""
 
+import dataclasses
 import datetime as dt
 import shutil
 from collections.abc import Iterator, Sequence
@@ -31,7 +32,7 @@ from dagster_project.defs.warehouse.refresh_window import (
     write_window,
 )
 from dagster_project.defs.warehouse.seeds_state import EXCLUDE_SEEDS, SeedsState, record_seeds_loaded, seeds_state
-from dagster_project.defs.warehouse.spark_sync import hand_over_to_spark, take_back_from_spark
+from dagster_project.defs.warehouse.spark_sync import hand_over_to_spark, spark_keeps_seeds, take_back_from_spark
 from dagster_project.defs.warehouse.translator import LayeredTranslator
 from dagster_project.lib.engine import connect_engine
 
@@ -62,6 +63,8 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             plan = plan_weeks(con, settings.first_week, window, models)
             write_window(con, plan)
             seeds = seeds_state(con, project.manifest_path, fingerprint)
+        if settings.target == "spark" and not spark_keeps_seeds(settings):
+            seeds = dataclasses.replace(seeds, loaded_in_run=None)
         seed_keys = selected_model_keys(context, [relation.name for relation in seeds.relations])
         history = f" and {len(plan.history_weeks)} week(s) of history not built yet" if plan.history_weeks else ""
         context.log.info(

@@ -6,12 +6,16 @@ tables were, by the ingest's engine sync). The ledger's tables are created empty
 first, as dbt's on-run-start creates them on the other engines.
 
 After: what Spark built for the pipeline (the marts, the staging views the landing checks validate)
-comes into the working file, where the checks read it and from where the publish step publishes.
+comes into the working file, where the checks read it and from where the publish step publishes; so do
+the seeds, whose copies tell seeds_state.py that Spark's are unchanged (a local session's are checked
+to be there still: a Spark warehouse removed by hand has them loaded again).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 from dagster_project.defs.payouts.contract import ledger_table_columns
 from dagster_project.lib.engine import content_tokens
@@ -41,3 +45,12 @@ def take_back_from_spark(settings: Settings, log: Callable[[str], None]) -> list
     """Load what Spark exported after the build into the working file."""
     with connect(settings) as duck:
         return pull_outputs(duck, settings.spark_exchange_dir, log=log)
+
+
+def spark_keeps_seeds(settings: Settings) -> bool:
+    """False when a local Spark session's warehouse no longer has the seeds' schema (removed by hand):
+    the working file's copies would otherwise say they are loaded. A cluster's (thrift) is not visible
+    from here: its copies are trusted."""
+    if os.environ.get("PARTNERPULSE_SPARK_METHOD", "session").strip().lower() == "thrift":
+        return True
+    return (Path(settings.spark_env()["PARTNERPULSE_SPARK_WAREHOUSE"]) / "config.db").is_dir()

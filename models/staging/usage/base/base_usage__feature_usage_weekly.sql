@@ -1,11 +1,11 @@
 {{
     config(
-        materialized=pp_staging_materialization(),
+        materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='_ingest_seq',
         on_schema_change='fail',
         full_refresh=(true if env_var('PARTNERPULSE_REBUILD_STAGING', '0') == '1' else none),
-        post_hook="{% if is_incremental() %}delete from {{ this }} as staged where not exists (select 1 from {{ source('usage', 'feature_usage_weekly') }} as landed where landed._ingest_seq = staged._ingest_seq){% endif %}",
+        post_hook="{{ pp_delete_rows_no_longer_landed(source('usage', 'feature_usage_weekly')) }}",
     )
 }}
 
