@@ -65,10 +65,10 @@
     the partitions of the weeks it writes, then appends its rows, which is the same as deleting
     those weeks' rows and inserting (a week whose rows all disappear is emptied too). -#}
 {% macro dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format) %}
-    {%- if raw_strategy not in ['append', 'insert_overwrite', 'replace_weeks', 'delete+insert'] -%}
+    {%- if raw_strategy not in ['append', 'insert_overwrite', 'replace_weeks'] -%}
         {%- do exceptions.raise_compiler_error(
             "Incremental strategy '" ~ raw_strategy ~ "' is not available on Spark with Parquet tables: "
-            ~ "use append, insert_overwrite, replace_weeks or delete+insert") -%}
+            ~ "use append, insert_overwrite or replace_weeks") -%}
     {%- endif -%}
     {%- do return(raw_strategy) -%}
 {% endmacro %}
@@ -78,8 +78,6 @@
         {{ get_insert_into_sql(source, target) }}
     {%- elif strategy == 'insert_overwrite' -%}
         {{ get_insert_overwrite_sql(source, target, existing) }}
-    {%- elif strategy == 'delete+insert' -%}
-        {{ spark__pp_delete_insert_sql(source, target, unique_key) }}
     {%- else -%}
         {{ spark__replace_weeks_sql(source, target, unique_key) }}
     {%- endif -%}
@@ -122,68 +120,30 @@
     {{ return(key) }}
 {%- endmacro %}
 
-{#- The usage staging tables (the largest) type and check only the rows a refresh landed anew or must
-    check again, by delete+insert on _ingest_seq, and drop the rows whose landing rows are gone
-    (landing_validation). Parquet tables cannot delete rows: on Spark a run writes the changed rows to
-    a table of their own, builds the next table from the previous one's rows that neither changed nor
-    left the landing table plus the changed rows, drops the previous table and renames the next one
-    in its place — the same rows as a delete, an insert and the post-hook's delete elsewhere (decision
-    111). A run that stops between the drop and the rename leaves no table: the next run builds it
-    whole. -#}
-{% macro spark__pp_delete_insert_sql(new_rows, target, unique_key) %}
-    {%- set landed = [] -%}
-    {%- for pair in model['sources'] if pair not in landed -%}
-        {%- do landed.append(pair) -%}
-    {%- endfor -%}
-    {%- if unique_key != '_ingest_seq' or landed | length != 1 -%}
-        {{ exceptions.raise_compiler_error(
-            "delete+insert on Spark replaces staged landing rows: " ~ target
-            ~ " needs unique_key='_ingest_seq' and exactly one source (its landing table)") }}
-    {%- endif -%}
-    {%- set landed_relation = source(landed[0][0], landed[0][1]) -%}
-    {%- set changed = target.incorporate(path={'identifier': target.identifier ~ '__pp_changed'}) -%}
-    {%- set next = target.incorporate(path={'identifier': target.identifier ~ '__pp_next'}) -%}
-    {%- set columns = get_quoted_csv(adapter.get_columns_in_relation(target) | map(attribute='name')) -%}
-    {%- for relation in [changed, next] -%}
-        {%- do adapter.execute('drop table if exists ' ~ relation, fetch=False) -%}
-    {%- endfor -%}
-    {%- do adapter.execute('create table ' ~ changed ~ ' using parquet as select * from ' ~ new_rows, fetch=False) -%}
-    {%- set build_next -%}
-        create table {{ next }} using parquet as
-        select {{ columns }}
-        from {{ target }} as staged
-        where
-            not exists (
-                select 1 from {{ changed }} as changed_rows
-                where changed_rows._ingest_seq = staged._ingest_seq
-            )
-            and exists (
-                select 1 from {{ landed_relation }} as landed
-                where landed._ingest_seq = staged._ingest_seq
-            )
-        union all
-        select {{ columns }} from {{ changed }}
-    {%- endset -%}
-    {%- do adapter.execute(build_next, fetch=False) -%}
-    {%- do adapter.execute('drop table ' ~ target, fetch=False) -%}
-    {%- do adapter.execute('drop table ' ~ changed, fetch=False) -%}
-    alter table {{ next }} rename to {{ target }}
-{% endmacro %}
-
-{#- The post-hook of the usage staging tables: the rows whose landing rows are gone leave the table
-    (on Spark the delete+insert above leaves them out already). -#}
-{% macro pp_delete_rows_no_longer_landed(landed) -%}
-    {{ return(adapter.dispatch('pp_delete_rows_no_longer_landed', 'partnerpulse')(landed)) }}
+{#- The usage staging tables (the largest) add only what a refresh landed, deleting the rows whose
+    landing rows are gone (delete+insert by _ingest_seq, and the post-hook below). Parquet tables
+    cannot delete rows: on Spark they are rebuilt whole (decision 111: a delete+insert made of a table
+    of the changed rows and a renamed next table ran out of the 2g driver's memory at 20,000 accounts,
+    on a join Spark chose to broadcast). -#}
+{% macro pp_staging_materialization() -%}
+    {{ return(adapter.dispatch('pp_staging_materialization', 'partnerpulse')()) }}
 {%- endmacro %}
 
-{% macro default__pp_delete_rows_no_longer_landed(landed) -%}
+{% macro default__pp_staging_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__pp_staging_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+{#- The post-hook of the incremental usage staging tables: the rows whose landing rows are gone leave
+    the table. -#}
+{% macro pp_delete_rows_no_longer_landed(landed) -%}
     {%- if is_incremental() -%}
         delete from {{ this }} as staged
         where not exists (select 1 from {{ landed }} as landed where landed._ingest_seq = staged._ingest_seq)
     {%- endif -%}
-{%- endmacro %}
-
-{% macro spark__pp_delete_rows_no_longer_landed(landed) -%}
 {%- endmacro %}
 
 {#- Contracts on Spark. Spark derives a decimal expression's precision by its own rules (a sum, a

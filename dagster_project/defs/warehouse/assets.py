@@ -63,7 +63,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             plan = plan_weeks(con, settings.first_week, window, models)
             write_window(con, plan)
             seeds = seeds_state(con, project.manifest_path, fingerprint)
-        if settings.target == "spark" and not spark_keeps_seeds(settings):
+        if settings.target == "spark" and not spark_keeps_seeds(settings, seeds.relations):
             seeds = dataclasses.replace(seeds, loaded_in_run=None)
         seed_keys = selected_model_keys(context, [relation.name for relation in seeds.relations])
         history = f" and {len(plan.history_weeks)} week(s) of history not built yet" if plan.history_weeks else ""

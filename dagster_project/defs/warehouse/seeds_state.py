@@ -12,7 +12,11 @@ tests, only when
 
 Otherwise the build excludes them (``--exclude resource_type:seed``: dbt then also leaves out the tests
 of the seeds alone) and the seed assets get an observation saying so. ``ops.seeds_loaded`` keeps the
-last successful load: fingerprint, checksum, run."""
+last successful load: fingerprint, checksum, run.
+
+On Spark the checksum is of the copies the build exported to the working file (decision 111): with a
+local session the metastore and each seed table's folder are checked as well (spark_sync.py); a seed
+edited on a cluster by hand is not seen."""
 
 from __future__ import annotations
 

@@ -7,17 +7,19 @@ first, as dbt's on-run-start creates them on the other engines.
 
 After: what Spark built for the pipeline (the marts, the staging views the landing checks validate)
 comes into the working file, where the checks read it and from where the publish step publishes; so do
-the seeds, whose copies tell seeds_state.py that Spark's are unchanged (a local session's are checked
-to be there still: a Spark warehouse removed by hand has them loaded again).
+the seeds, whose copies tell seeds_state.py that Spark's are unchanged (with a local session the
+metastore and each seed table's folder are checked to be there still: a Spark warehouse or metastore
+removed by hand has them loaded again).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from dagster_project.defs.payouts.contract import ledger_table_columns
+from dagster_project.defs.warehouse.seeds_state import SeedRelation
 from dagster_project.lib.engine import content_tokens
 from dagster_project.lib.spark_exchange import export_changed, pull_outputs
 from dagster_project.lib.warehouse import connect, quote_ident
@@ -47,10 +49,14 @@ def take_back_from_spark(settings: Settings, log: Callable[[str], None]) -> list
         return pull_outputs(duck, settings.spark_exchange_dir, log=log)
 
 
-def spark_keeps_seeds(settings: Settings) -> bool:
-    """False when a local Spark session's warehouse no longer has the seeds' schema (removed by hand):
-    the working file's copies would otherwise say they are loaded. A cluster's (thrift) is not visible
-    from here: its copies are trusted."""
+def spark_keeps_seeds(settings: Settings, relations: Iterable[SeedRelation]) -> bool:
+    """False when a local Spark session's metastore, or the folder of one of the seed tables, is gone
+    (removed by hand): the working file's copies would otherwise say the seeds are loaded. A cluster's
+    (thrift) cannot be seen from here: its copies are trusted."""
     if os.environ.get("PARTNERPULSE_SPARK_METHOD", "session").strip().lower() == "thrift":
         return True
-    return (Path(settings.spark_env()["PARTNERPULSE_SPARK_WAREHOUSE"]) / "config.db").is_dir()
+    spark_env = settings.spark_env()
+    if not (Path(spark_env["PARTNERPULSE_SPARK_METASTORE"]) / "metastore_db").is_dir():
+        return False
+    warehouse = Path(spark_env["PARTNERPULSE_SPARK_WAREHOUSE"])
+    return all((warehouse / f"{r.schema}.db" / r.table).is_dir() for r in relations)

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=pp_staging_materialization(),
         incremental_strategy='delete+insert',
         unique_key='_ingest_seq',
         on_schema_change='fail',
