@@ -117,6 +117,7 @@ class Settings:
     first_week_source: str
     target: str
     duckdb_memory_limit: str
+    spark_method: str = "session"  # PARTNERPULSE_SPARK_METHOD: session (local, needs java) or thrift
 
     @property
     def duckdb_path(self) -> Path:
@@ -238,4 +239,5 @@ def load_settings() -> Settings:
         first_week_source=source,
         target=target,
         duckdb_memory_limit=os.environ.get("PARTNERPULSE_DUCKDB_MEMORY_LIMIT", "8GB"),
+        spark_method=method,
     )

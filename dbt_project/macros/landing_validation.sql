@@ -397,3 +397,12 @@ select * from final
     {%- endfor -%}
     {{ dbt.hash(parts | join(" || '|' || ")) }}
 {%- endmacro %}
+
+{#- The post-hook of the incremental usage staging tables: the rows whose landing rows are gone leave
+    the table. -#}
+{% macro pp_delete_rows_no_longer_landed(landed) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as staged
+        where not exists (select 1 from {{ landed }} as landed where landed._ingest_seq = staged._ingest_seq)
+    {%- endif -%}
+{%- endmacro %}

@@ -121,7 +121,7 @@
 {%- endmacro %}
 
 {#- The usage staging tables (the largest) add only what a refresh landed, deleting the rows whose
-    landing rows are gone (delete+insert by _ingest_seq, and the post-hook below). Parquet tables
+    landing rows are gone (delete+insert by _ingest_seq, and pp_delete_rows_no_longer_landed). Parquet tables
     cannot delete rows: on Spark they are rebuilt whole (decision 111: a delete+insert made of a table
     of the changed rows and a renamed next table ran out of the 2g driver's memory at 20,000 accounts,
     on a join Spark chose to broadcast). -#}
@@ -135,15 +135,6 @@
 
 {% macro spark__pp_staging_materialization() -%}
     {{ return('table') }}
-{%- endmacro %}
-
-{#- The post-hook of the incremental usage staging tables: the rows whose landing rows are gone leave
-    the table. -#}
-{% macro pp_delete_rows_no_longer_landed(landed) -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} as staged
-        where not exists (select 1 from {{ landed }} as landed where landed._ingest_seq = staged._ingest_seq)
-    {%- endif -%}
 {%- endmacro %}
 
 {#- Contracts on Spark. Spark derives a decimal expression's precision by its own rules (a sum, a
@@ -236,7 +227,7 @@
 
 {#- Spark: what the pipeline reads back after the build (the marts, the staging views the landing
     checks validate, and the seeds: seeds_state.py then finds them unchanged, and the next refresh
-    neither reloads them nor rebuilds the usage staging tables whole) is written as Parquet to
+    does not load them again) is written as Parquet to
     $PARTNERPULSE_SPARK_EXCHANGE_DIR/out/<schema>/<table>/,
     the marts with their contract's columns in order (a partitioned table lists its partition column
     last). The pipeline loads them into its working file (lib/spark_exchange.py). -#}

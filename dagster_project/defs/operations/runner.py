@@ -162,8 +162,7 @@ def check_landing(settings: Settings, what: str) -> None:
     """
     from dagster_project.defs.landing.loader import pre_run_problems
 
-    local_spark = os.environ.get("PARTNERPULSE_SPARK_METHOD", "session").strip().lower() != "thrift"
-    if settings.target == "spark" and local_spark and not shutil.which("java"):
+    if settings.target == "spark" and settings.spark_method == "session" and not shutil.which("java"):
         raise CommandError(
             f"PARTNERPULSE_TARGET=spark runs a local Spark session, which needs a Java runtime (OpenJDK 17: "
             f"apt-get install openjdk-17-jre-headless); none is on PATH; the refresh of {what} did not start"

@@ -14,7 +14,6 @@ removed by hand has them loaded again).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -53,7 +52,7 @@ def spark_keeps_seeds(settings: Settings, relations: Iterable[SeedRelation]) -> 
     """False when a local Spark session's metastore, or the folder of one of the seed tables, is gone
     (removed by hand): the working file's copies would otherwise say the seeds are loaded. A cluster's
     (thrift) cannot be seen from here: its copies are trusted."""
-    if os.environ.get("PARTNERPULSE_SPARK_METHOD", "session").strip().lower() == "thrift":
+    if settings.spark_method == "thrift":
         return True
     spark_env = settings.spark_env()
     if not (Path(spark_env["PARTNERPULSE_SPARK_METASTORE"]) / "metastore_db").is_dir():
