@@ -29,6 +29,7 @@ from dagster_project.defs.partner_feeds.feeds import (
     _replace_folder,
     feed_folder_name,
     feed_folders,
+    write_partner_feeds,
 )
 from dagster_project.defs.publish.publisher import docs_are_current
 from dagster_project.defs.reports.executive import trailing_retention
@@ -164,6 +165,37 @@ def test_feed_folder_names_are_safe_distinct_and_deterministic(tmp_path: Path, m
     monkeypatch.setattr(partner_feeds, "feed_folder_name", lambda partner_id: "same_000000000000")
     with pytest.raises(FeedError, match=r"partner ids 'acme' and 'ACME' map to the same feed folder same_000000000000"):
         feed_folders(["acme", "ACME"])
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def test_feeds_written_by_several_threads_equal_one_thread_and_an_error_stops_them(published, tmp_path, monkeypatch):
+    source = published.published_duckdb
+    monkeypatch.setattr(partner_feeds, "FEED_WRITERS", 1)
+    write_partner_feeds(source, tmp_path / "one", log=lambda _: None)
+    monkeypatch.setattr(partner_feeds, "FEED_WRITERS", 3)
+    result = write_partner_feeds(source, tmp_path / "three", log=lambda _: None)
+    one, three = _tree(tmp_path / "one"), _tree(tmp_path / "three")
+    partners = query(source, "select count(*) from dim_partners")[0][0]
+    assert result.partners == partners > 5 and len(three) == partners * len(FEEDS) * 2 + 2  # + the two indexes
+    assert three == one  # byte for byte, index included (partner order)
+
+    # a link on one partner's folder name: that partner fails, the error reaches the caller, nothing is
+    # written through the link, and no work folder is left behind by the threads
+    folders = _feed_index(tmp_path / "three")
+    partner = sorted(folders)[5]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(tmp_path / "three" / folders[partner])
+    os.symlink(outside, tmp_path / "three" / folders[partner])
+    with pytest.raises(FeedError, match="is not a feed folder"):
+        write_partner_feeds(source, tmp_path / "three", log=lambda _: None)
+    assert list(outside.iterdir()) == []
+    assert not [p.name for p in (tmp_path / "three").iterdir() if p.name.startswith((".new-", ".old-"))]
+    first = folders[sorted(folders)[0]]  # written again before the error, the same
+    assert _tree(tmp_path / "three" / first) == _tree(tmp_path / "one" / first)
 
 
 def test_stale_feed_folder_cleanup_removes_only_what_the_step_wrote(tmp_path: Path):

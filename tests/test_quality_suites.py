@@ -6,6 +6,8 @@ import contextlib
 import datetime as dt
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -29,7 +31,7 @@ from dagster_project.defs.quality.suites import (
 )
 from dagster_project.defs.warehouse.project import get_dbt_project, mart_model_names
 from dagster_project.lib.weeks import WeekWindow
-from dagster_project.settings import EXPECTATIONS_DIR, ConfigError
+from dagster_project.settings import EXPECTATIONS_DIR, REPO_ROOT, ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -344,3 +346,29 @@ def test_quality_configuration_is_checked(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("PARTNERPULSE_ROW_COUNT_MIN_RATIO", "3")
     with pytest.raises(ConfigError, match=r"MAX_RATIO .* is below PARTNERPULSE_ROW_COUNT_MIN_RATIO"):
         load_quality_config()
+
+
+def test_gx_is_imported_once_in_the_background_and_quietly():
+    """What the dbt step starts before dbt runs (warehouse/assets.py), in a process of its own: GX not
+    imported before, one thread however often it is called, analytics off, and the checks' validator then
+    works as without it."""
+    script = """
+import os, sys, threading
+os.environ.pop("GX_ANALYTICS_ENABLED", None)
+from dagster_project.defs.quality import gx_suites
+assert "great_expectations" not in sys.modules
+gx_suites.import_in_background()
+gx_suites.import_in_background()
+threads = [t for t in threading.enumerate() if t.name == "partnerpulse-import-gx"]
+assert len(threads) == 1, threads
+threads[0].join(120)
+assert "great_expectations" in sys.modules
+assert os.environ["GX_ANALYTICS_ENABLED"] == "false"
+gx_suites.import_in_background()
+assert not [t for t in threading.enumerate() if t.name == "partnerpulse-import-gx"]
+gx_suites.GxValidator()
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -37,6 +37,7 @@ import shutil
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +115,7 @@ FOLDER_HASH_CHARS = 12
 FEED_FOLDER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?_[0-9a-f]{12}")
 WORK_FOLDER_NAME = re.compile(r"\.(?:new|old)-[0-9a-f]{32}")
 FEED_FILES = frozenset(f"{feed}.{ext}" for feed in FEED_QUERIES for ext in ("csv", "parquet"))
+FEED_WRITERS = max(1, min(4, os.cpu_count() or 1))  # threads writing partner folders
 INDEX_COLUMNS = ("partner_id", "folder", "partner_name", "accounts", *(f"{feed}_rows" for feed in FEED_QUERIES))
 
 
@@ -166,7 +168,8 @@ class _Feed:
     partner's rows one contiguous run; ``piece`` is a zero-copy slice of it (one ``take`` per partner
     cost 70 s at 5,000 partners). The CSV cells are converted column-wise a block of rows at a time
     (``column_cells``; a Python call per value, or Arrow calls per partner, cost most of the step),
-    so memory stays bounded at any number of partners."""
+    so memory stays bounded at any number of partners. Safe from several threads: ``cells`` reads the
+    cached block once and slices its own reference; two threads may each convert a block, never mix them."""
 
     BLOCK_ROWS = 100_000
 
@@ -278,12 +281,20 @@ def write_partner_feeds(published_db: Path, root: Path, log: Callable[[str], Non
     ordered = {name: _Feed(table) for name, table in feeds.items()}
     root.mkdir(parents=True, exist_ok=True)
     index_rows: list[tuple] = []
-    for position, (partner, partner_name) in enumerate(partners, start=1):
-        _replace_folder(root, folders[partner], ordered, partner)
-        counts = (feed.runs.get(partner, (0, 0))[1] for feed in ordered.values())
-        index_rows.append((partner, folders[partner], partner_name, accounts.get(partner, 0), *counts))
-        if position % 500 == 0:
-            log(f"partner feeds: {position:,}/{len(partners):,} partners written")
+    # Parquet writes release the GIL: folders written by FEED_WRITERS threads (500 partners here: 4.5 s → 2.8 s).
+    # Results are taken in partner order; the first error stops the partners not started yet.
+    with ThreadPoolExecutor(max_workers=FEED_WRITERS, thread_name_prefix="partner-feeds") as pool:
+        written = [pool.submit(_replace_folder, root, folders[partner], ordered, partner) for partner, _ in partners]
+        try:
+            for position, (partner, partner_name) in enumerate(partners, start=1):
+                written[position - 1].result()
+                counts = (feed.runs.get(partner, (0, 0))[1] for feed in ordered.values())
+                index_rows.append((partner, folders[partner], partner_name, accounts.get(partner, 0), *counts))
+                if position % 500 == 0:
+                    log(f"partner feeds: {position:,}/{len(partners):,} partners written")
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     removed = _remove_stale_folders(root, keep=set(folders.values()))
     _write_index(root, index_rows)
     rows = {name: table.num_rows for name, table in feeds.items()}

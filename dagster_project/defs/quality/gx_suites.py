@@ -1,14 +1,18 @@
 """Running a suite with Great Expectations 1.x on a pandas DataFrame, quietly.
 
-GX is imported only here and only when a check runs (importing it takes seconds). The context is
+GX is imported only here, when a check runs or, earlier, in the background while dbt builds
+(``import_in_background``: importing it takes seconds). The context is
 ephemeral (nothing is written to disk), usage statistics are off, and progress bars are disabled
 through the context's ``progress_bars`` setting, so runs do not fill logs with tqdm lines.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import sys
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +22,36 @@ from dagster_project.defs.quality.suites import Suite, build_gx_suite
 
 SAMPLE_VALUES = 5
 _VALUE_CHARS = 80
+_GX = "great_expectations"
+_importing: list[threading.Thread] = []  # the background import, once per process
+
+
+def _quiet_gx() -> None:
+    """Before GX is imported: no usage statistics, and only its warnings in the logs."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger(_GX).setLevel(logging.WARNING)
+
+
+def _import_gx() -> None:
+    _quiet_gx()
+    try:
+        importlib.import_module(_GX)
+    except Exception:  # the checks import it again and report what is wrong
+        return
+
+
+def import_in_background() -> None:
+    """Start importing GX (4 s of CPU here) in a daemon thread, once per process.
+
+    Called when the dbt build starts: dbt runs in its own process, so this one mostly waits meanwhile, and
+    the checks step that follows finds GX imported instead of importing it then. If the checks start first,
+    their own import waits for this one (Python's import lock), never imports twice.
+    """
+    if _GX in sys.modules or _importing:
+        return
+    thread = threading.Thread(target=_import_gx, name="partnerpulse-import-gx", daemon=True)
+    _importing.append(thread)
+    thread.start()
 
 
 @dataclass(frozen=True)
@@ -137,8 +171,7 @@ class GxValidator:
     """One ephemeral GX context for all suites of a check step."""
 
     def __init__(self) -> None:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        _quiet_gx()
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -20,6 +20,7 @@ from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.operations.retention import dbt_runs_to_keep
 from dagster_project.defs.partitions import window_from_context
+from dagster_project.defs.quality.gx_suites import import_in_background as import_gx_in_background
 from dagster_project.defs.warehouse.project import get_dbt_project, mart_model_names, project_fingerprint
 from dagster_project.defs.warehouse.refresh_window import (
     BUILT_TABLE,
@@ -81,6 +82,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             )
         if settings.target == "spark":  # the window and the ledger, as Parquet for Spark (decision 111)
             hand_over_to_spark(settings, context.log.info)
+        import_gx_in_background()  # for the checks after the build: 4 s of imports while dbt runs in its process
         # the seeds are reloaded when the project changed (or a seed table): so are the incremental base tables
         with dbt_environment(window, rebuild_staging=not seeds.current):
             invocation = dbt.cli(
