@@ -6,15 +6,15 @@
     collide with). Both forms below return the same rows (tests/test_engines.py compares the
     engines' outputs); decision 113 says why there are two. -#}
 {% macro retention_dimension_rows(cte, columns) -%}
-    {#- (dimension, value expression) in the order of SPEC §4 -#}
+    {#- (dimension, value expression, condition on the row or none) in the order of SPEC §4 -#}
     {%- set dimensions = [
-        ('overall', "'all'"),
-        ('partner', "partner_id"),
-        ('partner_tier', "coalesce(partner_tier, 'direct')"),
-        ('partner_type', "coalesce(partner_type, 'direct')"),
-        ('segment', "coalesce(segment, 'unknown')"),
-        ('region', "coalesce(region, 'unknown')"),
-        ('attachment', "case when partner_id is null then 'direct' else 'partner_attached' end"),
+        ('overall', "'all'", none),
+        ('partner', "partner_id", "partner_id is not null"),
+        ('partner_tier', "coalesce(partner_tier, 'direct')", none),
+        ('partner_type', "coalesce(partner_type, 'direct')", none),
+        ('segment', "coalesce(segment, 'unknown')", none),
+        ('region', "coalesce(region, 'unknown')", none),
+        ('attachment', "case when partner_id is null then 'direct' else 'partner_attached' end", none),
     ] -%}
     {{ return(adapter.dispatch('retention_dimension_rows', 'partnerpulse')(cte, columns, dimensions)) }}
 {%- endmacro %}
@@ -26,18 +26,20 @@
     select
         pp_dimensions.pp_dimension as dimension,
         case pp_dimensions.pp_dimension
-            {%- for name, value in dimensions %}
+            {%- for name, value, condition in dimensions %}
             when '{{ name }}' then {{ value }}
             {%- endfor %}
         end as dimension_value,
         {{ columns | join(', ') }}
     from {{ cte }}
     cross join (
-        {%- for name, value in dimensions %}
+        {%- for name, value, condition in dimensions %}
         select '{{ name }}' as pp_dimension{% if not loop.last %} union all{% endif %}
         {%- endfor %}
     ) as pp_dimensions
-    where pp_dimensions.pp_dimension <> 'partner' or partner_id is not null
+    {%- for name, value, condition in dimensions if condition %}
+    {{ 'where' if loop.first else 'and' }} (pp_dimensions.pp_dimension <> '{{ name }}' or {{ condition }})
+    {%- endfor %}
 {%- endmacro %}
 
 {#- DuckDB: a union of seven selects. DuckDB 2.0.0 stopped a 200,000-account build with a fatal
@@ -46,14 +48,14 @@
     case expression hands one pipeline string dictionaries of several columns; the union form
     builds every retention model at that scale. -#}
 {% macro duckdb__retention_dimension_rows(cte, columns, dimensions) -%}
-    {%- for name, value in dimensions %}
+    {%- for name, value, condition in dimensions %}
     select
         '{{ name }}' as dimension,
         {{ value }} as dimension_value,
         {{ columns | join(', ') }}
     from {{ cte }}
-    {%- if name == 'partner' %}
-    where partner_id is not null
+    {%- if condition %}
+    where {{ condition }}
     {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
