@@ -50,7 +50,7 @@ chromium:
 		$$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
 		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
 
-# The Spark tests (tests/test_engines_spark.py) run a local Spark session: a Java runtime (Spark 3.5 runs on 17).
+# The Spark test (tests/test_engines.py) runs a local Spark session: a Java runtime (Spark 3.5 runs on 17).
 java:
 	@command -v java >/dev/null 2>&1 || { \
 		echo "Installing Debian's OpenJDK 17 for the Spark tests ..."; \

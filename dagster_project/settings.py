@@ -77,6 +77,24 @@ def whole_number_setting(
     return value
 
 
+SPARK_SWITCHES = {
+    "PARTNERPULSE_SPARK_ADAPTIVE": "spark.sql.adaptive.enabled",
+    "PARTNERPULSE_SPARK_CODEGEN": "spark.sql.codegen.wholeStage",
+}
+
+
+def check_spark_session_settings() -> None:
+    """The Spark settings dbt's profile passes on as they are (dbt_project/profiles.yml), checked here so that
+    a typo is named before a refresh starts rather than by Spark half-way through one."""
+    whole_number_setting(
+        "PARTNERPULSE_SPARK_SHUFFLE_PARTITIONS", 4, unit="of partitions ", meaning="spark.sql.shuffle.partitions"
+    )
+    for name, conf in SPARK_SWITCHES.items():
+        value = os.environ.get(name, "").strip().lower()
+        if value not in {"", "true", "false"}:
+            raise ConfigError(f"{name}: '{value}' is not true or false ({conf}; unset: Spark's default, true)")
+
+
 def serve_postgres_jobs() -> int:
     """PARTNERPULSE_SERVE_POSTGRES_JOBS: how many PostgreSQL connections load tables in parallel (default 2)."""
     return whole_number_setting(
@@ -226,6 +244,8 @@ def load_settings() -> Settings:
     method = os.environ.get("PARTNERPULSE_SPARK_METHOD", "session").strip().lower() or "session"
     if target == "spark" and method not in {"session", "thrift"}:
         raise ConfigError(f"PARTNERPULSE_SPARK_METHOD: '{method}' is not supported; use session or thrift")
+    if target == "spark":
+        check_spark_session_settings()
     if target == "postgres" and serving:
         raise ConfigError(
             "PARTNERPULSE_TARGET=postgres and PARTNERPULSE_SERVE_POSTGRES=1 name the same database (the PG* "
