@@ -90,8 +90,8 @@ def check_spark_session_settings() -> None:
         "PARTNERPULSE_SPARK_SHUFFLE_PARTITIONS", 4, unit="of partitions ", meaning="spark.sql.shuffle.partitions"
     )
     for name, conf in SPARK_SWITCHES.items():
-        value = os.environ.get(name, "").strip().lower()
-        if value not in {"", "true", "false"}:
+        value = os.environ.get(name, "").strip()
+        if value.lower() not in {"", "true", "false"}:
             raise ConfigError(f"{name}: '{value}' is not true or false ({conf}; unset: Spark's default, true)")
 
 

@@ -115,8 +115,8 @@ def test_targets_a_user_cannot_combine_are_refused(monkeypatch):
     with pytest.raises(ConfigError, match="PARTNERPULSE_SPARK_SHUFFLE_PARTITIONS: '0' is not a whole number of"):
         load_settings()
     monkeypatch.setenv("PARTNERPULSE_SPARK_SHUFFLE_PARTITIONS", "1")
-    monkeypatch.setenv("PARTNERPULSE_SPARK_CODEGEN", "no")
-    with pytest.raises(ConfigError, match="PARTNERPULSE_SPARK_CODEGEN: 'no' is not true or false"):
+    monkeypatch.setenv("PARTNERPULSE_SPARK_CODEGEN", "No")
+    with pytest.raises(ConfigError, match="PARTNERPULSE_SPARK_CODEGEN: 'No' is not true or false"):
         load_settings()
     monkeypatch.setenv("PARTNERPULSE_SPARK_CODEGEN", "true")
     load_settings()
