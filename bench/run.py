@@ -91,6 +91,7 @@ class Case:
     measured: Measured
     compiled_bound: dict[str, float] = field(default_factory=dict)  # group → seconds; empty: not measured
     compiled_missing: list[str] = field(default_factory=list)  # models without compiled SQL in the run
+    breakdown: dict = field(default_factory=dict)  # refresh_breakdown(): the steps' times, dbt's slowest nodes
 
 
 @dataclass
@@ -183,6 +184,51 @@ def run_measured(argv: list[str], env: dict[str, str], log: Path, server_pid: in
 
 
 # ---------------------------------------------------------------------------------------------- steps
+
+
+# A step line of `partnerpulse refresh` ("   0:43  dbt build         357 nodes: … (41s)") and its run id
+STEP_LINE = re.compile(r"^\s+\d+:\d{2}\s+(?P<step>\S.*?)\s{2,}.*\((?P<took>\d+m\d{2}s|\d+s)\)\s*$")
+RUN_LINE = re.compile(r"^Refreshed week .* \(run (?P<run>[0-9a-f]{8})[0-9a-f-]*\)")
+SLOWEST_NODES = 6
+
+
+def refresh_breakdown(log: Path, warehouse: Path) -> dict:
+    """Where a refresh's time went: each step's time as the refresh printed it (its console log), and dbt's
+    elapsed time and slowest nodes from the run_results.json of the run's build (empty when not kept)."""
+    text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+    steps = [(m["step"], m["took"]) for line in text.splitlines() if (m := STEP_LINE.match(line))]
+    runs = [m["run"] for line in text.splitlines() if (m := RUN_LINE.match(line))]
+    found = sorted((warehouse / "dbt_runs").glob(f"{runs[-1]}-*/run_results.json")) if runs else []
+    if not found:
+        return {"steps": steps, "dbt_elapsed": None, "slowest": []}
+    results = json.loads(found[-1].read_text(encoding="utf-8"))
+    timed = sorted(
+        ((float(r["execution_time"]), r["unique_id"].split(".", 2)[-1]) for r in results.get("results", [])),
+        reverse=True,
+    )
+    return {"steps": steps, "dbt_elapsed": results.get("elapsed_time"), "slowest": timed[:SLOWEST_NODES]}
+
+
+def breakdown_lines(results: list[dict]) -> list[str]:
+    """Where each refresh's time went (issue 13's note asks for it): the refresh's own step times, dbt's
+    elapsed time and its slowest nodes."""
+    cases = [(r["accounts"], name, c.breakdown) for r in results for name, c in r["cases"].items()]
+    rows = [(accounts, name, b) for accounts, name, b in cases if b.get("steps")]
+    if not rows:
+        return []
+    lines = [
+        "Where each refresh's time goes (the steps as the refresh printed them; dbt's own elapsed time and its "
+        f"{SLOWEST_NODES} slowest nodes from the build's run_results.json):",
+        "",
+        "| accounts | refresh | steps | dbt elapsed | slowest dbt nodes |",
+        "|---:|---|---|---:|---|",
+    ]
+    for accounts, name, b in rows:
+        steps = ", ".join(f"{step} {took}" for step, took in b["steps"] if took not in {"0s"})
+        elapsed = _seconds(b["dbt_elapsed"]) if b["dbt_elapsed"] is not None else "not kept"
+        slowest = ", ".join(f"{node} {seconds:,.1f} s" for seconds, node in b["slowest"])
+        lines.append(f"| {accounts:,} | {name} | {steps} | {elapsed} | {slowest} |")
+    return [*lines, ""]
 
 
 def refresh_env(landing: Path, warehouse: Path) -> dict[str, str]:
@@ -356,7 +402,7 @@ def bench_scale(accounts: int, servers: dict | None = None) -> dict:
             f"{measured.largest_process_gb:.2f} GB); compiled-SQL bound ..."
         )
         bound, missing = run_compiled_bound(warehouse, scratch, CACHE / f"{case.split()[0]}-bound-{accounts}.log")
-        cases[case] = Case(week, measured, bound, missing)
+        cases[case] = Case(week, measured, bound, missing, refresh_breakdown(log, warehouse))
         parts = ", ".join(f"{k} {v:.1f} s" for k, v in bound.items())
         say(
             f"  compiled-SQL bound {sum(bound.values()):,.1f} s ({parts})"
@@ -629,7 +675,7 @@ def write_results(
     ]
     for r in results:
         lines += [f"| {r['accounts']:,} | {goal} | {measured} | {verdict} |" for goal, measured, verdict in goals(r)]
-    lines += [""] + (fixed_cost_lines(fixed) if fixed else [])
+    lines += [""] + breakdown_lines(results) + (fixed_cost_lines(fixed) if fixed else [])
     lines += engine_lines(results)
     lines += ["Changed history:", ""]
     for r in results:
