@@ -212,23 +212,32 @@ def refresh_breakdown(log: Path, warehouse: Path) -> dict:
 def breakdown_lines(results: list[dict]) -> list[str]:
     """Where each refresh's time went (issue 13's note asks for it): the refresh's own step times, dbt's
     elapsed time and its slowest nodes."""
-    cases = [(r["accounts"], name, c.breakdown) for r in results for name, c in r["cases"].items()]
-    rows = [(accounts, name, b) for accounts, name, b in cases if b.get("steps")]
+    rows = [(r["accounts"], name, c) for r in results for name, c in r["cases"].items() if c.breakdown.get("steps")]
     if not rows:
         return []
     lines = [
-        "Where each refresh's time goes (the steps as the refresh printed them; dbt's own elapsed time and its "
-        f"{SLOWEST_NODES} slowest nodes from the build's run_results.json):",
+        "Where each refresh's time goes (the steps as the refresh printed them, in whole seconds, steps of 0 s "
+        "left out; outside them: the wall time less the steps — the process starting, loading the definitions, "
+        f"the summary; dbt's own elapsed time and its {SLOWEST_NODES} slowest nodes from the build's "
+        "run_results.json):",
         "",
-        "| accounts | refresh | steps | dbt elapsed | slowest dbt nodes |",
-        "|---:|---|---|---:|---|",
+        "| accounts | refresh | steps | outside the steps | dbt elapsed | slowest dbt nodes |",
+        "|---:|---|---|---:|---:|---|",
     ]
-    for accounts, name, b in rows:
-        steps = ", ".join(f"{step} {took}" for step, took in b["steps"] if took not in {"0s"})
+    for accounts, name, case in rows:
+        b = case.breakdown
+        steps = ", ".join(f"{step} {took}" for step, took in b["steps"] if took != "0s")
+        outside = case.measured.seconds - sum(_step_seconds(took) for _, took in b["steps"])
         elapsed = _seconds(b["dbt_elapsed"]) if b["dbt_elapsed"] is not None else "not kept"
         slowest = ", ".join(f"{node} {seconds:,.1f} s" for seconds, node in b["slowest"])
-        lines.append(f"| {accounts:,} | {name} | {steps} | {elapsed} | {slowest} |")
+        lines.append(f"| {accounts:,} | {name} | {steps} | {_seconds(outside)} | {elapsed} | {slowest} |")
     return [*lines, ""]
+
+
+def _step_seconds(took: str) -> int:
+    """'41s' → 41, '3m50s' → 230 (the refresh's own format, defs/operations/progress.py)."""
+    minutes, _, seconds = took.removesuffix("s").rpartition("m")
+    return int(minutes or 0) * 60 + int(seconds)
 
 
 def refresh_env(landing: Path, warehouse: Path) -> dict[str, str]:
