@@ -107,18 +107,15 @@ def test_targets_a_user_cannot_combine_are_refused(monkeypatch):
     settings = load_settings()  # Spark's folders for dbt, under the warehouse unless set
     assert settings.env()["PARTNERPULSE_SPARK_EXCHANGE_DIR"] == str(settings.warehouse_dir / "spark" / "exchange")
     assert settings.env()["PARTNERPULSE_SPARK_WAREHOUSE"] == str(settings.warehouse_dir / "spark" / "warehouse")
-    monkeypatch.setenv("PARTNERPULSE_SPARK_ADAPTIVE", "flase")  # passed to Spark as written: checked first
-    with pytest.raises(ConfigError, match="PARTNERPULSE_SPARK_ADAPTIVE: 'flase' is not true or false"):
-        load_settings()
-    monkeypatch.setenv("PARTNERPULSE_SPARK_ADAPTIVE", "False")
-    monkeypatch.setenv("PARTNERPULSE_SPARK_SHUFFLE_PARTITIONS", "0")
-    with pytest.raises(ConfigError, match="PARTNERPULSE_SPARK_SHUFFLE_PARTITIONS: '0' is not a whole number of"):
-        load_settings()
-    monkeypatch.setenv("PARTNERPULSE_SPARK_SHUFFLE_PARTITIONS", "1")
-    monkeypatch.setenv("PARTNERPULSE_SPARK_CODEGEN", "No")
-    with pytest.raises(ConfigError, match="PARTNERPULSE_SPARK_CODEGEN: 'No' is not true or false"):
-        load_settings()
-    monkeypatch.setenv("PARTNERPULSE_SPARK_CODEGEN", "true")
+    for name, wrong, right, refusal in (  # passed to Spark as written: checked first, each refused, then set right
+        ("PARTNERPULSE_SPARK_ADAPTIVE", "flase", "False", "'flase' is not true or false"),
+        ("PARTNERPULSE_SPARK_SHUFFLE_PARTITIONS", "0", "1", "'0' is not a whole number of"),
+        ("PARTNERPULSE_SPARK_CODEGEN", "No", "true", "'No' is not true or false"),
+    ):
+        monkeypatch.setenv(name, wrong)
+        with pytest.raises(ConfigError, match=f"{name}: {refusal}"):
+            load_settings()
+        monkeypatch.setenv(name, right)
     load_settings()
     monkeypatch.setenv("PARTNERPULSE_TARGET", "snowflake")
     with pytest.raises(ConfigError, match="'snowflake' is not supported; use duckdb, postgres or spark"):
