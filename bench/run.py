@@ -195,9 +195,9 @@ SLOWEST_NODES = 6
 def refresh_breakdown(log: Path, warehouse: Path) -> dict:
     """Where a refresh's time went: each step's time as the refresh printed it (its console log), and dbt's
     elapsed time and slowest nodes from the run_results.json of the run's build (empty when not kept)."""
-    text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
-    steps = [(m["step"], m["took"]) for line in text.splitlines() if (m := STEP_LINE.match(line))]
-    runs = [m["run"] for line in text.splitlines() if (m := RUN_LINE.match(line))]
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.is_file() else []
+    steps = [(m["step"], m["took"]) for line in lines if (m := STEP_LINE.match(line))]
+    runs = [m["run"] for line in lines if (m := RUN_LINE.match(line))]
     found = sorted((warehouse / "dbt_runs").glob(f"{runs[-1]}-*/run_results.json")) if runs else []
     if not found:
         return {"steps": steps, "dbt_elapsed": None, "slowest": []}
