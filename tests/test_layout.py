@@ -41,6 +41,7 @@ PLAIN_MODULES = (
     "dagster_project.defs.quality.row_counts",
     "dagster_project.defs.warehouse.refresh_window",
     "dagster_project.defs.warehouse.seeds_state",
+    "dagster_project.defs.warehouse.models_state",
     "dagster_project.defs.warehouse.spark_sync",
     "dagster_project.defs.publish.publisher",
     "dagster_project.defs.payouts.contract",

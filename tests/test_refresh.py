@@ -135,11 +135,13 @@ def test_refresh_of_generated_data_publishes_every_mart(scenario: Scenario):
     assert scenario.leftovers_after_first == []  # no temp files left behind
 
 
-def test_the_next_week_leaves_the_unchanged_program_settings_alone(scenario: Scenario):
-    """The seeds (program settings) did not change between the two weeks: the first refresh loaded and
-    tested them, the second left them out of its build and says so (seeds_state.py). That weekly-then-weekly
-    publishes what a full rebuild does is tested in tests/test_gate_and_backfill.py (three weeks one by one
-    equal a backfill of the three weeks from an empty warehouse, every published table row for row)."""
+def test_the_next_week_leaves_the_unchanged_program_settings_and_models_alone(scenario: Scenario):
+    """The seeds (program settings) and the landing files did not change between the two weeks: the first
+    refresh loaded and tested the seeds and built every model; the second left the seeds out of its build,
+    and the models whose inputs are all unchanged (seeds_state.py, models_state.py), and says so. That
+    weekly-then-weekly publishes what a full rebuild does is tested in tests/test_gate_and_backfill.py (three
+    weeks one by one equal a backfill of the three weeks from an empty warehouse, every published table row
+    for row)."""
     settings = scenario.settings
     instance = get_instance(settings)
     first, second = sorted(
@@ -153,10 +155,20 @@ def test_the_next_week_leaves_the_unchanged_program_settings_alone(scenario: Sce
         return {record.event_log_entry.dagster_event.asset_key.to_user_string() for record in records}
 
     observed = asset_events(second.run_id, dg.DagsterEventType.ASSET_OBSERVATION)
-    assert len(observed) == 21 and "config/scorecard_bands" in observed
+    seeds = {key for key in observed if key.startswith("config/")}
+    assert len(seeds) == 21 and "config/scorecard_bands" in seeds
+    models = observed - seeds
+    # the typed landing tables and their views; never what reads the run's week, never a published mart
+    assert {"staging/base_crm__accounts", "staging/stg_crm__accounts", "staging/base_usage__usage_daily"} <= models
+    assert "intermediate/int_weeks_spined" not in models and not {key for key in models if key.startswith("marts/")}
     assert observed <= asset_events(first.run_id, dg.DagsterEventType.ASSET_MATERIALIZATION)
     assert not observed & asset_events(second.run_id, dg.DagsterEventType.ASSET_MATERIALIZATION)
     assert "21 seeds unchanged, not reloaded" in scenario.second_out
+    assert f"{len(models)} models unchanged, not rebuilt" in scenario.second_out
+    # the record keeps the run that built each of them: the first
+    built_by = dict(query(settings.duckdb_path, "select model_name, run_id from ops.models_built"))
+    assert {built_by[key.split("/")[-1]] for key in models} == {first.run_id}
+    assert "int_weeks_spined" not in built_by
 
 
 def test_published_file_is_replaced_while_a_reader_holds_the_old_one(scenario: Scenario):

@@ -135,6 +135,7 @@ class Step:
     warned: int = 0
     failed: int = 0
     unchanged: int = 0  # dbt: seeds the build left out, unchanged since they were loaded (seeds_state.py)
+    unchanged_models: int = 0  # dbt: models the build left out, their inputs unchanged (models_state.py)
 
     @property
     def checks(self) -> int:
@@ -153,11 +154,11 @@ class Step:
         values = list(self.materialized.values())
         if self.key == DBT_STEP:
             done = len(values) + self.checks
-            if self.unchanged:
-                return (
-                    f"{done:,} nodes: {len(values):,} models, tests {self.checks_text()}; "
-                    f"{self.unchanged:,} seeds unchanged, not reloaded"
-                )
+            left_out = [f"{self.unchanged:,} seeds unchanged, not reloaded"] if self.unchanged else []
+            if self.unchanged_models:
+                left_out.append(f"{self.unchanged_models:,} models unchanged, not rebuilt")
+            if left_out:
+                return f"{done:,} nodes: {len(values):,} models, tests {self.checks_text()}; {'; '.join(left_out)}"
             total = f"/{self.expected_nodes:,}" if self.expected_nodes else ""
             return f"{done:,}{total} nodes: {len(values):,} models and seeds, tests {self.checks_text()}"
         if self.key == "ingest_landing":
@@ -260,8 +261,12 @@ class StepProgress(logging.Handler):
             self._show_live(step)
         elif kind == dg.DagsterEventType.ASSET_OBSERVATION:
             observation = getattr(event.event_specific_data, "asset_observation", None)
-            if "unchanged_since_run" in (getattr(observation, "metadata", None) or {}):
-                step.unchanged += 1
+            metadata = getattr(observation, "metadata", None) or {}
+            if "unchanged_since_run" in metadata:
+                if "input_key" in metadata:  # a model (models_state.py), else a seed
+                    step.unchanged_models += 1
+                else:
+                    step.unchanged += 1
         elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if getattr(evaluation, "passed", True):

@@ -8,6 +8,7 @@ holds rather than "1 materialized · 103 missing"."""
 
 import dataclasses
 import datetime as dt
+import json
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -21,6 +22,12 @@ from dagster_project.defs.operations.resources import PartnerPulseConfig, Wareho
 from dagster_project.defs.operations.retention import dbt_runs_to_keep
 from dagster_project.defs.partitions import window_from_context
 from dagster_project.defs.quality.gx_suites import import_in_background as import_gx_in_background
+from dagster_project.defs.warehouse.models_state import (
+    ModelsState,
+    forget_models,
+    plan_models,
+    record_models_built,
+)
 from dagster_project.defs.warehouse.project import get_dbt_project, mart_model_names, project_fingerprint
 from dagster_project.defs.warehouse.refresh_window import (
     BUILT_TABLE,
@@ -59,11 +66,15 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         settings = partnerpulse.settings()
         models = weekly_models(project.manifest_path)
         fingerprint = project_fingerprint(project.manifest_path)
+        manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+        every_asset = context.selected_asset_keys == set(context.assets_def.keys)
         with connect_engine(settings) as con:
             ensure_tables(con)
             plan = plan_weeks(con, settings.first_week, window, models)
             write_window(con, plan)
             seeds = seeds_state(con, project.manifest_path, fingerprint)
+            built_models = plan_models(con, settings, manifest, fingerprint, seeds, leave_out=every_asset)
+            forget_models(con, set(built_models.keys) - set(built_models.unchanged))
         if settings.target == "spark" and not spark_keeps_seeds(settings, seeds.relations):
             seeds = dataclasses.replace(seeds, loaded_in_run=None)
         seed_keys = selected_model_keys(context, [relation.name for relation in seeds.relations])
@@ -80,6 +91,13 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 f"{len(seed_keys)} seed(s) (program settings) unchanged since run {seeds.loaded_in_run} loaded and "
                 "tested them: not reloaded, their tests not run again (seeds_state.py)"
             )
+        if built_models.unchanged:
+            runs = sorted(set(built_models.unchanged.values()))
+            context.log.info(
+                f"{len(built_models.unchanged)} model(s) not rebuilt, nor the tests on them alone: their landing "
+                f"files, settings and code are unchanged since run(s) {', '.join(run[:8] for run in runs)} built "
+                f"them (models_state.py): {', '.join(sorted(built_models.unchanged))}"
+            )
         if settings.target == "spark":  # the window and the ledger, as Parquet for Spark (decision 111)
             hand_over_to_spark(settings, context.log.info)
         import_gx_in_background()  # for the checks after the build: 4 s of imports while dbt runs in its process
@@ -88,7 +106,13 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             invocation = dbt.cli(
                 # dbt unit tests check SQL logic, not data: they run in the test suite
                 # (tests/test_revenue.py::test_dbt_unit_tests_pass), not in every weekly refresh.
-                ["build", "--exclude-resource-type", "unit_test", *(EXCLUDE_SEEDS if seeds.current else [])],
+                [
+                    "build",
+                    "--exclude-resource-type",
+                    "unit_test",
+                    *(EXCLUDE_SEEDS if seeds.current else []),
+                    *built_models.exclude_args(),
+                ],
                 context=context,
                 target_path=target_path,
             )
@@ -103,9 +127,12 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 history = history_built(con, context.run_id, plan, list(keys))
                 if seed_keys and not seeds.current and len(seed_keys) == len(seeds.relations):
                     record_seeds_loaded(con, seeds, context.run_id)
+                rebuilt = set(built_models.keys) - set(built_models.unchanged)
+                record_models_built(con, built_models, selected_model_keys(context, sorted(rebuilt)), context.run_id)
             yield from history_materializations(context, keys, history, plan)
             if seeds.current:
                 yield from seeds_unchanged(seed_keys, seeds)
+            yield from models_unchanged(context, built_models)
 
     return partnerpulse_dbt
 
@@ -176,6 +203,22 @@ def seeds_unchanged(seed_keys: dict[str, dg.AssetKey], seeds: SeedsState) -> Ite
             asset_key=key,
             description=f"Unchanged since run {seeds.loaded_in_run}, which loaded and tested it: not reloaded.",
             metadata={"unchanged_since_run": dg.MetadataValue.text(str(seeds.loaded_in_run))},
+        )
+
+
+def models_unchanged(context: AssetExecutionContext, state: ModelsState) -> Iterator[dg.AssetObservation]:
+    """An observation per model the build left out: its inputs are those of the run that built it."""
+    for model, key in selected_model_keys(context, sorted(state.unchanged)).items():
+        yield dg.AssetObservation(
+            asset_key=key,
+            description=(
+                f"Not rebuilt: its landing files, settings and code are those run {state.unchanged[model]} "
+                "built it from (models_state.py)."
+            ),
+            metadata={
+                "unchanged_since_run": dg.MetadataValue.text(state.unchanged[model]),
+                "input_key": dg.MetadataValue.text(state.keys[model]),
+            },
         )
 
 

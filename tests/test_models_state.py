@@ -1,0 +1,177 @@
+"""A model is left out of a build only when its inputs are those it was last built from (models_state.py,
+decision 115): its landing tables' files, the program settings, the dbt project and every upstream model;
+never a model that reads the run's week, the orchestrator's tables or the ingest's bookkeeping, never a
+published mart. The end-to-end case (a next week that leaves them out and says so) is in
+tests/test_refresh.py; that weekly-then-weekly equals a backfill from an empty warehouse is in
+tests/test_gate_and_backfill.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.defs.landing.contract import landing_tables
+from dagster_project.defs.warehouse.models_state import (
+    MODELS_TABLE,
+    ModelsState,
+    ensure_models_table,
+    forget_models,
+    input_keys,
+    landing_keys,
+    models_state,
+    read_landing_keys,
+    record_models_built,
+)
+from dagster_project.defs.warehouse.project import get_dbt_project
+
+FINGERPRINT = "p" * 64
+SEEDS = "s" * 64
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return json.loads(get_dbt_project().manifest_path.read_text(encoding="utf-8"))
+
+
+def _landing(**changed: str) -> dict[str, str]:
+    """A key per landing table; ``changed`` gives some tables another one."""
+    return {spec.name: changed.get(spec.name, f"key-of-{spec.name}") for spec in landing_tables()}
+
+
+def test_which_models_can_be_left_out(manifest: dict):
+    keys = input_keys(manifest, FINGERPRINT, _landing(), SEEDS)
+    # the typed landing tables, their views, and what reads only them and the settings
+    assert {"base_crm__accounts", "stg_crm__accounts", "base_usage__usage_daily", "stg_billing__products"} <= set(keys)
+    assert "int_subscription_items_priced" in keys
+    # the run's week (a macro), the refresh window or the closed payouts (the orchestrator's tables), the
+    # ingest's bookkeeping, and every published mart: never
+    for model in (
+        "int_weeks_spined",
+        "int_months_spined",
+        "stg_ops__refresh_window",
+        "stg_ledger__payout_lines_closed",
+        "int_landing_rows_rejected",
+        "int_opportunities_enriched",
+        "dim_products",
+        "fct_account_health_weekly",
+    ):
+        assert model not in keys, model
+    assert not {name for name, node in _models(manifest).items() if node["schema"] == "marts"} & set(keys)
+
+
+def test_a_changed_input_changes_the_keys_downstream_of_it_only(manifest: dict):
+    before = input_keys(manifest, FINGERPRINT, _landing(), SEEDS)
+    after = input_keys(manifest, FINGERPRINT, _landing(accounts="accounts-corrected"), SEEDS)
+    changed = {name for name in before if before[name] != after.get(name)}
+    assert {"base_crm__accounts", "stg_crm__accounts"} <= changed
+    # base_crm__contacts checks its account_id against stg_crm__accounts: it reads the accounts too
+    assert "base_crm__contacts" in changed
+    assert {"base_billing__products", "stg_billing__fx_rates", "base_crm__partners", "base_usage__features"} <= (
+        set(before) - changed
+    )
+    # every changed model reads the accounts, directly or through others
+    for name in changed:
+        assert _reads(manifest, name, "source.partnerpulse.crm.accounts"), name
+
+
+def test_another_project_or_a_missing_landing_key_changes_the_keys(manifest: dict):
+    before = input_keys(manifest, FINGERPRINT, _landing(), SEEDS)
+    other_project = input_keys(manifest, "q" * 64, _landing(), SEEDS)
+    assert set(other_project) == set(before) and not set(before.values()) & set(other_project.values())
+    # a landing table without a manifest entry (no ingest yet): its models have no key
+    landing = _landing()
+    del landing["accounts"]
+    assert "base_crm__accounts" not in input_keys(manifest, FINGERPRINT, landing, SEEDS)
+
+
+def _node(name: str, parents: list[str], macros: list[str] = (), schema: str = "intermediate") -> dict:
+    return {
+        "unique_id": f"model.partnerpulse.{name}",
+        "name": name,
+        "resource_type": "model",
+        "schema": schema,
+        "depends_on": {"nodes": parents, "macros": list(macros)},
+    }
+
+
+def test_settings_being_reloaded_and_the_week_through_another_macro():
+    """A small graph: a (landing table t), b (a and a seed), c (a macro that reads the run's week through
+    another), d (a), e (a published mart)."""
+    week = "macro.partnerpulse.refresh_as_of_date"
+    manifest = {
+        "sources": {"source.partnerpulse.crm.t": {"name": "t", "schema": "raw"}},
+        "macros": {
+            week: {"depends_on": {"macros": ["macro.partnerpulse.refresh_week"]}},
+            "macro.partnerpulse.weeks_back": {"depends_on": {"macros": [week]}},
+            "macro.partnerpulse.harmless": {"depends_on": {"macros": []}},
+        },
+        "nodes": {
+            node["unique_id"]: node
+            for node in (
+                _node("a", ["source.partnerpulse.crm.t"], ["macro.partnerpulse.harmless"]),
+                _node("b", ["model.partnerpulse.a", "seed.partnerpulse.bands"]),
+                _node("c", ["model.partnerpulse.a"], ["macro.partnerpulse.weeks_back"]),
+                _node("d", ["model.partnerpulse.a"]),
+                _node("e", ["model.partnerpulse.a"], schema="marts"),
+            )
+        },
+    }
+    assert set(input_keys(manifest, FINGERPRINT, {"t": "k"}, SEEDS)) == {"a", "b", "d"}
+    # the settings reload in this run (they changed): what reads them is built
+    assert set(input_keys(manifest, FINGERPRINT, {"t": "k"}, None)) == {"a", "d"}
+
+
+def test_landing_keys_follow_the_ingest_manifest_rows():
+    rows = [("accounts", "c1", 0, "accounts.csv", 10, "a" * 64, 3), ("usage_daily", "c2", 0, "u/1.csv", 5, "b" * 64, 2)]
+    keys = landing_keys(rows)
+    assert set(keys) == {"accounts", "usage_daily"}
+    appended = landing_keys([*rows, ("usage_daily", "c2", 1, "u/2.csv", 5, "c" * 64, 2)])
+    assert appended["accounts"] == keys["accounts"] and appended["usage_daily"] != keys["usage_daily"]
+    changed = landing_keys([("accounts", "c1", 0, "accounts.csv", 10, "d" * 64, 3), rows[1]])
+    assert changed["accounts"] != keys["accounts"] and changed["usage_daily"] == keys["usage_daily"]
+
+
+def test_left_out_only_with_the_same_key_on_record_and_the_relation_present(tmp_path: Path, manifest: dict):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        assert read_landing_keys(con) == {}  # no ingest yet
+        ensure_models_table(con)
+        con.execute("create schema staging")
+        con.execute("create table staging.base_crm__accounts as select 1 as x")
+        con.execute("create view staging.stg_crm__accounts as select 1 as x")
+        keys = {"base_crm__accounts": "k1", "stg_crm__accounts": "k2", "base_crm__partners": "k3"}
+        state = ModelsState(keys)
+        record_models_built(con, state, ["base_crm__accounts", "stg_crm__accounts", "base_crm__partners"], "run-1")
+        assert con.execute(f"select count(*) from {MODELS_TABLE}").fetchone() == (3,)
+
+        # base_crm__partners has no table in the warehouse: rebuilt; stg_crm__accounts' key changed: rebuilt
+        found = models_state(con, manifest, {**keys, "stg_crm__accounts": "k2-new"})
+        assert dict(found.unchanged) == {"base_crm__accounts": "run-1"}
+        assert found.exclude_args() == ["--exclude", "base_crm__accounts", "--indirect-selection", "cautious"]
+
+        # a build about to write a model forgets it first: interrupted, it is rebuilt next time
+        forget_models(con, ["base_crm__accounts"])
+        assert "base_crm__accounts" not in models_state(con, manifest, keys).unchanged
+        record_models_built(con, state, ["base_crm__accounts"], "run-2")
+        unchanged = dict(models_state(con, manifest, keys).unchanged)
+        assert unchanged == {"base_crm__accounts": "run-2", "stg_crm__accounts": "run-1"}
+        assert ModelsState(keys).exclude_args() == []  # nothing left out: dbt's usual selection
+    finally:
+        con.close()
+
+
+def _models(manifest: dict) -> dict[str, dict]:
+    return {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+
+
+def _reads(manifest: dict, name: str, unique_id: str) -> bool:
+    node = _models(manifest)[name]
+    parents = node["depends_on"]["nodes"]
+    return unique_id in parents or any(
+        _reads(manifest, manifest["nodes"][parent]["name"], unique_id)
+        for parent in parents
+        if parent.startswith("model.")
+    )
