@@ -5,7 +5,9 @@
 The newest dbt run's compiled SQL of the weekly usage roll-up, the scorecard chain and the ARR bridge
 chain, run as plain `create table … as` statements in one DuckDB connection on a copy of the
 refreshed warehouse (in SCRATCH; removed afterwards). Writes seconds per computation to OUT (a
-computation with a model that has no compiled SQL in the run is left out; those models are listed).
+computation with a model that has no compiled SQL in the run is left out; those models are listed). A
+model the run left out because its inputs had not changed (ops.models_built names an earlier run;
+decision 115) costs the refresh nothing, so it is not run here either.
 run.py starts it in its own process, so that the memory it uses is neither counted in nor left
 behind for the refreshes measured after it.
 """
@@ -55,31 +57,49 @@ def compiled_sql(run_dir: Path, model: str) -> str | None:
     return matches[0].read_text(encoding="utf-8") if matches else None
 
 
+def left_out_by(con: duckdb.DuckDBPyConnection, run_dir: Path) -> set[str]:
+    """The models that the run of ``run_dir`` (named after its run id's first 8 characters) left out."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'ops' and table_name = 'models_built'"
+    ).fetchone()
+    if not found or not found[0]:
+        return set()
+    run = run_dir.name.split("-")[0]
+    rows = con.execute("select model_name, run_id from ops.models_built").fetchall()
+    return {model for model, run_id in rows if not str(run_id).startswith(run)}
+
+
 def compiled_bound(warehouse: Path, scratch: Path, memory_limit: str) -> dict:
-    """Seconds per computation and the models without compiled SQL."""
+    """Seconds per computation, the models without compiled SQL and those the run left out."""
     run_dir = newest_run_dir(warehouse)
-    sql = {model: compiled_sql(run_dir, model) for models in CORE.values() for model in models}
     copy = scratch / "partnerpulse.duckdb"  # same file name: compiled SQL names the catalog
     shutil.copyfile(warehouse / "partnerpulse.duckdb", copy)
     seconds: dict[str, float] = {}
     con = duckdb.connect(str(copy))
     try:
+        left_out = left_out_by(con, run_dir)
+        sql = {m: compiled_sql(run_dir, m) for models in CORE.values() for m in models if m not in left_out}
         con.execute(f"set memory_limit = '{memory_limit}'")
         con.execute(f"set temp_directory = '{scratch / 'tmp'}'")
         con.execute("set preserve_insertion_order = false")
         con.execute("set TimeZone = 'UTC'")
         for group, models in CORE.items():
-            if any(sql[model] is None for model in models):
+            run = [model for model in models if model not in left_out]
+            if any(sql[model] is None for model in run):
                 continue
             started = time.perf_counter()
-            for model in models:
+            for model in run:
                 con.execute(f"create or replace table intermediate.{model} as ({sql[model]})")
             seconds[group] = time.perf_counter() - started
     finally:
         con.close()
         copy.unlink(missing_ok=True)
         shutil.rmtree(scratch / "tmp", ignore_errors=True)
-    return {"seconds": seconds, "missing": [model for model, text in sql.items() if text is None]}
+    return {
+        "seconds": seconds,
+        "missing": [model for model, text in sql.items() if text is None],
+        "left_out": sorted(left_out & {model for models in CORE.values() for model in models}),
+    }
 
 
 def main() -> None:
