@@ -21,7 +21,7 @@ import pytest
 
 from dagster_project.cli import main
 from dagster_project.defs.operations.instance import get_instance
-from dagster_project.settings import Settings
+from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
 from tests.helpers import isolated_env, query, refresh
 from tests.landing import write_minimal_landing, write_table
 
@@ -169,6 +169,65 @@ def test_the_next_week_leaves_the_unchanged_program_settings_and_models_alone(sc
     built_by = dict(query(settings.duckdb_path, "select model_name, run_id from ops.models_built"))
     assert {built_by[key.split("/")[-1]] for key in models} == {first.run_id}
     assert "int_weeks_spined" not in built_by
+
+
+def _dbt_test(warehouse: Path, scratch: Path, select: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PARTNERPULSE_DUCKDB_PATH": str(warehouse),
+        "PARTNERPULSE_DUCKDB_TEMP_DIR": str(scratch / "duckdb_tmp"),
+        "DBT_LOG_PATH": str(scratch / "logs"),
+    }
+    project = str(DBT_PROJECT_DIR)
+    target = str(scratch / "target")
+    return subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "test",
+            "--select",
+            select,
+            "--profiles-dir",
+            project,
+            "--project-dir",
+            project,
+            "--target-path",
+            target,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_weekly_table_s_tests_read_only_the_weeks_the_run_wrote(scenario: Scenario, tmp_path: Path):
+    """The tests of a weekly table judge the weeks the run wrote (dbt_project/macros/weeks.sql, decision 116):
+    a duplicate account-week planted in a week the last run did not write is not read again; a run that
+    writes that week finds it."""
+    copy = tmp_path / "partnerpulse.duckdb"  # the same file name: compiled SQL names the catalog
+    shutil.copyfile(scenario.settings.duckdb_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        assert con.execute("select week_start from ops.refresh_window where is_target").fetchall() == [(NEXT_WEEK,)]
+        con.execute(
+            "insert into marts.fct_account_health_weekly "
+            "select * from marts.fct_account_health_weekly where week_start = ? limit 1",
+            [WEEK],
+        )
+    test = "unique_combination_fct_account_health_weekly_week_start__account_id"
+    untouched = _dbt_test(copy, tmp_path, test)
+    assert untouched.returncode == 0, untouched.stdout
+    assert f"PASS {test}" in untouched.stdout, untouched.stdout
+    with duckdb.connect(str(copy)) as con:
+        con.execute("update ops.refresh_window set is_target = (week_start = ?)", [WEEK])
+    written = _dbt_test(copy, tmp_path, test)
+    assert written.returncode == 1 and f"FAIL 1 {test}" in written.stdout, written.stdout
+    # a test of a table that is not weekly reads all of it, as before
+    compiled = list((tmp_path / "target" / "compiled").rglob("unique_combination_fct_acc*.sql"))
+    assert compiled and all("refresh_window" in path.read_text(encoding="utf-8") for path in compiled)
+    whole = _dbt_test(copy, tmp_path, "unique_dim_partners_partner_id")
+    assert whole.returncode == 0, whole.stdout
+    sql = next((tmp_path / "target" / "compiled").rglob("unique_dim_partners_partner_id.sql")).read_text()
+    assert "refresh_window" not in sql and "dbt_subquery" not in sql
 
 
 def test_published_file_is_replaced_while_a_reader_holds_the_old_one(scenario: Scenario):

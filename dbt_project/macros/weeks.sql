@@ -22,3 +22,44 @@
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
+
+{#- A generic test of a weekly table (replace_weeks on week_start) reads only the weeks this run wrote
+    (decision 116): the other weeks are the rows earlier builds wrote and tested, which this run did not
+    touch, so testing them again each week made a weekly build's tests grow with the history. Only tests
+    that judge each row on its own (not_null, accepted_values, expression_is_true) or each week on its own
+    (unique_combination over columns that include week_start) are narrowed; any other test, and every
+    test of any other model, reads the whole relation as dbt's own macro does. A first refresh or a
+    backfill writes every week it holds, so it tests them all. The refresh window is read through the
+    source at run time: a test does not depend on it in the graph. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- set weeks = pp_weeks_written_filter() if execute else none -%}
+    {%- if weeks -%}
+        {%- set where = '(' ~ where ~ ') and ' ~ weeks if where else weeks -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The condition narrowing the running test to the weeks written, or none. -#}
+{% macro pp_weeks_written_filter() -%}
+    {%- set test = model.get('test_metadata') or {} -%}
+    {%- set tested = graph.nodes.get(model.get('attached_node') or '') -%}
+    {%- if not tested or tested.config.get('incremental_strategy') != 'replace_weeks'
+        or tested.config.get('unique_key') != 'week_start' -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- set row_tests = ['not_null', 'accepted_values', 'expression_is_true'] -%}
+    {%- set per_week = test.get('name') == 'unique_combination'
+        and 'week_start' in (test.get('kwargs', {}).get('columns') or []) -%}
+    {%- if test.get('name') not in row_tests and not per_week -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- do return("week_start in (select week_start from " ~ source('ops', 'refresh_window') ~ " where is_target)") -%}
+{%- endmacro %}
