@@ -512,7 +512,8 @@ def fixed_cost_lines(fixed: dict) -> list[str]:
         f"| {_gb(m['first'])} |",
         f"| second refresh, same landing folder (nothing changed: up to date, no run) "
         f"| {_seconds(m['second'].seconds)} | {_gb(m['second'])} |",
-        f"| third refresh with `--force` (the whole job, nothing skipped but unchanged seeds, landing files and models) "
+        "| third refresh with `--force` "
+        "(the whole job, nothing skipped but unchanged seeds, landing files and models) "
         f"| {_seconds(m['forced'].seconds)} | {_gb(m['forced'])} |",
         f"| `dbt build` of one trivial model | {_seconds(m['trivial'].seconds)} | {_gb(m['trivial'])} |",
         "",
