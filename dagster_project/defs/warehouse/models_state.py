@@ -37,6 +37,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagster_project.defs.landing.contract import RAW_SCHEMA
+from dagster_project.defs.landing.manifest import MANIFEST_TABLE as INGEST_FILES
 from dagster_project.defs.warehouse.seeds_state import SeedsState
 from dagster_project.lib.warehouse import connect, transaction
 from dagster_project.settings import Settings
@@ -45,9 +47,7 @@ MODELS_TABLE = "ops.models_built"
 PROJECT = "partnerpulse"
 # the run's week (dbt_project/macros/time.sql): a model that reads it changes every week
 WEEK_MACROS = frozenset({f"macro.{PROJECT}.refresh_week", f"macro.{PROJECT}.refresh_as_of_date"})
-RAW_SCHEMA = "raw"  # the landing tables the ingest loads (defs/landing/contract.py)
 MARTS_SCHEMA = "marts"
-MANIFEST_TABLE = f"{RAW_SCHEMA}.ingest_files"  # defs/landing/manifest.py
 
 
 @dataclass(frozen=True)
@@ -95,14 +95,14 @@ def read_landing_keys(con: Any) -> dict[str, str]:
     """The landing tables' keys from the working DuckDB file's ingest manifest (empty before any ingest)."""
     found = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        MANIFEST_TABLE.split("."),
+        [RAW_SCHEMA, INGEST_FILES],
     ).fetchone()
     if not found or not found[0]:
         return {}
     return landing_keys(
         con.execute(
             "select table_name, contract, load_order, source_file, size_bytes, sha256, rows_loaded "
-            f"from {MANIFEST_TABLE} order by table_name, load_order"
+            f"from {RAW_SCHEMA}.{INGEST_FILES} order by table_name, load_order"
         ).fetchall()
     )
 
