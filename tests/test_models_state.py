@@ -7,13 +7,16 @@ tests/test_gate_and_backfill.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from dagster_project.defs.landing.contract import landing_tables
+from dagster_project.defs.warehouse.assets import forget_left_out
 from dagster_project.defs.warehouse.models_state import (
     MODELS_TABLE,
     ModelsState,
@@ -24,8 +27,13 @@ from dagster_project.defs.warehouse.models_state import (
     models_state,
     read_landing_keys,
     record_models_built,
+    relations,
 )
 from dagster_project.defs.warehouse.project import get_dbt_project
+from dagster_project.defs.warehouse.spark_sync import spark_relations_present
+from dagster_project.lib.warehouse import connect
+from tests.conftest import FIRST_WEEK
+from tests.helpers import isolated_env
 
 FINGERPRINT = "p" * 64
 SEEDS = "s" * 64
@@ -161,6 +169,36 @@ def test_left_out_only_with_the_same_key_on_record_and_the_relation_present(tmp_
         assert ModelsState(keys).exclude_args() == []  # nothing left out: dbt's usual selection
     finally:
         con.close()
+
+
+def test_on_spark_a_local_session_s_folders_and_metastore_say_which_relations_are_there(tmp_path: Path, manifest: dict):
+    with isolated_env(tmp_path, FIRST_WEEK, PARTNERPULSE_TARGET="spark") as settings:
+        wanted = relations(manifest)
+        assert wanted["base_crm__accounts"] == ("staging", "base_crm__accounts", "table")
+        assert wanted["stg_crm__accounts"] == ("staging", "stg_crm__accounts", "view")
+        assert spark_relations_present(settings, wanted) == set()  # no metastore (yet, or removed by hand)
+        spark = settings.spark_env()
+        (Path(spark["PARTNERPULSE_SPARK_METASTORE"]) / "metastore_db").mkdir(parents=True)
+        (Path(spark["PARTNERPULSE_SPARK_WAREHOUSE"]) / "staging.db" / "base_crm__accounts").mkdir(parents=True)
+        present = spark_relations_present(settings, wanted)
+        assert ("staging", "base_crm__accounts") in present
+        assert ("staging", "base_crm__partners") not in present  # its folder is gone: built again
+        assert ("staging", "stg_crm__accounts") in present  # a view has no folder: the metastore holds it
+        # a cluster's warehouse cannot be seen from here: nothing is left out there
+        assert spark_relations_present(dataclasses.replace(settings, spark_method="thrift"), wanted) is None
+
+        # the records are in the working DuckDB file, as on DuckDB; present: what Spark holds
+        with connect(settings) as con:
+            ensure_models_table(con)
+            keys = {"base_crm__accounts": "k1", "base_crm__partners": "k2", "stg_crm__accounts": "k3"}
+            record_models_built(con, ModelsState(keys), list(keys), "run-1")
+            found = models_state(con, manifest, keys, present)
+            assert dict(found.unchanged) == {"base_crm__accounts": "run-1", "stg_crm__accounts": "run-1"}
+        # a failed build forgets the models it left out too: the next one builds them
+        forget_left_out(settings, found, logging.getLogger("test"))
+        with connect(settings) as con:
+            assert models_state(con, manifest, keys, present).unchanged == {}
+            assert con.execute(f"select model_name from {MODELS_TABLE}").fetchall() == [("base_crm__partners",)]
 
 
 def _models(manifest: dict) -> dict[str, dict]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, DagsterLogManager
 from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
@@ -43,6 +43,7 @@ from dagster_project.defs.warehouse.seeds_state import EXCLUDE_SEEDS, SeedsState
 from dagster_project.defs.warehouse.spark_sync import hand_over_to_spark, spark_keeps_seeds, take_back_from_spark
 from dagster_project.defs.warehouse.translator import LayeredTranslator
 from dagster_project.lib.engine import connect_engine
+from dagster_project.settings import Settings
 
 
 def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -116,7 +117,12 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 context=context,
                 target_path=target_path,
             )
-        yield from invocation.stream()
+        try:
+            yield from invocation.stream()  # raises when the build failed
+        except Exception:
+            if built_models.unchanged:
+                forget_left_out(settings, built_models, context.log)
+            raise
         if invocation.is_successful() and settings.target == "spark":
             take_back_from_spark(settings, context.log.info)
         if invocation.is_successful():
@@ -220,6 +226,18 @@ def models_unchanged(context: AssetExecutionContext, state: ModelsState) -> Iter
                 "input_key": dg.MetadataValue.text(state.keys[model]),
             },
         )
+
+
+def forget_left_out(settings: Settings, state: ModelsState, log: DagsterLogManager) -> None:
+    """A failed build forgets the records of the models it left out as well (decision 117): had one of them
+    gone missing (dropped by hand), every later build would fail the same way; the next one builds all."""
+    try:
+        with connect_engine(settings) as con:
+            forget_models(con, state.unchanged)
+    except Exception as exc:  # never hide the build's own error behind this one
+        log.warning(f"the records of the {len(state.unchanged)} model(s) left out could not be removed: {exc}")
+    else:
+        log.info(f"the build failed: the {len(state.unchanged)} model(s) it left out will be built next time")
 
 
 def reuse_partial_parse(runs_dir: Path, target_path: Path) -> None:

@@ -24,8 +24,11 @@ only when every model it reads is (dbt's ``cautious`` indirect selection): a rel
 rebuilt model to an unchanged one still runs.
 
 Only a run of every dbt asset (a refresh, a backfill) leaves models out; a selection made in the UI builds
-what it selects. Spark always builds everything: its tables live in the session's own warehouse, which
-this check does not read.
+what it selects. On Spark (decision 117) the records and the ingest manifest are in the working DuckDB file
+as on DuckDB; a local session's relation is there when its table's folder is in the session's warehouse (a
+view: when the metastore is); a cluster's (Thrift) warehouse cannot be seen from here, so a build on a
+cluster leaves nothing out. A build that fails forgets the records of the models it left out too: if it
+failed because one of them was gone after all (dropped by hand), the next build writes every model again.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from typing import Any
 from dagster_project.defs.landing.contract import RAW_SCHEMA
 from dagster_project.defs.landing.manifest import MANIFEST_TABLE as INGEST_FILES
 from dagster_project.defs.warehouse.seeds_state import SeedsState
+from dagster_project.defs.warehouse.spark_sync import spark_relations_present
 from dagster_project.lib.warehouse import connect, transaction
 from dagster_project.settings import Settings
 
@@ -71,16 +75,21 @@ def plan_models(
     """This build's models: their input keys and, when ``leave_out`` (a run of every dbt asset), the ones
     it leaves out. ``con``: the engine's connection."""
     ensure_models_table(con)
-    if settings.target == "spark":
-        return ModelsState({})
-    if settings.target == "duckdb":
+    if settings.target in ("duckdb", "spark"):  # on Spark ``con`` is the working DuckDB file too
         landing = read_landing_keys(con)
     else:  # the ingest manifest is in the working DuckDB file whatever the engine (landing/engine_sync.py)
         with connect(settings, read_only=True) as duck:
             landing = read_landing_keys(duck)
     seeds_key = _digest(["seeds", seeds.fingerprint, seeds.checksum]) if seeds.current else None
     keys = input_keys(manifest, fingerprint, landing, seeds_key)
-    return models_state(con, manifest, keys) if leave_out else ModelsState(keys)
+    if not leave_out:
+        return ModelsState(keys)
+    present = None  # DuckDB, PostgreSQL: the engine's information schema
+    if settings.target == "spark":
+        present = spark_relations_present(settings, relations(manifest))
+        if present is None:  # a cluster's warehouse cannot be seen: nothing is left out
+            return ModelsState(keys)
+    return models_state(con, manifest, keys, present)
 
 
 def landing_keys(rows: Iterable[tuple[Any, ...]]) -> dict[str, str]:
@@ -172,28 +181,35 @@ def ensure_models_table(con: Any) -> None:
     )
 
 
-def relations(manifest: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    """(schema, relation name) of every model."""
+def relations(manifest: Mapping[str, Any]) -> dict[str, tuple[str, str, str]]:
+    """(schema, relation name, materialization) of every model."""
     return {
-        node["name"]: (node["schema"], node.get("alias") or node["name"])
+        node["name"]: (node["schema"], node.get("alias") or node["name"], node["config"]["materialized"])
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
     }
 
 
-def models_state(con: Any, manifest: Mapping[str, Any], keys: Mapping[str, str]) -> ModelsState:
-    """The models whose recorded input key equals today's and whose relation exists."""
+def models_state(
+    con: Any,
+    manifest: Mapping[str, Any],
+    keys: Mapping[str, str],
+    present: set[tuple[str, str]] | None = None,
+) -> ModelsState:
+    """The models whose recorded input key equals today's and whose relation exists: among ``present``
+    ((schema, relation name) pairs) when given, else in ``con``'s information schema."""
     if not keys:
         return ModelsState(keys)
     recorded = dict(
         (name, (key, run_id))
         for name, key, run_id in con.execute(f"select model_name, input_key, run_id from {MODELS_TABLE}").fetchall()
     )
-    present = {
-        (str(schema), str(name))
-        for schema, name in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
-    }
-    where = relations(manifest)
+    if present is None:
+        present = {
+            (str(schema), str(name))
+            for schema, name in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+        }
+    where = {name: (schema, relation) for name, (schema, relation, _) in relations(manifest).items()}
     unchanged = {
         name: recorded[name][1]
         for name, key in keys.items()

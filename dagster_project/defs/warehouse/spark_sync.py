@@ -14,7 +14,7 @@ removed by hand has them loaded again).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from dagster_project.defs.payouts.contract import ledger_table_columns
@@ -48,14 +48,41 @@ def take_back_from_spark(settings: Settings, log: Callable[[str], None]) -> list
         return pull_outputs(duck, settings.spark_exchange_dir, log=log)
 
 
+def _local_metastore_present(settings: Settings) -> bool:
+    return (Path(settings.spark_env()["PARTNERPULSE_SPARK_METASTORE"]) / "metastore_db").is_dir()
+
+
+def _local_warehouse(settings: Settings) -> Path:
+    return Path(settings.spark_env()["PARTNERPULSE_SPARK_WAREHOUSE"])
+
+
 def spark_keeps_seeds(settings: Settings, relations: Iterable[SeedRelation]) -> bool:
     """False when a local Spark session's metastore, or the folder of one of the seed tables, is gone
     (removed by hand): the working file's copies would otherwise say the seeds are loaded. A cluster's
     (thrift) cannot be seen from here: its copies are trusted."""
     if settings.spark_method == "thrift":
         return True
-    spark_env = settings.spark_env()
-    if not (Path(spark_env["PARTNERPULSE_SPARK_METASTORE"]) / "metastore_db").is_dir():
+    if not _local_metastore_present(settings):
         return False
-    warehouse = Path(spark_env["PARTNERPULSE_SPARK_WAREHOUSE"])
+    warehouse = _local_warehouse(settings)
     return all((warehouse / f"{r.schema}.db" / r.table).is_dir() for r in relations)
+
+
+def spark_relations_present(
+    settings: Settings, relations: Mapping[str, tuple[str, str, str]]
+) -> set[tuple[str, str]] | None:
+    """Which of the models' relations (name -> schema, relation name, materialization) a local Spark
+    session still holds, as (schema, relation name): a table whose folder is in its warehouse, a view
+    while its metastore is there (a view has no folder; the metastore that holds it is what can be seen).
+    Nothing without the metastore; None for a cluster (thrift), whose warehouse cannot be seen from here."""
+    if settings.spark_method == "thrift":
+        return None
+    if not _local_metastore_present(settings):
+        return set()
+    warehouse = _local_warehouse(settings)
+    return {
+        (schema, name)
+        for schema, name, materialized in relations.values()
+        if materialized == "view"
+        or (materialized in ("table", "incremental") and (warehouse / f"{schema}.db" / name).is_dir())
+    }
