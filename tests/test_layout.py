@@ -44,6 +44,7 @@ PLAIN_MODULES = (
     "dagster_project.defs.warehouse.models_state",
     "dagster_project.defs.warehouse.spark_sync",
     "dagster_project.defs.publish.publisher",
+    "dagster_project.defs.publish.staging",
     "dagster_project.defs.payouts.contract",
     "dagster_project.defs.payouts.ledger",
     "dagster_project.defs.payouts.finance_files",

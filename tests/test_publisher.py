@@ -13,7 +13,9 @@ import duckdb
 import pytest
 
 from dagster_project.defs.publish import publisher
-from dagster_project.defs.publish.publisher import PARQUET_MANIFEST, publish_marts
+from dagster_project.defs.publish.publisher import PARQUET_MANIFEST, parquet_check, publish_marts
+from dagster_project.defs.publish.staging import read_staged, staging_dir, start_staging
+from dagster_project.lib.warehouse import connect
 from dagster_project.settings import Settings
 from tests.conftest import FIRST_WEEK
 from tests.helpers import isolated_env
@@ -106,6 +108,32 @@ def test_the_next_publish_rewrites_only_the_changed_weeks_and_parquet_files(sett
         assert con.execute(
             "select amount from fct_weekly where week_start = '2024-03-04' and account_id = 'A1'"
         ).fetchall() == [(Decimal("10.51"),)]
+
+
+def test_parquet_written_while_the_checks_ran_is_published_only_with_the_data_it_holds(settings):
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    before = _parquet_versions(settings)
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-18', 'A1', 12.00)")
+    _warehouse(settings, "update marts.dim_accounts set account_name = 'Beta AG' where account_id = 'A2'")
+    said: list[str] = []
+    with connect(settings, read_only=True) as con:  # as the checks step reads the warehouse
+        staged = start_staging(settings, con, TABLES, "run-2", parquet_check(settings), said.append).wait()
+    assert sorted(staged) == ["dim_accounts", "fct_weekly"]  # rpt_static's published file holds its data
+    assert (staged["fct_weekly"].rows, staged["dim_accounts"].rows) == (13, 2)
+    assert _parquet_versions(settings) == before  # nothing a reader sees changed before the publish
+    assert sorted(read_staged(settings, "run-2")) == ["dim_accounts", "fct_weekly"]
+    assert read_staged(settings, "another-run") == {}  # another run's files are never published
+
+    # the account renamed again after the staging: its staged file no longer holds the mart's data
+    _warehouse(settings, "update marts.dim_accounts set account_name = 'Beta SE' where account_id = 'A2'")
+    said.clear()
+    second = publish_marts(settings, TABLES, WEEK + dt.timedelta(weeks=1), "run-2", log=said.append)
+    assert "published fct_weekly: 13 rows (1 chunk(s); its Parquet written while the checks ran)" in said
+    assert "published dim_accounts: 2 rows (copied)" in said  # written from the published table instead
+    assert "published rpt_static: 1 rows (unchanged)" in said
+    assert second.row_counts == {"dim_accounts": 2, "fct_weekly": 13, "rpt_static": 1}
+    assert _published_equals_warehouse(settings, TABLES)
+    assert not staging_dir(settings).exists()
 
 
 def test_a_table_that_changed_shape_or_left_is_copied_or_dropped(settings):

@@ -17,6 +17,7 @@ from dagster_project.defs.publish.publisher import (
     publish_docs,
     publish_marts,
 )
+from dagster_project.defs.publish.staging import clear_staging
 from dagster_project.defs.warehouse.project import get_dbt_project, project_fingerprint
 from dagster_project.defs.warehouse.refresh_window import dbt_environment
 
@@ -46,6 +47,7 @@ def build_publish_asset(
         for warning in warnings:
             context.log.warning(f"check warning (does not block): {warning}")
         if errors:
+            clear_staging(partnerpulse.settings())  # the Parquet written while the checks ran is not published
             raise dg.Failure(
                 description=(
                     f"Not published: {len(errors)} blocking problem(s) (error-severity checks):\n"

@@ -12,7 +12,9 @@ each table's chunks (lib/chunks.py: a week, a month, a payout period; a table wi
 whole) are compared with the warehouse's, and only the chunks that changed are deleted and inserted
 again; a table that changed shape, or more than half of whose rows changed, is copied whole. A table
 whose data its Parquet file already holds keeps that file (``parquet/.fingerprints.json``, removed
-before any Parquet file is replaced and written after, says which data each file holds). When a
+before any Parquet file is replaced and written after, says which data each file holds); a changed
+table's file written while the checks ran (staging.py, decision 118) is moved in when it holds the data
+published, else the file is written here. When a
 quarter of the copied file's blocks are free (rows deleted over the weeks) the file is written from
 scratch instead, so it does not grow.
 
@@ -33,6 +35,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.defs.publish.staging import StagedFile, clear_staging, read_staged
 from dagster_project.lib.chunks import chunk_filter, diff_chunks, fingerprint, table_chunks
 from dagster_project.lib.engine import connect_engine, pull_tables
 from dagster_project.lib.warehouse import configure, connect, quote_ident, quote_literal
@@ -156,6 +159,18 @@ def _parquet_is_current(
     return counted == rows
 
 
+def parquet_check(settings: Settings) -> Callable[[duckdb.DuckDBPyConnection, str, str, int], bool]:
+    """``(con, table, fingerprint, rows) -> True`` when the published Parquet of ``table`` holds that data
+    (for staging.py: only the others are written while the checks run)."""
+    written = _read_parquet_manifest(settings.published_parquet_dir)
+
+    def is_current(con: duckdb.DuckDBPyConnection, table: str, fingerprint_: str, rows: int) -> bool:
+        path = settings.published_parquet_dir / f"{table}.parquet"
+        return _parquet_is_current(con, path, written.get(table), fingerprint_, rows)
+
+    return is_current
+
+
 def _write_parquet_manifest(parquet_dir: Path, fingerprints: dict[str, str], token: str) -> None:
     manifest = {
         table: {"fingerprint": value, **_file_identity(parquet_dir / f"{table}.parquet")}
@@ -181,6 +196,7 @@ def _build(
     token: str,
     info: list,
     log: Callable[[str], None],
+    staged: dict[str, StagedFile],
 ) -> _Built:
     """Bring ``tmp_db`` (a copy of the last published file, or empty) to the warehouse's marts and write
     the Parquet files whose data changed; the temporary Parquet files are listed even when it fails."""
@@ -204,14 +220,21 @@ def _build(
             built.how[table], built.fingerprints[table] = _publish_table(con, database, table)
             built.row_counts[table] = int(con.execute(f"select count(*) from main.{name}").fetchone()[0])
             parquet = settings.published_parquet_dir / f"{table}.parquet"
+            how = built.how[table]
             if not _parquet_is_current(
                 con, parquet, written.get(table), built.fingerprints[table], built.row_counts[table]
             ):
-                built.parquet[table] = settings.published_parquet_dir / f".{table}-{token}.parquet.tmp"
-                con.execute(
-                    f"copy main.{name} to {quote_literal(str(built.parquet[table]))} (format parquet, compression zstd)"
-                )
-            log(f"published {table}: {built.row_counts[table]:,} rows ({built.how[table]})")
+                ready = staged.get(table)
+                if ready and (ready.fingerprint, ready.rows) == (built.fingerprints[table], built.row_counts[table]):
+                    built.parquet[table] = ready.path  # written while the checks ran (staging.py)
+                    how += "; its Parquet written while the checks ran"
+                else:
+                    built.parquet[table] = settings.published_parquet_dir / f".{table}-{token}.parquet.tmp"
+                    con.execute(
+                        f"copy main.{name} to {quote_literal(str(built.parquet[table]))} "
+                        "(format parquet, compression zstd)"
+                    )
+            log(f"published {table}: {built.row_counts[table]:,} rows ({how})")
         con.execute(
             f"create table main.{PUBLISH_INFO_TABLE} as select "
             "cast(? as date) as week_start, cast(? as date) as as_of_date, "
@@ -257,16 +280,17 @@ def publish_marts(
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     info = [week_start, week_start + dt.timedelta(days=6), published_at, run_id, len(tables)]
     built = _Built()
+    staged = read_staged(settings, run_id)
     try:
         reused = _start_from_last(settings.published_duckdb, tmp_db, log)
         try:
-            built = _build(settings, tables, tmp_db, token, info, log)
+            built = _build(settings, tables, tmp_db, token, info, log, staged)
         except duckdb.Error as exc:
             if not reused:
                 raise
             log(f"the last published file could not be brought up to date ({exc}); writing a new one")
             tmp_db.unlink(missing_ok=True)
-            built = _build(settings, tables, tmp_db, token, info, log)
+            built = _build(settings, tables, tmp_db, token, info, log, staged)
         # the manifest goes first: a file replaced below is never described by an old entry, even if this
         # process dies half-way (then the next publish writes every Parquet file again)
         (settings.published_parquet_dir / PARQUET_MANIFEST).unlink(missing_ok=True)
@@ -278,6 +302,7 @@ def publish_marts(
         tmp_db.unlink(missing_ok=True)
         for path in built.parquet.values():
             path.unlink(missing_ok=True)
+        clear_staging(settings)
     for stale in settings.published_parquet_dir.glob("*.parquet"):
         if stale.stem not in tables:
             stale.unlink()

@@ -28,6 +28,9 @@ from dagster_project.defs.landing.assets import landing_asset_key
 from dagster_project.defs.landing.contract import landing_tables
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.partitions import run_window
+from dagster_project.defs.publish.assets import PUBLISH_KEY
+from dagster_project.defs.publish.publisher import parquet_check
+from dagster_project.defs.publish.staging import ParquetStaging, start_staging
 from dagster_project.defs.quality.config import QualityConfig, load_quality_config
 from dagster_project.defs.quality.frames import count_rows, read_scope
 from dagster_project.defs.quality.freshness import measure_freshness
@@ -38,6 +41,7 @@ from dagster_project.defs.quality.suites import Suite, default_relation, load_su
 from dagster_project.lib.engine import connect_engine
 from dagster_project.lib.warehouse import connect
 from dagster_project.lib.weeks import WeekWindow
+from dagster_project.settings import Settings
 
 GX_CHECK = "gx_suite"
 ROW_COUNT_CHECK = "row_count_change"
@@ -308,34 +312,57 @@ def build_quality_checks(
         selected = context.selected_asset_check_keys
         ordered = _ordered(selected, landing_names, mart_by_key)
         with connect_engine(settings, read_only=True) as con:
+            staging = _start_staging(context, settings, con, sorted(mart_by_key.values()))
             evaluator = _Evaluator(con, config, window, suites)
-            log_counts: dict[str, tuple[int, int]] | None = None
-            for check_key, kind, table in ordered:
-                asset_key, name = check_key.asset_key, check_key.name
-                suite = suites.get(f"{kind}.{table}")
-                try:
-                    if name == GX_CHECK:
-                        result = (
-                            evaluator.gx(asset_key, suite)
-                            if suite
-                            else _missing_suite(asset_key, kind, table, directory)
-                        )
-                    elif name == ROW_COUNT_CHECK:
-                        relation = suite.relation if suite else default_relation(kind, table)
-                        result = evaluator.row_count(asset_key, suite, relation)
-                    else:
-                        if log_counts is None:
-                            log_counts = refresh_log_counts(con, window.last)
-                        result = evaluator.quarantine(asset_key, table, log_counts)
-                except Exception as exc:
-                    result = _crashed(asset_key, name, exc)
-                yield result
+            try:
+                yield from _evaluate(evaluator, con, ordered, suites, window, directory)
+            finally:
+                if staging is not None:
+                    staging.wait()  # before the connection its cursor reads through closes
             counts = evaluator.counts
         with connect_engine(settings) as con:
             record_counts(con, window.last, counts, context.run.run_id)
         context.log.info(f"recorded row counts of {len(counts)} table(s) for week {window.last}")
 
     return data_quality_checks
+
+
+def _evaluate(
+    evaluator: "_Evaluator",
+    con,
+    ordered: list[tuple[dg.AssetCheckKey, str, str]],
+    suites: dict[str, Suite],
+    window: WeekWindow,
+    directory: Path,
+) -> Iterator[dg.AssetCheckResult]:
+    log_counts: dict[str, tuple[int, int]] | None = None
+    for check_key, kind, table in ordered:
+        asset_key, name = check_key.asset_key, check_key.name
+        suite = suites.get(f"{kind}.{table}")
+        try:
+            if name == GX_CHECK:
+                result = evaluator.gx(asset_key, suite) if suite else _missing_suite(asset_key, kind, table, directory)
+            elif name == ROW_COUNT_CHECK:
+                relation = suite.relation if suite else default_relation(kind, table)
+                result = evaluator.row_count(asset_key, suite, relation)
+            else:
+                if log_counts is None:
+                    log_counts = refresh_log_counts(con, window.last)
+                result = evaluator.quarantine(asset_key, table, log_counts)
+        except Exception as exc:
+            result = _crashed(asset_key, name, exc)
+        yield result
+
+
+def _start_staging(
+    context: AssetCheckExecutionContext, settings: Settings, con, marts: list[str]
+) -> ParquetStaging | None:
+    """While the checks run, the changed marts' Parquet for the publish step of this run (decision 118):
+    only when the run publishes and the marts are in the working file (DuckDB, Spark)."""
+    publishes = PUBLISH_KEY in context.job_def.asset_layer.selected_asset_keys
+    if settings.target not in ("duckdb", "spark") or not publishes:
+        return None
+    return start_staging(settings, con, marts, context.run.run_id, parquet_check(settings), context.log.info)
 
 
 def _ordered(

@@ -1,0 +1,177 @@
+"""The marts' Parquet, written while the checks run and published only if they pass (decision 118).
+
+Publishing writes the Parquet file of every mart whose data changed, whole (SPEC §1: one file per table):
+at 20,000 accounts a next week's five weekly marts were ~6 s of its ~8 s publish, after ~7 s of checks
+that spend their time in Great Expectations' Python. The two kinds of work use different resources —
+DuckDB's threads write Parquet without Python's lock, the checks mostly hold it — so the checks step writes
+the changed marts' Parquet in a background thread, from the warehouse it is checking, into
+``<warehouse>/publish_staging/`` (never into ``published/``: nothing a reader sees changes before the gate).
+The thread reads through a cursor of the checks' own read-only connection and ends before the step does.
+
+``staged.json`` there names the run and, per table, the data each file holds (the publish fingerprint of
+the warehouse's mart, lib/chunks.py) and its rows. The publish step of the same run moves a staged file
+into ``published/parquet/`` (the same file system: both under the warehouse folder) instead of writing it,
+only when its fingerprint and rows are those of the mart it publishes; otherwise it writes the file as
+before. Whatever is left (a publish refused, a run that stopped) is removed by the next staging or
+publish. Only DuckDB and Spark stage (their marts are in the working file when the checks run; PostgreSQL's
+come into it in the publish step).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.lib.chunks import fingerprint, table_chunks
+from dagster_project.lib.warehouse import quote_ident, quote_literal
+from dagster_project.settings import Settings
+
+STAGING_FOLDER = "publish_staging"
+STAGED_MANIFEST = "staged.json"
+MARTS_SCHEMA = "marts"
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    path: Path
+    fingerprint: str
+    rows: int
+
+
+def staging_dir(settings: Settings) -> Path:
+    return settings.warehouse_dir / STAGING_FOLDER
+
+
+def clear_staging(settings: Settings) -> None:
+    """Remove what an earlier staging left (a real folder only, never through a symlink)."""
+    folder = staging_dir(settings)
+    if folder.is_symlink():
+        folder.unlink()
+    elif folder.is_dir():
+        shutil.rmtree(folder)
+
+
+def mart_shape(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple[str, str]]:
+    """(column, type) of ``<database>.marts.<table>`` in order; empty when there is no such table."""
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, MARTS_SCHEMA, table],
+    ).fetchall()
+
+
+def _stage(
+    cursor: duckdb.DuckDBPyConnection,
+    folder: Path,
+    tables: list[str],
+    is_current: Callable[[duckdb.DuckDBPyConnection, str, str, int], bool],
+) -> dict[str, StagedFile]:
+    database = cursor.execute("select current_database()").fetchone()[0]
+    staged: dict[str, StagedFile] = {}
+    for table in tables:
+        shape = mart_shape(cursor, database, table)
+        if not shape:
+            continue
+        source = f"select * from {MARTS_SCHEMA}.{quote_ident(table)}"
+        chunks = table_chunks(cursor, MARTS_SCHEMA, table, source, tuple(column for column, _ in shape))
+        value = fingerprint(chunks, shape)
+        if is_current(cursor, table, value, chunks.rows):
+            continue
+        path = folder / f"{table}.parquet"
+        cursor.execute(f"copy ({source}) to {quote_literal(str(path))} (format parquet, compression zstd)")
+        staged[table] = StagedFile(path, value, chunks.rows)
+    return staged
+
+
+@dataclass
+class ParquetStaging:
+    """The background thread of one checks step; ``wait`` before the connection it reads through closes."""
+
+    settings: Settings
+    run_id: str
+    log: Callable[[str], None]
+    thread: threading.Thread | None = None
+    staged: dict[str, StagedFile] = field(default_factory=dict)
+    error: BaseException | None = None
+    seconds: float = 0.0
+
+    def wait(self) -> dict[str, StagedFile]:
+        if self.thread is None:
+            return {}
+        self.thread.join()
+        self.thread = None
+        if self.error is not None:  # publishing then writes every file itself, as before
+            self.log(f"Parquet not staged while the checks ran ({self.error}); the publish step writes it")
+            clear_staging(self.settings)
+            return {}
+        folder = staging_dir(self.settings)
+        manifest = {
+            "run_id": self.run_id,
+            "tables": {
+                table: {"file": file.path.name, "fingerprint": file.fingerprint, "rows": file.rows}
+                for table, file in sorted(self.staged.items())
+            },
+        }
+        (folder / STAGED_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        self.log(
+            f"Parquet of {len(self.staged)} changed mart(s) written while the checks ran ({self.seconds:.1f} s), "
+            f"to {folder}: published only if the checks pass"
+        )
+        return self.staged
+
+
+def start_staging(
+    settings: Settings,
+    con: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    run_id: str,
+    is_current: Callable[[duckdb.DuckDBPyConnection, str, str, int], bool],
+    log: Callable[[str], None],
+) -> ParquetStaging:
+    """Start writing the Parquet of the marts among ``tables`` whose published file does not hold their data
+    (``is_current(cursor, table, fingerprint, rows)``) through a cursor of ``con`` (the working DuckDB file)."""
+    staging = ParquetStaging(settings, run_id, log)
+    clear_staging(settings)
+    folder = staging_dir(settings)
+    folder.mkdir(parents=True)
+    cursor = con.cursor()
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            staging.staged = _stage(cursor, folder, tables, is_current)
+        except BaseException as exc:  # reported by wait(), in the step's thread
+            staging.error = exc
+        finally:
+            cursor.close()
+            staging.seconds = time.monotonic() - started
+
+    staging.thread = threading.Thread(target=run, name="partnerpulse-stage-parquet", daemon=True)
+    staging.thread.start()
+    return staging
+
+
+def read_staged(settings: Settings, run_id: str) -> dict[str, StagedFile]:
+    """The files the checks step of run ``run_id`` staged (none when another run staged them)."""
+    folder = staging_dir(settings)
+    try:
+        manifest = json.loads((folder / STAGED_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(manifest, dict) or manifest.get("run_id") != run_id:
+        return {}
+    staged = {}
+    for table, entry in (manifest.get("tables") or {}).items():
+        try:
+            path = folder / Path(str(entry["file"])).name
+            staged[str(table)] = StagedFile(path, str(entry["fingerprint"]), int(entry["rows"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return staged
