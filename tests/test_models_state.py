@@ -8,6 +8,7 @@ tests/test_gate_and_backfill.py."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -24,6 +25,7 @@ from dagster_project.defs.warehouse.models_state import (
     forget_models,
     input_keys,
     landing_keys,
+    last_month_end,
     models_state,
     read_landing_keys,
     record_models_built,
@@ -169,6 +171,36 @@ def test_left_out_only_with_the_same_key_on_record_and_the_relation_present(tmp_
         assert ModelsState(keys).exclude_args() == []  # nothing left out: dbt's usual selection
     finally:
         con.close()
+
+
+ARR_CHAIN = {
+    "int_months_completed",
+    "int_fx_rates_resolved_month_ends",
+    "int_account_arr_line_months_aggregated",
+    "int_account_months_partnered",
+    "int_account_line_periods_compared",
+    "int_arr_movements_classified",
+    "int_account_periods_retained",
+    "int_retention_cohorts_aggregated",
+}
+
+
+def test_the_arr_chain_is_keyed_by_the_last_complete_month_not_by_the_week(manifest: dict):
+    assert last_month_end(dt.date(2026, 11, 29)) == dt.date(2026, 10, 31)
+    assert last_month_end(dt.date(2026, 11, 30)) == dt.date(2026, 11, 30)  # D is a month end: complete
+    assert last_month_end(dt.date(2024, 3, 3)) == dt.date(2024, 2, 29)
+    assert last_month_end(dt.date(2025, 1, 5)) == dt.date(2024, 12, 31)
+
+    def keys(as_of: dt.date | None) -> dict[str, str]:
+        return input_keys(manifest, FINGERPRINT, _landing(), SEEDS, last_month_end(as_of) if as_of else None)
+
+    week_1, week_2, next_month = keys(dt.date(2026, 11, 22)), keys(dt.date(2026, 11, 29)), keys(dt.date(2026, 12, 6))
+    assert set(week_1) >= ARR_CHAIN
+    assert week_1 == week_2  # two weeks of November: the same complete months, nothing to rebuild
+    assert {name for name in week_1 if week_1[name] != next_month[name]} == ARR_CHAIN  # November completed
+    assert not ARR_CHAIN & set(keys(None))  # without the run's date: always built
+    # the spine with the month in progress (measured at D) and what reads it still read the week
+    assert not {"int_months_spined", "int_fx_rates_resolved_monthly", "int_payout_events_collected"} & set(week_1)
 
 
 def test_on_spark_a_local_session_s_folders_and_metastore_say_which_relations_are_there(tmp_path: Path, manifest: dict):

@@ -34,3 +34,74 @@
 {% macro spark__pp_iso_weekday(expr) -%}
     extract(dayofweek_iso from {{ expr }})
 {%- endmacro %}
+
+{#- The last month end on or before D (D itself when D is a month end): the months up to it are complete
+    (decision 13). Within a month it is the same every week, so a model that reads the run's date only
+    through this macro is left out of a weekly build while it and its inputs are unchanged (decision 119,
+    models_state.py). -#}
+{% macro refresh_last_month_end() -%}
+    cast({{ dbt.dateadd('day', -1, dbt.date_trunc('month', dbt.dateadd('day', 1, refresh_as_of_date()))) }} as date)
+{%- endmacro %}
+
+{#- The month spine's CTEs after a model's import CTEs `subscriptions` and `opportunities`: every calendar
+    month from the first month with a subscription or opportunity to the month holding `last_day`, with
+    measured_at = the month end, or `last_day` for a month ending after it (is_complete = false). Ends
+    with the CTE `final`. -#}
+{% macro pp_month_spine(last_day) -%}
+first_days as (
+
+    select min(start_date) as first_day from subscriptions
+    union all
+    select min(created_date) as first_day from opportunities
+
+),
+
+numbers as (
+
+    {{ dbt.generate_series(1200) }}
+
+),
+
+bounds as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'min(first_day)') }} as date) as first_month,
+        cast({{ dbt.date_trunc('month', last_day) }} as date) as last_month
+    from first_days
+
+),
+
+months as (
+
+    select
+        cast({{ dbt.dateadd('month', 'cast(numbers.generated_number as integer) - 1', 'bounds.first_month') }} as date)
+            as month_start,
+        bounds.last_month
+    from bounds
+    cross join numbers
+
+),
+
+month_ends as (
+
+    select
+        month_start,
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'month_start')) }} as date) as month_end
+    from months
+    where month_start <= last_month
+
+),
+
+final as (
+
+    select
+        month_start,
+        month_end,
+        case when month_end <= {{ last_day }} then month_end else {{ last_day }} end as measured_at,
+        month_end <= {{ last_day }} as is_complete,
+        cast({{ dbt.date_trunc('quarter', 'month_start') }} as date) as quarter_start,
+        cast({{ dbt.date_trunc('year', 'month_start') }} as date) as year_start
+    from month_ends
+
+)
+{%- endmacro %}

@@ -74,7 +74,9 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             plan = plan_weeks(con, settings.first_week, window, models)
             write_window(con, plan)
             seeds = seeds_state(con, project.manifest_path, fingerprint)
-            built_models = plan_models(con, settings, manifest, fingerprint, seeds, leave_out=every_asset)
+            built_models = plan_models(
+                con, settings, manifest, fingerprint, seeds, window.as_of_date, leave_out=every_asset
+            )
             forget_models(con, set(built_models.keys) - set(built_models.unchanged))
         if settings.target == "spark" and not spark_keeps_seeds(settings, seeds.relations):
             seeds = dataclasses.replace(seeds, loaded_in_run=None)

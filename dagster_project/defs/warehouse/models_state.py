@@ -12,7 +12,10 @@ its inputs are the same as when a successful build last wrote it:
   setting rebuilds everything), and so, recursively, is every upstream model;
 - it does not read the **run's week** (``refresh_week`` / ``refresh_as_of_date``, directly or through a
   macro), the orchestrator's tables (``ops``, ``ledger``: the refresh window, the closed payouts) or the
-  ingest's bookkeeping (malformed lines, the ingest report) — those change with every run;
+  ingest's bookkeeping (malformed lines, the ingest report) — those change with every run. Reading the
+  week only through ``refresh_last_month_end`` (the last month end on or before the run's date, the same
+  every week of a month) is allowed: that date is part of the key (decision 119: the ARR, bridge and
+  retention chain on ``int_months_completed``);
 - it is not a published mart: the publish, checks and reports steps depend on every mart's
   materialization in the run, so the marts are always built;
 - its relation is still in the warehouse.
@@ -51,6 +54,8 @@ MODELS_TABLE = "ops.models_built"
 PROJECT = "partnerpulse"
 # the run's week (dbt_project/macros/time.sql): a model that reads it changes every week
 WEEK_MACROS = frozenset({f"macro.{PROJECT}.refresh_week", f"macro.{PROJECT}.refresh_as_of_date"})
+# ... except through the last month end on or before the run's date: the same all month (decision 119)
+MONTH_MACROS = frozenset({f"macro.{PROJECT}.refresh_last_month_end"})
 MARTS_SCHEMA = "marts"
 
 
@@ -70,10 +75,16 @@ class ModelsState:
 
 
 def plan_models(
-    con: Any, settings: Settings, manifest: Mapping[str, Any], fingerprint: str, seeds: SeedsState, leave_out: bool
+    con: Any,
+    settings: Settings,
+    manifest: Mapping[str, Any],
+    fingerprint: str,
+    seeds: SeedsState,
+    as_of_date: dt.date,
+    leave_out: bool,
 ) -> ModelsState:
     """This build's models: their input keys and, when ``leave_out`` (a run of every dbt asset), the ones
-    it leaves out. ``con``: the engine's connection."""
+    it leaves out. ``con``: the engine's connection; ``as_of_date``: the run's date D."""
     ensure_models_table(con)
     if settings.target in ("duckdb", "spark"):  # on Spark ``con`` is the working DuckDB file too
         landing = read_landing_keys(con)
@@ -81,7 +92,7 @@ def plan_models(
         with connect(settings, read_only=True) as duck:
             landing = read_landing_keys(duck)
     seeds_key = _digest(["seeds", seeds.fingerprint, seeds.checksum]) if seeds.current else None
-    keys = input_keys(manifest, fingerprint, landing, seeds_key)
+    keys = input_keys(manifest, fingerprint, landing, seeds_key, last_month_end(as_of_date))
     if not leave_out:
         return ModelsState(keys)
     present = None  # DuckDB, PostgreSQL: the engine's information schema
@@ -116,12 +127,23 @@ def read_landing_keys(con: Any) -> dict[str, str]:
     )
 
 
+def last_month_end(as_of_date: dt.date) -> dt.date:
+    """The last month end on or before ``as_of_date`` (the macro refresh_last_month_end)."""
+    return (as_of_date + dt.timedelta(days=1)).replace(day=1) - dt.timedelta(days=1)
+
+
 def input_keys(
-    manifest: Mapping[str, Any], fingerprint: str, landing: Mapping[str, str], seeds_key: str | None
+    manifest: Mapping[str, Any],
+    fingerprint: str,
+    landing: Mapping[str, str],
+    seeds_key: str | None,
+    month_end: dt.date | None = None,
 ) -> dict[str, str]:
-    """The input key of every model that has one (see the module's docstring)."""
+    """The input key of every model that has one (see the module's docstring). ``month_end``: the run's
+    last complete month end; without it a model reading it has no key."""
     nodes, sources, macros = manifest["nodes"], manifest["sources"], manifest["macros"]
-    week_macros = _macros_reaching(macros, WEEK_MACROS)
+    week_macros = _macros_reaching(macros, WEEK_MACROS, through=MONTH_MACROS)
+    month_macros = _macros_reaching(macros, MONTH_MACROS)
     keys: dict[str, str | None] = {}
 
     def key_of(unique_id: str) -> str | None:
@@ -135,7 +157,7 @@ def input_keys(
         elif unique_id.startswith("seed."):
             key = seeds_key
         elif unique_id.startswith("model."):
-            key = _model_key(nodes[unique_id], fingerprint, week_macros, key_of)
+            key = _model_key(nodes[unique_id], fingerprint, week_macros, month_macros, month_end, key_of)
         else:
             key = None
         keys[unique_id] = key
@@ -146,23 +168,42 @@ def input_keys(
     return {name: key for name, key in result.items() if key is not None}
 
 
-def _model_key(node: Mapping[str, Any], fingerprint: str, week_macros: set[str], key_of) -> str | None:
-    if node["schema"] == MARTS_SCHEMA or week_macros & set(node["depends_on"].get("macros", [])):
+def _model_key(
+    node: Mapping[str, Any],
+    fingerprint: str,
+    week_macros: set[str],
+    month_macros: set[str],
+    month_end: dt.date | None,
+    key_of,
+) -> str | None:
+    called = set(node["depends_on"].get("macros", []))
+    if node["schema"] == MARTS_SCHEMA or week_macros & called:
+        return None
+    reads_month = bool(month_macros & called)
+    if reads_month and month_end is None:
         return None
     parents = sorted(set(node["depends_on"].get("nodes", [])))
     parent_keys = [key_of(parent) for parent in parents]
     if any(key is None for key in parent_keys):
         return None
-    return _digest(["model", fingerprint, node["unique_id"], list(zip(parents, parent_keys, strict=True))])
+    parts = ["model", fingerprint, node["unique_id"], list(zip(parents, parent_keys, strict=True))]
+    if reads_month:
+        parts.append(["last month end", str(month_end)])
+    return _digest(parts)
 
 
-def _macros_reaching(macros: Mapping[str, Any], targets: frozenset[str]) -> set[str]:
-    """The macros that call one of ``targets``, directly or through other macros (``targets`` included)."""
+def _macros_reaching(
+    macros: Mapping[str, Any], targets: frozenset[str], through: frozenset[str] = frozenset()
+) -> set[str]:
+    """The macros that call one of ``targets``, directly or through other macros (``targets`` included),
+    not counting calls through the macros ``through``."""
     reaching = set(targets)
     changed = True
     while changed:
         changed = False
         for unique_id, macro in macros.items():
+            if unique_id in through:
+                continue
             if unique_id not in reaching and reaching & set(macro.get("depends_on", {}).get("macros", [])):
                 reaching.add(unique_id)
                 changed = True

@@ -1,5 +1,5 @@
-{#- The partner of record of every account on the first day and on the measuring day (month end;
-    D for the month in progress) of every month. -#}
+{#- The partner of record of every account on the first day and on the last day of every complete month
+    (the months of ARR, the bridge and retention; decision 13). -#}
 with
 
 intervals as (
@@ -10,7 +10,7 @@ intervals as (
 
 months as (
 
-    select * from {{ ref('int_months_spined') }}
+    select * from {{ ref('int_months_completed') }}
 
 ),
 

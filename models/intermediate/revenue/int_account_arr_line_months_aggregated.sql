@@ -1,5 +1,5 @@
-{#- ARR per account, product line and contract currency at each month's measuring day (the month
-    end; D for the month in progress), with its USD value at that month's rate. USD values are
+{#- ARR per account, product line and contract currency at the end of each complete month (decision 13;
+    the month in progress is not ARR's), with its USD value at that month's rate. USD values are
     rounded to 1e-6 here, once; every bridge and retention figure is exact arithmetic on them. -#}
 with
 
@@ -11,13 +11,13 @@ items as (
 
 months as (
 
-    select * from {{ ref('int_months_spined') }}
+    select * from {{ ref('int_months_completed') }}
 
 ),
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates_resolved_monthly') }}
+    select * from {{ ref('int_fx_rates_resolved_month_ends') }}
 
 ),
 

@@ -12,14 +12,13 @@ line_months as (
 
 months as (
 
-    select * from {{ ref('int_months_spined') }}
-    where is_complete
+    select * from {{ ref('int_months_completed') }}
 
 ),
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates_resolved_monthly') }}
+    select * from {{ ref('int_fx_rates_resolved_month_ends') }}
 
 ),
 
