@@ -124,8 +124,10 @@ def test_parquet_written_while_the_checks_ran_is_published_only_with_the_data_it
     assert sorted(read_staged(settings, "run-2")) == ["dim_accounts", "fct_weekly"]
     assert read_staged(settings, "another-run") == {}  # another run's files are never published
 
-    # the account renamed again after the staging: its staged file no longer holds the mart's data
+    # the account renamed again after the staging: its staged file no longer holds the mart's data; and a
+    # staged file that is gone (a publish attempt that failed half-way removed it) is written instead
     _warehouse(settings, "update marts.dim_accounts set account_name = 'Beta SE' where account_id = 'A2'")
+    staged["dim_accounts"].path.unlink()
     said.clear()
     second = publish_marts(settings, TABLES, WEEK + dt.timedelta(weeks=1), "run-2", log=said.append)
     assert "published fct_weekly: 13 rows (1 chunk(s); its Parquet written while the checks ran)" in said

@@ -171,6 +171,17 @@ def parquet_check(settings: Settings) -> Callable[[duckdb.DuckDBPyConnection, st
     return is_current
 
 
+def _usable(staged: StagedFile, fingerprint_: str, rows: int, parquet_dir: Path) -> bool:
+    """A file written while the checks ran holds this data and can be renamed into ``parquet_dir`` (it is
+    there, and on the same file system: ``published/`` may be a link to another disk)."""
+    if (staged.fingerprint, staged.rows) != (fingerprint_, rows):
+        return False
+    try:
+        return staged.path.is_file() and staged.path.stat().st_dev == parquet_dir.stat().st_dev
+    except OSError:
+        return False
+
+
 def _write_parquet_manifest(parquet_dir: Path, fingerprints: dict[str, str], token: str) -> None:
     manifest = {
         table: {"fingerprint": value, **_file_identity(parquet_dir / f"{table}.parquet")}
@@ -225,7 +236,7 @@ def _build(
                 con, parquet, written.get(table), built.fingerprints[table], built.row_counts[table]
             ):
                 ready = staged.get(table)
-                if ready and (ready.fingerprint, ready.rows) == (built.fingerprints[table], built.row_counts[table]):
+                if ready and _usable(ready, built.fingerprints[table], built.row_counts[table], parquet.parent):
                     built.parquet[table] = ready.path  # written while the checks ran (staging.py)
                     how += "; its Parquet written while the checks ran"
                 else:
@@ -246,7 +257,8 @@ def _build(
         con.execute("checkpoint")
     except BaseException:
         for path in built.parquet.values():
-            path.unlink(missing_ok=True)
+            if path.parent == settings.published_parquet_dir:  # this attempt's own files, never a staged one
+                path.unlink(missing_ok=True)
         raise
     finally:
         con.close()

@@ -50,12 +50,16 @@ def staging_dir(settings: Settings) -> Path:
 
 
 def clear_staging(settings: Settings) -> None:
-    """Remove what an earlier staging left (a real folder only, never through a symlink)."""
+    """Remove what an earlier staging left (a real folder only, never through a symlink). Best effort: a
+    folder that cannot be removed now is removed by the next staging or publish."""
     folder = staging_dir(settings)
-    if folder.is_symlink():
-        folder.unlink()
-    elif folder.is_dir():
-        shutil.rmtree(folder)
+    try:
+        if folder.is_symlink():
+            folder.unlink()
+        elif folder.is_dir():
+            shutil.rmtree(folder)
+    except OSError:
+        pass
 
 
 def mart_shape(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple[str, str]]:
@@ -107,11 +111,23 @@ class ParquetStaging:
             return {}
         self.thread.join()
         self.thread = None
+        folder = staging_dir(self.settings)
+        if self.error is None:
+            try:
+                self._write_manifest(folder)
+            except OSError as exc:
+                self.error = exc
         if self.error is not None:  # publishing then writes every file itself, as before
             self.log(f"Parquet not staged while the checks ran ({self.error}); the publish step writes it")
             clear_staging(self.settings)
             return {}
-        folder = staging_dir(self.settings)
+        self.log(
+            f"Parquet of {len(self.staged)} changed mart(s) written while the checks ran ({self.seconds:.1f} s), "
+            f"to {folder}: published only if the checks pass"
+        )
+        return self.staged
+
+    def _write_manifest(self, folder: Path) -> None:
         manifest = {
             "run_id": self.run_id,
             "tables": {
@@ -120,11 +136,6 @@ class ParquetStaging:
             },
         }
         (folder / STAGED_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        self.log(
-            f"Parquet of {len(self.staged)} changed mart(s) written while the checks ran ({self.seconds:.1f} s), "
-            f"to {folder}: published only if the checks pass"
-        )
-        return self.staged
 
 
 def start_staging(
@@ -136,11 +147,16 @@ def start_staging(
     log: Callable[[str], None],
 ) -> ParquetStaging:
     """Start writing the Parquet of the marts among ``tables`` whose published file does not hold their data
-    (``is_current(cursor, table, fingerprint, rows)``) through a cursor of ``con`` (the working DuckDB file)."""
+    (``is_current(cursor, table, fingerprint, rows)``) through a cursor of ``con`` (the working DuckDB file).
+    When the folder cannot be made, nothing is started (the publish step then writes every file itself)."""
     staging = ParquetStaging(settings, run_id, log)
     clear_staging(settings)
     folder = staging_dir(settings)
-    folder.mkdir(parents=True)
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        log(f"Parquet not staged while the checks run ({folder}: {exc}); the publish step writes it")
+        return staging
     cursor = con.cursor()
 
     def run() -> None:

@@ -121,7 +121,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             )
         try:
             yield from invocation.stream()  # raises when the build failed
-        except Exception:
+        except BaseException:  # also an interrupted build
             if built_models.unchanged:
                 forget_left_out(settings, built_models, context.log)
             raise
