@@ -47,6 +47,15 @@ class TableChunks:
         return sum(chunk.rows for chunk in self.chunks.values())
 
 
+def table_shape(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
+    """(column, type) of ``<database>.<schema>.<table>`` in order; empty when there is no such table."""
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, schema, table],
+    ).fetchall()
+
+
 def chunk_column(columns: list[str] | tuple[str, ...]) -> str | None:
     """The column a table is cut by: the first of CHUNK_COLUMNS it has, or None (one chunk)."""
     return next((name for name in CHUNK_COLUMNS if name in columns), None)

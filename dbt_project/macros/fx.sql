@@ -1,35 +1,27 @@
-{#- The USD rate of every currency for each month of the CTE `months` (month_start, measured_at): the latest
-    rate_date <= measured_at (SPEC §2); USD is 1. After the import CTEs `fx_rates`, `subscriptions` and
-    `months`; ends with the CTE `final` (int_fx_rates_resolved_monthly, int_fx_rates_resolved_month_ends). -#}
-{% macro pp_fx_rates_resolved() -%}
-currencies as (
-
-    select currency from subscriptions
-    union
-    select currency from fx_rates
-    union
-    select 'USD' as currency
-
-),
-
+{#- The USD rate of every currency for each row of the CTE `periods`: the latest rate_date on or before
+    the period's `measured_on` column (SPEC §2); USD is 1. After the import CTEs `fx_rates` and `periods`;
+    ends with the CTE `final` (period_key, currency, rate_date, usd_per_unit). Used by
+    int_fx_rates_resolved_weekly (weeks at D), int_fx_rates_resolved_monthly (months at their end, the
+    month in progress at D) and int_fx_rates_resolved_month_ends (complete months). -#}
+{% macro pp_fx_rates_resolved(period_key, measured_on) -%}
 latest_rate_dates as (
 
     select
-        months.month_start,
+        periods.{{ period_key }},
         fx_rates.currency,
         max(fx_rates.rate_date) as rate_date
-    from months
+    from periods
     inner join fx_rates
-        on fx_rates.rate_date <= months.measured_at
+        on fx_rates.rate_date <= periods.{{ measured_on }}
     where fx_rates.currency <> 'USD'
-    group by months.month_start, fx_rates.currency
+    group by periods.{{ period_key }}, fx_rates.currency
 
 ),
 
 foreign_rates as (
 
     select
-        latest_rate_dates.month_start,
+        latest_rate_dates.{{ period_key }},
         latest_rate_dates.currency,
         latest_rate_dates.rate_date,
         fx_rates.usd_per_unit
@@ -43,26 +35,25 @@ foreign_rates as (
 usd_rates as (
 
     select
-        months.month_start,
+        {{ period_key }},
         'USD' as currency,
-        months.measured_at as rate_date,
+        {{ measured_on }} as rate_date,
         cast(1 as decimal(18, 8)) as usd_per_unit
-    from months
+    from periods
 
 ),
 
 final as (
 
     select
-        month_start,
+        {{ period_key }},
         currency,
         rate_date,
         usd_per_unit
     from foreign_rates
-    where currency in (select currency from currencies) -- noqa: RF02
     union all
     select
-        month_start,
+        {{ period_key }},
         currency,
         rate_date,
         usd_per_unit

@@ -36,7 +36,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.defs.publish.staging import StagedFile, clear_staging, read_staged
-from dagster_project.lib.chunks import chunk_filter, diff_chunks, fingerprint, table_chunks
+from dagster_project.lib.chunks import chunk_filter, diff_chunks, fingerprint, table_chunks, table_shape
 from dagster_project.lib.engine import connect_engine, pull_tables
 from dagster_project.lib.warehouse import configure, connect, quote_ident, quote_literal
 from dagster_project.settings import Settings
@@ -63,14 +63,6 @@ class PublishResult:
     week_start: dt.date
     published_at: dt.datetime
     how: dict[str, str] = field(default_factory=dict)  # per table: unchanged / N chunks / copied
-
-
-def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
-    return con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
-        [database, schema, table],
-    ).fetchall()
 
 
 def _start_from_last(published: Path, tmp_db: Path, log: Callable[[str], None]) -> bool:
@@ -104,10 +96,10 @@ def _publish_table(con: duckdb.DuckDBPyConnection, database: str, table: str) ->
     fingerprint)."""
     name = quote_ident(table)
     source = f"select * from warehouse.marts.{name}"
-    shape = _columns(con, "warehouse", "marts", table)
+    shape = table_shape(con, "warehouse", "marts", table)
     columns = tuple(column for column, _ in shape)
     new = table_chunks(con, "marts", table, source, columns)
-    if _columns(con, database, "main", table) == shape:
+    if table_shape(con, database, "main", table) == shape:
         old = table_chunks(con, "main", table, f"select * from main.{name}", columns)
         delta = diff_chunks(new, old)
         if delta is None:

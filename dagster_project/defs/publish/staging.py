@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.chunks import fingerprint, table_chunks
+from dagster_project.lib.chunks import fingerprint, table_chunks, table_shape
 from dagster_project.lib.warehouse import quote_ident, quote_literal
 from dagster_project.settings import Settings
 
@@ -62,15 +62,6 @@ def clear_staging(settings: Settings) -> None:
         pass
 
 
-def mart_shape(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple[str, str]]:
-    """(column, type) of ``<database>.marts.<table>`` in order; empty when there is no such table."""
-    return con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
-        [database, MARTS_SCHEMA, table],
-    ).fetchall()
-
-
 def _stage(
     cursor: duckdb.DuckDBPyConnection,
     folder: Path,
@@ -80,7 +71,7 @@ def _stage(
     database = cursor.execute("select current_database()").fetchone()[0]
     staged: dict[str, StagedFile] = {}
     for table in tables:
-        shape = mart_shape(cursor, database, table)
+        shape = table_shape(cursor, database, MARTS_SCHEMA, table)
         if not shape:
             continue
         source = f"select * from {MARTS_SCHEMA}.{quote_ident(table)}"

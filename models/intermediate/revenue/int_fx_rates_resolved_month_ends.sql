@@ -10,18 +10,12 @@ fx_rates as (
 
 ),
 
-subscriptions as (
-
-    select * from {{ ref('stg_billing__subscriptions') }}
-
-),
-
-months as (
+periods as (
 
     select * from {{ ref('int_months_completed') }}
 
 ),
 
-{{ pp_fx_rates_resolved() }}
+{{ pp_fx_rates_resolved('month_start', 'measured_at') }}
 
 select * from final
