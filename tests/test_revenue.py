@@ -37,7 +37,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from dagster_project.defs.warehouse.assets import reuse_partial_parse
+from dagster_project.defs.warehouse.parse_state import start_parse_state
+from dagster_project.defs.warehouse.project import get_dbt_project
 from dagster_project.defs.warehouse.refresh_window import dbt_environment
 from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, load_settings
@@ -493,7 +494,7 @@ def test_dbt_unit_tests_pass(warehouse):
     environment, as in a refresh, and the refresh's parse state is reused: dbt parses only what changed."""
     settings = load_settings()
     target = settings.warehouse_dir / "dbt_unit_tests"
-    reuse_partial_parse(settings.warehouse_dir / "dbt_runs", target)
+    start_parse_state(get_dbt_project(), settings.warehouse_dir / "dbt_runs", target, print)
     # the environment of the module's refresh (its first: it loaded the seeds, so it rebuilt staging), which
     # wrote the parse state: the same values, nothing to parse again
     with dbt_environment(WeekWindow(first=WEEK, last=WEEK), rebuild_staging=True):

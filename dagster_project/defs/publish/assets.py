@@ -18,6 +18,7 @@ from dagster_project.defs.publish.publisher import (
     publish_marts,
 )
 from dagster_project.defs.publish.staging import clear_staging
+from dagster_project.defs.warehouse.parse_state import start_parse_state
 from dagster_project.defs.warehouse.project import get_dbt_project, project_fingerprint
 from dagster_project.defs.warehouse.refresh_window import dbt_environment
 
@@ -110,6 +111,7 @@ def build_docs_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         # refresh and would only add this week's date); dbt then reads the manifest from the target folder
         shutil.copyfile(manifest, target / "manifest.json")
         with dbt_environment(window):
+            start_parse_state(get_dbt_project(), target.parent, target, context.log.info)
             invocation = dbt.cli(["docs", "generate", "--static", "--no-compile"], target_path=target)
         invocation.wait()
         site = publish_docs(target, destination, fingerprint)

@@ -28,6 +28,7 @@ from dagster_project.defs.warehouse.models_state import (
     plan_models,
     record_models_built,
 )
+from dagster_project.defs.warehouse.parse_state import start_parse_state
 from dagster_project.defs.warehouse.project import get_dbt_project, mart_model_names, project_fingerprint
 from dagster_project.defs.warehouse.refresh_window import (
     BUILT_TABLE,
@@ -88,7 +89,6 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         runs_dir = settings.warehouse_dir / "dbt_runs"
         target_path = runs_dir / f"{context.run_id[:8]}-{context.op_execution_context.retry_number}"
         prune_run_artifacts(runs_dir, keep=dbt_runs_to_keep() - 1)  # this run's folder makes it N
-        reuse_partial_parse(runs_dir, target_path)
         if seeds.current and seed_keys:
             context.log.info(
                 f"{len(seed_keys)} seed(s) (program settings) unchanged since run {seeds.loaded_in_run} loaded and "
@@ -106,6 +106,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         import_gx_in_background()  # for the checks after the build: 4 s of imports while dbt runs in its process
         # the seeds are reloaded when the project changed (or a seed table): so are the incremental base tables
         with dbt_environment(window, rebuild_staging=not seeds.current):
+            start_parse_state(project, runs_dir, target_path, context.log.info)  # dbt's profile sees this env
             invocation = dbt.cli(
                 # dbt unit tests check SQL logic, not data: they run in the test suite
                 # (tests/test_revenue.py::test_dbt_unit_tests_pass), not in every weekly refresh.
@@ -240,26 +241,6 @@ def forget_left_out(settings: Settings, state: ModelsState, log: DagsterLogManag
         log.warning(f"the records of the {len(state.unchanged)} model(s) left out could not be removed: {exc}")
     else:
         log.info(f"the build failed: the {len(state.unchanged)} model(s) it left out will be built next time")
-
-
-def reuse_partial_parse(runs_dir: Path, target_path: Path) -> None:
-    """Start this run's dbt target from the newest earlier run's parse state of this warehouse.
-
-    dagster-dbt copies the project's ``target/partial_parse.msgpack`` into a fresh target path; that
-    file was parsed for the project's default profile, so dbt would parse everything again. The
-    previous run of the same warehouse parsed with the same profile (and no vars), so its state lets
-    dbt re-parse only the files that changed.
-    """
-    candidates = sorted(
-        (p / "partial_parse.msgpack" for p in runs_dir.glob("*") if p.is_dir() and p != target_path),
-        key=lambda p: p.stat().st_mtime if p.exists() else 0,
-        reverse=True,
-    )
-    for state in candidates:
-        if state.is_file():
-            target_path.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(state, target_path / state.name)
-            return
 
 
 def prune_run_artifacts(runs_dir: Path, keep: int) -> None:
