@@ -78,6 +78,7 @@ def test_the_hash_is_dbts_own(project, tmp_path):
     _parse(tmp_path / "full", env)
     state = (tmp_path / "full" / PARSE_STATE).read_bytes()
     profile = connection_profile(DBT_PROJECT_DIR, DBT_PROJECT_DIR, env)
+    assert profile is not None
     assert profile.checksum.encode() in state
     assert dict(profile.info)["path"] == str(tmp_path / "partnerpulse.duckdb")
     assert dict(profile.info)["database"] == "partnerpulse"
@@ -100,8 +101,11 @@ def test_what_names_the_relations_is_never_adapted(project, tmp_path):
     assert not adapt_project_state(project, tmp_path / "a", _duckdb(tmp_path, name="other.duckdb"))
     assert not (tmp_path / "a" / PARSE_STATE).exists()
     postgres = _env(PARTNERPULSE_TARGET="postgres", PGHOST="127.0.0.1", PGPORT="6543", PGDATABASE="partnerpulse")
-    # the project was parsed for DuckDB: another adapter is never adapted
+    # the project was parsed for DuckDB: another adapter is never adapted (nor its credentials loaded)
     assert not adapt_project_state(project, tmp_path / "b", postgres)
+    assert connection_profile(DBT_PROJECT_DIR, DBT_PROJECT_DIR, postgres, adapter="duckdb") is None
+    served = connection_profile(DBT_PROJECT_DIR, DBT_PROJECT_DIR, postgres, adapter="postgres")
+    assert served is not None and dict(served.info)["port"] == 6543
 
 
 def test_an_earlier_run_of_the_warehouse_comes_first(project, tmp_path):
@@ -149,3 +153,21 @@ def test_the_project_reads_only_parse_neutral_connection_settings():
         used |= set(re.findall(r"\btarget\.([a-z_]+)", text))
         assert not re.search(r"\btarget\s*\[", text), path
     assert used <= {"schema", "name", "type"}, used
+
+
+def test_only_where_the_data_is_may_differ():
+    """PostgreSQL on another host, port or user parses alike; another database or schema does not."""
+
+    def postgres(**values: str):
+        env = _env(PARTNERPULSE_TARGET="postgres", PGHOST="127.0.0.1", PGPORT="5432", PGDATABASE="partnerpulse")
+        profile = connection_profile(DBT_PROJECT_DIR, DBT_PROJECT_DIR, {**env, **values})
+        assert profile is not None
+        return profile
+
+    base = postgres()
+    moved = postgres(PGHOST="db.internal", PGPORT="6543", PGUSER="analyst")
+    assert moved.checksum != base.checksum
+    assert moved.parsed_alike() == base.parsed_alike()
+    assert postgres(PGDATABASE="other").parsed_alike() != base.parsed_alike()
+    duckdb = connection_profile(DBT_PROJECT_DIR, DBT_PROJECT_DIR, _duckdb(Path("/a")))
+    assert duckdb is not None and duckdb.parsed_alike() != base.parsed_alike()

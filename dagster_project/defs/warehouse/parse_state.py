@@ -78,8 +78,11 @@ class ConnectionProfile:
         return json.dumps({"adapter": self.adapter, "info": list(self.info), "checksum": self.checksum}, default=str)
 
 
-def connection_profile(project_dir: Path, profiles_dir: Path, env: Mapping[str, str]) -> ConnectionProfile:
-    """The connection the dbt project's profile renders to in ``env`` (dbt's renderer, dbt's credentials)."""
+def connection_profile(
+    project_dir: Path, profiles_dir: Path, env: Mapping[str, str], adapter: str | None = None
+) -> ConnectionProfile | None:
+    """The connection the dbt project's profile renders to in ``env`` (dbt's renderer, dbt's credentials);
+    None when ``adapter`` is given and the profile's target is another (its adapter is then not loaded)."""
     from dbt.config.profile import Profile, read_profile
     from dbt.config.renderer import ProfileRenderer
     from dbt_common.context import set_invocation_context
@@ -87,10 +90,12 @@ def connection_profile(project_dir: Path, profiles_dir: Path, env: Mapping[str, 
     project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
     profile_name = str(project["profile"])
 
-    def render() -> ConnectionProfile:
+    def render() -> ConnectionProfile | None:
         set_invocation_context(dict(env))  # dbt's env_var() reads the invocation's environment
         raw = read_profile(str(profiles_dir))[profile_name]
         target, data = Profile.render_profile(raw, profile_name, None, ProfileRenderer({}))
+        if adapter is not None and data.get("type") != adapter:
+            return None
         data.pop("threads", None)  # as dbt does: not a connection setting
         credentials = Profile._credentials_from_profile(data, profile_name, target)
         return ConnectionProfile(credentials.type, tuple(sorted(credentials.connection_info())))
@@ -117,7 +122,7 @@ def record_parsed_profile(project: DbtProject, env: Mapping[str, str]) -> bool:
     note.unlink(missing_ok=True)
     try:
         profile = connection_profile(project.project_dir, project.profiles_dir, env)
-        if _stored_checksum(_load(target_dir / PARSE_STATE)) != profile.checksum:
+        if profile is None or _stored_checksum(_load(target_dir / PARSE_STATE)) != profile.checksum:
             return False
     except Exception:
         return False
@@ -141,7 +146,9 @@ def adapt_project_state(project: DbtProject, destination: Path, env: Mapping[str
     recorded = _recorded(project_target)
     if recorded is None or not (project_target / PARSE_STATE).is_file():
         return False
-    current = connection_profile(project.project_dir, project.profiles_dir, env)
+    current = connection_profile(project.project_dir, project.profiles_dir, env, adapter=recorded.adapter)
+    if current is None:  # another adapter: the project's state was parsed for another engine
+        return False
     if current.checksum == recorded.checksum:
         return False  # the same connection: dagster-dbt's copy of the project's state is already valid
     if current.parsed_alike() != recorded.parsed_alike():
