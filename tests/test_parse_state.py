@@ -14,6 +14,8 @@ import pytest
 from dagster_project.defs.warehouse.parse_state import (
     PARSE_STATE,
     PARSED_PROFILE,
+    ConnectionProfile,
+    DbtProject,
     adapt_project_state,
     connection_profile,
     start_parse_state,
@@ -51,7 +53,7 @@ def _parse(target: Path, env: dict[str, str]) -> str:
     return result.stdout
 
 
-def _without_times(value):
+def _without_times(value: object) -> object:
     if isinstance(value, dict):
         return {k: _without_times(v) for k, v in value.items() if k != "created_at"}
     if isinstance(value, list):
@@ -59,16 +61,21 @@ def _without_times(value):
     return value
 
 
-def _nodes(target: Path) -> dict:
+def _nodes(target: Path) -> object:
     """What dbt parsed: every node, source, macro, exposure and unit test (without when it parsed them)."""
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     return _without_times({kind: manifest[kind] for kind in ("nodes", "sources", "macros", "exposures", "unit_tests")})
 
 
+def _parsed_at(nodes: dict) -> dict[str, float]:
+    return {unique_id: node["created_at"] for unique_id, node in nodes.items() if "created_at" in node}
+
+
 @pytest.fixture(scope="module")
-def project():
+def project() -> DbtProject:
     project = get_dbt_project()  # prepared (parsed) by conftest, which noted the profile it parsed with
-    assert (project.manifest_path.parent / PARSED_PROFILE).is_file()
+    note = json.loads((project.manifest_path.parent / PARSED_PROFILE).read_text(encoding="utf-8"))
+    assert "unusable" not in note, note  # dbt's hash reproduced for the profile the project was parsed with
     return project
 
 
@@ -89,11 +96,18 @@ def test_a_new_warehouse_parses_nothing_and_gets_the_same_manifest(project, tmp_
     the manifest is the one a full parse of that warehouse writes."""
     env = _duckdb(tmp_path / "elsewhere", PARTNERPULSE_DUCKDB_MEMORY_LIMIT="2GB")
     assert adapt_project_state(project, tmp_path / "adapted", env)
+    state = msgpack.unpackb((tmp_path / "adapted" / PARSE_STATE).read_bytes(), strict_map_key=False)
     adapted = _parse(tmp_path / "adapted", env)
     assert "Unable to do partial parsing" not in adapted
+    # every node is the one the project's state holds, not parsed again (dbt falls back to a full parse
+    # quietly when it cannot load a state: the nodes would then carry this parse's times)
+    manifest = json.loads((tmp_path / "adapted" / "manifest.json").read_text(encoding="utf-8"))
+    assert _parsed_at(manifest["nodes"]) == _parsed_at(state["nodes"])
     full = _parse(tmp_path / "full", env)  # no state: dbt parses every file
     assert _nodes(tmp_path / "adapted") == _nodes(tmp_path / "full")
     assert "Starting full parse" in full
+    reparsed = json.loads((tmp_path / "full" / "manifest.json").read_text(encoding="utf-8"))
+    assert not set(_parsed_at(reparsed["nodes"]).values()) & set(_parsed_at(state["nodes"]).values())
 
 
 def test_what_names_the_relations_is_never_adapted(project, tmp_path):
@@ -110,16 +124,40 @@ def test_what_names_the_relations_is_never_adapted(project, tmp_path):
 
 def test_an_earlier_run_of_the_warehouse_comes_first(project, tmp_path):
     runs = tmp_path / "dbt_runs"
-    earlier = runs / "aaaa-0"
-    earlier.mkdir(parents=True)
-    (earlier / PARSE_STATE).write_bytes(b"earlier run's state")
+    for name, age in (("aaaa-0", 200), ("cccc-0", 100)):
+        (runs / name).mkdir(parents=True)
+        (runs / name / PARSE_STATE).write_bytes(f"state of {name}".encode())
+        os.utime(runs / name / PARSE_STATE, (1_800_000_000 - age, 1_800_000_000 - age))
     messages: list[str] = []
     start_parse_state(project, runs, runs / "bbbb-0", messages.append)
-    assert (runs / "bbbb-0" / PARSE_STATE).read_bytes() == b"earlier run's state"
+    assert (runs / "bbbb-0" / PARSE_STATE).read_bytes() == b"state of cccc-0"  # the newest
     assert messages == []
     # a folder that has its state keeps it
-    start_parse_state(project, runs, earlier, messages.append)
-    assert (earlier / PARSE_STATE).read_bytes() == b"earlier run's state"
+    start_parse_state(project, runs, runs / "aaaa-0", messages.append)
+    assert (runs / "aaaa-0" / PARSE_STATE).read_bytes() == b"state of aaaa-0"
+
+
+def test_a_new_warehouse_gets_the_adapted_state_and_says_so(project, tmp_path, monkeypatch):
+    """The build's way in: no earlier run of the warehouse, its environment's connection (decision 120)."""
+    for name, value in _duckdb(tmp_path / "new").items():
+        if name.startswith("PARTNERPULSE_"):
+            monkeypatch.setenv(name, value)
+    messages: list[str] = []
+    start_parse_state(project, tmp_path / "new" / "dbt_runs", tmp_path / "new" / "dbt_runs" / "run-0", messages.append)
+    state = msgpack.unpackb((tmp_path / "new" / "dbt_runs" / "run-0" / PARSE_STATE).read_bytes(), strict_map_key=False)
+    expected = connection_profile(DBT_PROJECT_DIR, DBT_PROJECT_DIR, os.environ)
+    assert expected is not None
+    assert state["state_check"]["profile_hash"]["checksum"] == expected.checksum
+    assert messages == [
+        "dbt starts from the project's parse state, adapted to this warehouse's connection (parse_state.py)"
+    ]
+    # a note that cannot be used (another parse's, or dbt's hash not reproduced) adapts nothing
+    monkeypatch.setattr("dagster_project.defs.warehouse.parse_state.PARSED_PROFILE", "missing-note.json")
+    start_parse_state(
+        project, tmp_path / "other" / "dbt_runs", tmp_path / "other" / "dbt_runs" / "run-0", messages.append
+    )
+    assert not (tmp_path / "other" / "dbt_runs" / "run-0" / PARSE_STATE).exists()
+    assert len(messages) == 1
 
 
 def test_a_state_that_does_not_match_its_note_is_not_adapted(project, tmp_path, monkeypatch):
@@ -158,7 +196,7 @@ def test_the_project_reads_only_parse_neutral_connection_settings():
 def test_only_where_the_data_is_may_differ():
     """PostgreSQL on another host, port or user parses alike; another database or schema does not."""
 
-    def postgres(**values: str):
+    def postgres(**values: str) -> ConnectionProfile:
         env = _env(PARTNERPULSE_TARGET="postgres", PGHOST="127.0.0.1", PGPORT="5432", PGDATABASE="partnerpulse")
         profile = connection_profile(DBT_PROJECT_DIR, DBT_PROJECT_DIR, {**env, **values})
         assert profile is not None

@@ -10,7 +10,7 @@ DuckDB file, another temp directory) makes it parse the whole project again (~4 
   parse is the same for any warehouse whose profile differs only in *where the data is* — the DuckDB file's
   folder, its temp directory, the memory limit, a PostgreSQL host, port or user — because the project reads
   no connection setting but ``target.schema`` / ``target.name`` / ``target.type`` while parsing
-  (tests/test_layout.py keeps it so). The relations' database name (the DuckDB file's stem, the PostgreSQL
+  (tests/test_parse_state.py keeps it so). The relations' database name (the DuckDB file's stem, the PostgreSQL
   database) and schema are compared like everything else. So the project's state is handed to dbt with the
   new profile's hash in place of the old one.
 
@@ -38,7 +38,7 @@ import yaml
 PARSE_STATE = "partial_parse.msgpack"
 PARSED_PROFILE = "parsed_profile.json"  # beside the project's parse state: the connection it was parsed for
 # where the data is, not what the models are: dbt hashes these, the parse never reads them
-LOCATION_KEYS = frozenset({"path", "host", "port", "user"})
+LOCATION_KEYS = {"duckdb": frozenset({"path"}), "postgres": frozenset({"host", "port", "user"})}
 LOCATION_OPTIONS = frozenset({"temp_directory", "memory_limit"})  # DuckDB's config_options
 
 
@@ -65,17 +65,18 @@ class ConnectionProfile:
 
     def parsed_alike(self) -> tuple[str, tuple[tuple[str, Any], ...]]:
         """The connection without where the data is: two profiles alike here parse the project alike."""
-        pairs = []
+        pairs: list[tuple[str, str]] = []
+        location = LOCATION_KEYS.get(self.adapter, frozenset())
         for key, value in self.info:
-            if key in LOCATION_KEYS:
+            if key in location:
                 continue
-            if key == "config_options" and isinstance(value, Mapping):
+            if self.adapter == "duckdb" and key == "config_options" and isinstance(value, Mapping):
                 value = {k: v for k, v in value.items() if k not in LOCATION_OPTIONS}
             pairs.append((key, json.dumps(value, sort_keys=True, default=str)))
         return self.adapter, tuple(pairs)
 
-    def to_json(self) -> str:
-        return json.dumps({"adapter": self.adapter, "info": list(self.info), "checksum": self.checksum}, default=str)
+    def to_note(self) -> dict[str, Any]:
+        return {"adapter": self.adapter, "info": list(self.info), "checksum": self.checksum}
 
 
 def connection_profile(
@@ -97,6 +98,8 @@ def connection_profile(
         if adapter is not None and data.get("type") != adapter:
             return None
         data.pop("threads", None)  # as dbt does: not a connection setting
+        # dbt's own (private) step from rendered profile to credentials; if it ever moves or changes, the
+        # checksum comparison in record_parsed_profile fails and nothing is adapted
         credentials = Profile._credentials_from_profile(data, profile_name, target)
         return ConnectionProfile(credentials.type, tuple(sorted(credentials.connection_info())))
 
@@ -114,20 +117,30 @@ def _load(path: Path) -> dict[str, Any]:
     return msgpack.unpackb(path.read_bytes(), raw=False, strict_map_key=False)
 
 
-def record_parsed_profile(project: DbtProject, env: Mapping[str, str]) -> bool:
-    """After ``dbt parse`` of the project: note the connection it parsed with, when this module's hash of it
-    is the one dbt stored (else no note: the project's state is never adapted)."""
+def record_parsed_profile(project: DbtProject, env: Mapping[str, str]) -> str | None:
+    """Note the connection the project's parse state was parsed with (``env``: the environment ``dbt parse``
+    ran in), when this module's hash of it is the one dbt stored; else a note saying why it cannot be
+    adapted. Never raises: without a usable note the project's state is simply never adapted. Returns why
+    the note is unusable, or None."""
     target_dir = project.manifest_path.parent
-    note = target_dir / PARSED_PROFILE
-    note.unlink(missing_ok=True)
+    note: dict[str, Any]
     try:
         profile = connection_profile(project.project_dir, project.profiles_dir, env)
-        if profile is None or _stored_checksum(_load(target_dir / PARSE_STATE)) != profile.checksum:
-            return False
-    except Exception:
-        return False
-    note.write_text(profile.to_json(), encoding="utf-8")
-    return True
+        stored = _stored_checksum(_load(target_dir / PARSE_STATE))
+        if profile is None or stored != profile.checksum:
+            computed = profile.checksum if profile else None
+            note = {"unusable": f"dbt stored the profile hash {stored}, this module computes {computed}"}
+        else:
+            note = profile.to_note()
+    except Exception as exc:
+        note = {"unusable": f"{type(exc).__name__}: {exc}"}
+    try:
+        partial = target_dir / f".{PARSED_PROFILE}.tmp"
+        partial.write_text(json.dumps(note, default=str), encoding="utf-8")
+        os.replace(partial, target_dir / PARSED_PROFILE)
+    except OSError as exc:
+        return f"{PARSED_PROFILE} not written: {exc}"
+    return note.get("unusable")
 
 
 def _recorded(target_dir: Path) -> ConnectionProfile | None:
@@ -167,7 +180,7 @@ def adapt_project_state(project: DbtProject, destination: Path, env: Mapping[str
 def start_parse_state(project: DbtProject, runs_dir: Path, target_path: Path, log: Callable[[str], None]) -> None:
     """Give a new dbt target folder the parse state that lets dbt parse least: the newest earlier run's of
     this warehouse, else the project's adapted to this warehouse's connection, else none (dagster-dbt then
-    copies the project's, and dbt decides)."""
+    copies the project's own; a direct ``dbt`` call parses everything)."""
     if (target_path / PARSE_STATE).exists():
         return
     candidates = sorted(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from dagster_project.defs.warehouse.parse_state import record_parsed_profile
+from dagster_project.defs.warehouse.parse_state import PARSED_PROFILE, record_parsed_profile
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, MODELS_DIR, REPO_ROOT
 
 _PROJECT_INPUTS = (MODELS_DIR, REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests")
@@ -55,6 +55,8 @@ def prepare_manifest(project: DbtProject, force: bool = False) -> Path:
                 raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
             parsed_for.write_text(target, encoding="utf-8")
             record_parsed_profile(project, os.environ)  # what a new warehouse's first build can reuse
+        elif not (manifest.parent / PARSED_PROFILE).exists():  # parsed before parse_state.py noted it
+            record_parsed_profile(project, os.environ)
     return manifest
 
 
