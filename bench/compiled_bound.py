@@ -73,6 +73,14 @@ def compiled_bound(warehouse: Path, scratch: Path, memory_limit: str) -> dict:
     """Seconds per computation, the models without compiled SQL and those the run left out."""
     run_dir = newest_run_dir(warehouse)
     copy = scratch / "partnerpulse.duckdb"  # same file name: compiled SQL names the catalog
+    size = (warehouse / "partnerpulse.duckdb").stat().st_size
+    scratch.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(scratch).free
+    if free < size * 1.2:  # the copy, and the tables the bound writes into it
+        raise SystemExit(
+            f"compiled_bound: copying {warehouse / 'partnerpulse.duckdb'} ({size / 2**30:.1f} GB) into {scratch} "
+            f"needs about {size * 1.2 / 2**30:.1f} GB free there; {free / 2**30:.1f} GB are"
+        )
     shutil.copyfile(warehouse / "partnerpulse.duckdb", copy)
     seconds: dict[str, float] = {}
     con = duckdb.connect(str(copy))

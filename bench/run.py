@@ -281,7 +281,8 @@ def run_compiled_bound(warehouse: Path, scratch: Path, log: Path) -> tuple[dict[
     argv = [sys.executable, str(HERE / "compiled_bound.py"), str(warehouse), str(scratch)]
     measured = run_measured([*argv, "--memory-limit", MEMORY_LIMIT, "--json", str(report)], dict(os.environ), log)
     if measured.returncode:
-        raise SystemExit(f"the compiled-SQL bound failed; see {log}")
+        free = shutil.disk_usage(scratch if scratch.exists() else scratch.parent).free / 2**30
+        raise SystemExit(f"the compiled-SQL bound failed; see {log} ({free:.1f} GB free in {scratch})")
     found = json.loads(report.read_text())
     return found["seconds"], found["missing"]
 
