@@ -105,7 +105,31 @@ signal_rules as (
 
 ),
 
+{# Most signals have one condition: it fires when it holds, and only the signals with several
+    conditions are counted and ordered per account-week (a window over every condition that held
+    was most of this model's time; decision 121). #}
+met_ruled as (
+
+    select
+        met.*,
+        signal_rules.combine,
+        signal_rules.conditions_total
+    from met
+    inner join signal_rules
+        on met.signal_code = signal_rules.signal_code
+
+),
+
 per_signal as (
+
+    select
+        *,
+        cast(1 as bigint) as conditions_met,
+        cast(1 as bigint) as display_order
+    from met_ruled
+    where conditions_total = 1
+
+    union all
 
     select
         *,
@@ -114,7 +138,8 @@ per_signal as (
             partition by week_start, account_id, signal_code
             order by condition_order
         ) as display_order
-    from met
+    from met_ruled
+    where conditions_total > 1
 
 ),
 
@@ -133,15 +158,13 @@ final as (
         per_signal.threshold,
         thresholds.description
     from per_signal
-    inner join signal_rules
-        on per_signal.signal_code = signal_rules.signal_code
     inner join thresholds
         on per_signal.signal_code = thresholds.signal_code
         and per_signal.condition_order = thresholds.condition_order
     where per_signal.display_order = 1
         and (
-            signal_rules.combine = 'any'
-            or (signal_rules.combine = 'all' and per_signal.conditions_met = signal_rules.conditions_total)
+            per_signal.combine = 'any'
+            or (per_signal.combine = 'all' and per_signal.conditions_met = per_signal.conditions_total)
         )
 
 )

@@ -33,8 +33,8 @@ counted as (
         sum(case when signal_category = 'business' then 1 else 0 end) as business_signals,
         sum(case when signal_category = 'competitive' then 1 else 0 end) as competitive_alerts,
         {{ dbt.listagg('signal_code', "', '", 'order by signal_code') }} as signal_codes,
-        {{ dbt.listagg("case when signal_category = 'business' then signal_code end", "', '", 'order by signal_code') }}
-            as business_signal_codes
+        {%- set business_code = "case when signal_category = 'business' then signal_code end" %}
+        {{ dbt.listagg(business_code, "', '", 'order by ' ~ business_code) }} as business_signal_codes
     from signals
     group by week_start, account_id
 
