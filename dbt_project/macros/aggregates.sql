@@ -5,18 +5,28 @@
     project — they are collected into a list, sorted and joined instead (2.5 s), with the same
     result as string_agg: null values are left out and a group without any value gives null.
     Any other order is string_agg's, as in dbt-duckdb's listagg. Decision 121. -#}
-{% macro duckdb__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+{#- A listagg call taken apart, for the engines' own listagg below and in spark.sql: whether it is
+    distinct, the listed value and the order expression (without "order by"). No listagg here has a
+    limit: one is refused. -#}
+{% macro pp_listagg_parts(measure, order_by_clause, limit_num) -%}
+    {%- if limit_num -%}
+        {{ exceptions.raise_compiler_error('listagg with a limit is not used in this project') }}
+    {%- endif -%}
     {%- set is_distinct = measure.strip().lower().startswith('distinct ') -%}
-    {%- set value = measure.strip()[9:].strip() if is_distinct else measure.strip() -%}
-    {%- set order_expr = modules.re.sub(
-        '^\\s*order\\s+by\\s+', '', order_by_clause or '', flags=modules.re.I).strip() -%}
-    {%- if order_expr == value and not limit_num -%}
+    {{ return({
+        'distinct': is_distinct,
+        'value': measure.strip()[9:].strip() if is_distinct else measure.strip(),
+        'order': modules.re.sub('^\\s*order\\s+by\\s+', '', order_by_clause or '', flags=modules.re.I).strip(),
+    }) }}
+{%- endmacro %}
+
+{% macro duckdb__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+    {%- set parts = pp_listagg_parts(measure, order_by_clause, limit_num) -%}
+    {%- if parts.order == parts.value -%}
         array_to_string(
-            list_sort(list({{ 'distinct ' if is_distinct }}{{ value }}) filter (where {{ value }} is not null)),
+            list_sort(list({{ 'distinct ' if parts.distinct }}{{ parts.value }}) filter (where {{ parts.value }} is not null)),
             {{ delimiter_text }}
         )
-    {%- elif limit_num -%}
-        {{ exceptions.raise_compiler_error('listagg with a limit is not used in this project') }}
     {%- else -%}
         string_agg({{ measure }}, {{ delimiter_text }} {{ order_by_clause or '' }})
     {%- endif -%}

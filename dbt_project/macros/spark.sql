@@ -168,15 +168,10 @@
     the values are collected with their sort key and sorted; null values are left out and a group
     without any value gives null, as string_agg does on the other engines. -#}
 {% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
-    {%- set is_distinct = measure.strip().lower().startswith('distinct ') -%}
-    {%- set value = measure.strip()[9:] if is_distinct else measure -%}
-    {%- set order_expr = modules.re.sub(
-        '^\\s*order\\s+by\\s+', '', order_by_clause or '', flags=modules.re.I).strip() -%}
-    {%- if limit_num -%}
-        {{ exceptions.raise_compiler_error('listagg with a limit is not used in this project') }}
-    {%- endif -%}
+    {%- set parts = pp_listagg_parts(measure, order_by_clause, limit_num) -%}
+    {%- set is_distinct, value, order_expr = parts.distinct, parts.value, parts.order -%}
     {%- if is_distinct -%}
-        {%- if order_expr and order_expr != value.strip() -%}
+        {%- if order_expr and order_expr != value -%}
             {{ exceptions.raise_compiler_error('listagg(distinct x) on Spark orders by x only, not by ' ~ order_expr) }}
         {%- endif -%}
         case when count(distinct {{ value }}) > 0
