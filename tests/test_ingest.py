@@ -13,6 +13,7 @@ import pytest
 from dagster_project.defs.landing.contract import landing_tables
 from dagster_project.defs.landing.files import IngestError
 from dagster_project.defs.landing.loader import load_landing
+from dagster_project.defs.landing.manifest import landed_rows
 from dagster_project.lib.warehouse import connect
 from dagster_project.settings import Settings
 from tests.landing import MINIMAL, write_minimal_landing, write_table
@@ -256,6 +257,19 @@ def _full_load_state(landing: Path, tmp_path: Path, name: str) -> dict[str, list
     return _raw_state(path)
 
 
+def _landed(path: Path) -> tuple[int, int]:
+    """The manifest's landed rows, and the rows of the raw tables (they must agree)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        counted = sum(
+            con.execute(f"select count(*) from raw.{spec.name}").fetchone()[0]
+            for spec in landing_tables()
+            if con.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = ?", [spec.name]
+            ).fetchone()[0]
+        )
+        return landed_rows(con), counted
+
+
 def _usage_file(folder: Path, day: str, rows: list[tuple], extra_line: str | None = None) -> None:
     write_table(folder, "day", rows, columns=MINIMAL_COLUMNS("usage_daily"))
     path = folder / "day.csv"
@@ -271,8 +285,12 @@ def test_ingest_reads_only_new_or_changed_files_and_equals_a_full_load(pp_env: S
     _usage_file(folder, "2024-02-01", [("A1", "PR-CORE-1", "2024-02-01", 8, 12, 15, 40, 2.5, 2)], "A1,too,few")
     _usage_file(folder, "2024-02-02", [("A1", "PR-CORE-1", "2024-02-02", 9, 12, 15, 41, 2.5, 2)] * 2)
 
+    with duckdb.connect() as con:  # no ingest yet
+        assert landed_rows(con) == 0
     first = _ingest(pp_env)
     assert {load.mode for load in first.values()} == {"reload"}
+    first_rows = _landed(pp_env.duckdb_path)
+    assert first_rows[0] == first_rows[1] > 3  # usage_daily's 3 rows and the other tables' (the malformed line not)
     assert first["usage_daily"].reason == "first load"
     loaded = _raw_state(pp_env.duckdb_path)
     assert [row[-3:] for row in loaded["usage_daily"]] == [
@@ -294,6 +312,7 @@ def test_ingest_reads_only_new_or_changed_files_and_equals_a_full_load(pp_env: S
     state = _raw_state(pp_env.duckdb_path)
     assert state["usage_daily"][-1][-3:] == (4, "usage_daily/2024-02-03.csv", 1)
     assert state == _full_load_state(landing, tmp_path, "after_append")
+    assert _landed(pp_env.duckdb_path) == (first_rows[0] + 1, first_rows[1] + 1)
 
     # a loaded file corrected in place: the table is reloaded whole
     _usage_file(folder, "2024-02-02", [("A1", "PR-CORE-1", "2024-02-02", 10, 12, 15, 41, 2.5, 2)])

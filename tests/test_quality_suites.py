@@ -350,15 +350,19 @@ def test_quality_configuration_is_checked(monkeypatch: pytest.MonkeyPatch):
 
 def test_gx_is_imported_once_in_the_background_and_quietly():
     """What the dbt step starts before dbt runs (warehouse/assets.py), in a process of its own: GX not
-    imported before, one thread however often it is called, analytics off, and the checks' validator then
+    imported before, nothing started for a build of more landed rows than the limit, one thread however often
+    it is called, analytics off, and the checks' validator then
     works as without it."""
     script = """
 import os, sys, threading
 os.environ.pop("GX_ANALYTICS_ENABLED", None)
 from dagster_project.defs.quality import gx_suites
 assert "great_expectations" not in sys.modules
-gx_suites.import_in_background()
-gx_suites.import_in_background()
+assert not gx_suites.import_in_background(gx_suites.PRELOAD_MAX_LANDED_ROWS + 1)  # a big build: no preload
+assert not [t for t in threading.enumerate() if t.name == "partnerpulse-import-gx"]
+assert "great_expectations" not in sys.modules
+assert gx_suites.import_in_background(gx_suites.PRELOAD_MAX_LANDED_ROWS)
+assert not gx_suites.import_in_background()
 threads = [t for t in threading.enumerate() if t.name == "partnerpulse-import-gx"]
 assert len(threads) == 1, threads
 threads[0].join(120)

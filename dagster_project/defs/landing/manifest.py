@@ -129,6 +129,13 @@ def read_manifest(con: duckdb.DuckDBPyConnection, bookkeeping: tuple[str, ...]) 
     }
 
 
+def landed_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """The data rows the raw tables hold, as the manifest records them (0 before the first ingest)."""
+    if not _table_exists(con, MANIFEST_TABLE):
+        return 0
+    return int(con.execute(f"select coalesce(sum(rows_loaded), 0) from {RAW_SCHEMA}.{MANIFEST_TABLE}").fetchone()[0])
+
+
 def write_manifest(con: duckdb.DuckDBPyConnection, manifests: dict[str, TableManifest]) -> None:
     """Replace the manifest (inside the ingest's transaction)."""
     con.execute(

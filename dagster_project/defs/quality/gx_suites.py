@@ -24,6 +24,11 @@ SAMPLE_VALUES = 5
 _VALUE_CHARS = 80
 _GX = "great_expectations"
 _importing: list[threading.Thread] = []  # the background import, once per process
+# Above this many landed rows the dbt build may fill DuckDB's whole memory_limit, and the ~0.1 GiB GX adds to
+# this process would sit on top of it (decision 122; 200,000 demo accounts land 155M rows, and dbt's process
+# reached ~8.4 GiB at the default 8GB). There the checks import GX themselves, ~3 s later; below it (20,000
+# accounts: 15.5M rows, peak 6.1 GB) the import overlaps the build.
+PRELOAD_MAX_LANDED_ROWS = 50_000_000
 
 
 def _quiet_gx() -> None:
@@ -40,18 +45,20 @@ def _import_gx() -> None:
         return
 
 
-def import_in_background() -> None:
-    """Start importing GX (4 s of CPU here) in a daemon thread, once per process.
+def import_in_background(landed_rows: int = 0) -> bool:
+    """Start importing GX (4 s of CPU here) in a daemon thread, once per process; True if it started.
 
     Called when the dbt build starts: dbt runs in its own process, so this one mostly waits meanwhile, and
     the checks step that follows finds GX imported instead of importing it then. If the checks start first,
-    their own import waits for this one (Python's import lock), never imports twice.
+    their own import waits for this one (Python's import lock), never imports twice. Not for a build of
+    more than ``PRELOAD_MAX_LANDED_ROWS`` landed rows: its memory would add to dbt's at the peak.
     """
-    if _GX in sys.modules or _importing:
-        return
+    if _GX in sys.modules or _importing or landed_rows > PRELOAD_MAX_LANDED_ROWS:
+        return False
     thread = threading.Thread(target=_import_gx, name="partnerpulse-import-gx", daemon=True)
     _importing.append(thread)
     thread.start()
+    return True
 
 
 @dataclass(frozen=True)

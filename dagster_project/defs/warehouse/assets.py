@@ -18,9 +18,11 @@ import duckdb
 from dagster import AssetExecutionContext, DagsterLogManager
 from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
+from dagster_project.defs.landing.manifest import landed_rows
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.operations.retention import dbt_runs_to_keep
 from dagster_project.defs.partitions import window_from_context
+from dagster_project.defs.quality.gx_suites import PRELOAD_MAX_LANDED_ROWS
 from dagster_project.defs.quality.gx_suites import import_in_background as import_gx_in_background
 from dagster_project.defs.warehouse.models_state import (
     ModelsState,
@@ -44,6 +46,7 @@ from dagster_project.defs.warehouse.seeds_state import EXCLUDE_SEEDS, SeedsState
 from dagster_project.defs.warehouse.spark_sync import hand_over_to_spark, spark_keeps_seeds, take_back_from_spark
 from dagster_project.defs.warehouse.translator import LayeredTranslator
 from dagster_project.lib.engine import connect_engine
+from dagster_project.lib.warehouse import connect
 from dagster_project.settings import Settings
 
 
@@ -103,7 +106,15 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             )
         if settings.target == "spark":  # the window and the ledger, as Parquet for Spark (decision 111)
             hand_over_to_spark(settings, context.log.info)
-        import_gx_in_background()  # for the checks after the build: 4 s of imports while dbt runs in its process
+        with connect(settings, read_only=True) as working:  # the ingest manifest is in the working file
+            landed = landed_rows(working)
+        # for the checks after the build: 4 s of imports while dbt runs in its process (not on big data)
+        import_gx_in_background(landed)
+        if landed > PRELOAD_MAX_LANDED_ROWS:
+            context.log.info(
+                f"{landed:,} landed rows: Great Expectations is imported by the checks, not during the dbt build "
+                "(its memory would add to dbt's at the peak)"
+            )
         # the seeds are reloaded when the project changed (or a seed table): so are the incremental base tables
         with dbt_environment(window, rebuild_staging=not seeds.current):
             start_parse_state(project, runs_dir, target_path, context.log.info)  # dbt's profile sees this env
