@@ -83,6 +83,31 @@ SPARK_SWITCHES = {
 }
 
 
+SPARK_JAVA_OPTIONS_ENV = "PARTNERPULSE_SPARK_JAVA_OPTIONS"
+# JVM options of a local session's driver that other settings own: Spark refuses a heap size in the options
+# (spark.driver.memory sets it), and the metastore's folder is PARTNERPULSE_SPARK_METASTORE.
+_OWNED_JAVA_OPTIONS = {
+    "-Xmx": "PARTNERPULSE_SPARK_DRIVER_MEMORY",
+    "-Xms": "PARTNERPULSE_SPARK_DRIVER_MEMORY",
+    "-Dderby.system.home": "PARTNERPULSE_SPARK_METASTORE",
+}
+
+
+def check_spark_java_options(text: str) -> None:
+    """PARTNERPULSE_SPARK_JAVA_OPTIONS: JVM options added to a local session driver's own
+    (spark.driver.extraJavaOptions), each starting with '-'; those another setting owns are refused."""
+    if any(ord(character) < 32 for character in text):
+        raise ConfigError(f"{SPARK_JAVA_OPTIONS_ENV}: holds a control character; give the options on one line")
+    for option in text.split():
+        if not option.startswith("-"):
+            raise ConfigError(
+                f"{SPARK_JAVA_OPTIONS_ENV}: '{option}' is not a JVM option (each starts with '-', e.g. -Xss4m)"
+            )
+        for prefix, owner in _OWNED_JAVA_OPTIONS.items():
+            if option.startswith(prefix):
+                raise ConfigError(f"{SPARK_JAVA_OPTIONS_ENV}: '{option}' is set by {owner}; use that instead")
+
+
 def check_spark_session_settings() -> None:
     """The Spark settings dbt's profile passes on as they are (dbt_project/profiles.yml), checked here so that
     a typo is named before a refresh starts rather than by Spark half-way through one."""
@@ -93,6 +118,7 @@ def check_spark_session_settings() -> None:
         value = os.environ.get(name, "").strip()
         if value.lower() not in {"", "true", "false"}:
             raise ConfigError(f"{name}: '{value}' is not true or false ({conf}; unset: Spark's default, true)")
+    check_spark_java_options(os.environ.get(SPARK_JAVA_OPTIONS_ENV, ""))
 
 
 def serve_postgres_jobs() -> int:

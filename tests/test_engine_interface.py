@@ -107,10 +107,15 @@ def test_targets_a_user_cannot_combine_are_refused(monkeypatch):
     settings = load_settings()  # Spark's folders for dbt, under the warehouse unless set
     assert settings.env()["PARTNERPULSE_SPARK_EXCHANGE_DIR"] == str(settings.warehouse_dir / "spark" / "exchange")
     assert settings.env()["PARTNERPULSE_SPARK_WAREHOUSE"] == str(settings.warehouse_dir / "spark" / "warehouse")
+    java = "PARTNERPULSE_SPARK_JAVA_OPTIONS"
     for name, wrong, right, refusal in (  # passed to Spark as written: checked first, each refused, then set right
         ("PARTNERPULSE_SPARK_ADAPTIVE", "flase", "False", "'flase' is not true or false"),
         ("PARTNERPULSE_SPARK_SHUFFLE_PARTITIONS", "0", "1", "'0' is not a whole number of"),
         ("PARTNERPULSE_SPARK_CODEGEN", "No", "true", "'No' is not true or false"),
+        (java, "-Xss4m XX:+UseSerialGC", "-Xss4m", "'XX:\\+UseSerialGC' is not a JVM option"),
+        (java, "-Xmx8g", "", "'-Xmx8g' is set by PARTNERPULSE_SPARK_DRIVER_MEMORY"),
+        (java, "-Dderby.system.home=x", "", "'-Dderby.system.home=x' is set by PARTNERPULSE_SPARK_METASTORE"),
+        (java, "-Xss4m\n-Xss8m", "", "holds a control character; give the options on one line"),
     ):
         monkeypatch.setenv(name, wrong)
         with pytest.raises(ConfigError, match=f"{name}: {refusal}"):

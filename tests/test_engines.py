@@ -199,7 +199,11 @@ def test_duckdb_and_postgres_publish_the_same_outputs(tmp_path_factory, on_duckd
 
 
 def test_duckdb_and_spark_publish_the_same_outputs(tmp_path_factory, on_duckdb, capsys):
-    spark = _run_scenario(tmp_path_factory.mktemp("on-spark"), PARTNERPULSE_TARGET="spark", **SPARK_SMALL_DATA)
+    root = tmp_path_factory.mktemp("on-spark")
+    gc_log = root / "driver-gc.log"  # a JVM option of PARTNERPULSE_SPARK_JAVA_OPTIONS: the driver's GC log
+    java = {"PARTNERPULSE_SPARK_JAVA_OPTIONS": f"-Xlog:gc:file={gc_log}"}
+    spark = _run_scenario(root, PARTNERPULSE_TARGET="spark", **SPARK_SMALL_DATA, **java)
+    assert "Using " in gc_log.read_text(encoding="utf-8")  # the option reached the local session's JVM
     _assert_covered(spark)
     _assert_same(on_duckdb, spark, capsys)
     # Spark built from the Parquet the pipeline handed over, and handed its outputs back the same way
