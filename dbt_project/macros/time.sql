@@ -7,10 +7,7 @@
     (decision 17: ops.refresh_window, stg_ops__refresh_window, int_weeks_spined). -#}
 
 {% macro refresh_week() -%}
-    {%- set week = var('week_start', none) or (env_var('PARTNERPULSE_WEEK_START', '') if execute else '') -%}
-    {%- if week and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', week | string) -%}
-        {{ exceptions.raise_compiler_error("The run's week must be a date YYYY-MM-DD, got '" ~ week ~ "'") }}
-    {%- endif -%}
+    {%- set week = refresh_week_given() | trim -%}
     {%- if week -%}
         cast('{{ week }}' as date)
     {%- else -%}
@@ -18,8 +15,31 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The run's week as given ('YYYY-MM-DD', checked), or '' when neither the variable nor the environment
+    gives one. The dates derived from a given week are computed here, in Jinja, and reach SQL as one
+    literal each: on Spark, dbt's dateadd repeats its argument several times, so nested date arithmetic
+    on the week grew into a constant expression of hundreds of terms that Spark took seconds to analyse
+    (int_months_completed: 7-10 s on a few rows). -#}
+{% macro refresh_week_given() -%}
+    {%- set week = var('week_start', none) or (env_var('PARTNERPULSE_WEEK_START', '') if execute else '') -%}
+    {%- if week and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', week | string) -%}
+        {{ exceptions.raise_compiler_error("The run's week must be a date YYYY-MM-DD, got '" ~ week ~ "'") }}
+    {%- endif -%}
+    {{- week if week else '' -}}
+{%- endmacro %}
+
+{#- A given week's date plus `days`, as 'YYYY-MM-DD'. -#}
+{% macro refresh_week_plus(week, days) -%}
+    {{- (modules.datetime.date.fromisoformat(week | string) + modules.datetime.timedelta(days=days)).isoformat() -}}
+{%- endmacro %}
+
 {% macro refresh_as_of_date() -%}
-    cast({{ dbt.dateadd('day', 6, refresh_week()) }} as date)
+    {%- set week = refresh_week_given() | trim -%}
+    {%- if week -%}
+        cast('{{ refresh_week_plus(week, 6) }}' as date)
+    {%- else -%}
+        cast({{ dbt.dateadd('day', 6, refresh_week()) }} as date)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- ISO day of the week of a date: Monday 1 … Sunday 7. -#}
@@ -40,7 +60,13 @@
     through this macro is left out of a weekly build while it and its inputs are unchanged (decision 119,
     models_state.py). -#}
 {% macro refresh_last_month_end() -%}
-    cast({{ dbt.dateadd('day', -1, dbt.date_trunc('month', dbt.dateadd('day', 1, refresh_as_of_date()))) }} as date)
+    {%- set week = refresh_week_given() | trim -%}
+    {%- if week -%}
+        {%- set first_of_next = modules.datetime.date.fromisoformat(refresh_week_plus(week, 7) | trim).replace(day=1) -%}
+        cast('{{ (first_of_next - modules.datetime.timedelta(days=1)).isoformat() }}' as date)
+    {%- else -%}
+        cast({{ dbt.dateadd('day', -1, dbt.date_trunc('month', dbt.dateadd('day', 1, refresh_as_of_date()))) }} as date)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The month spine's CTEs after a model's import CTEs `subscriptions` and `opportunities`: every calendar
@@ -58,7 +84,7 @@ first_days as (
 
 numbers as (
 
-    {{ dbt.generate_series(1200) }}
+    {{ pp_series(1200) }}
 
 ),
 

@@ -1,6 +1,7 @@
 {#- Each readiness sub-metric's bands follow each other without a gap or an overlap (a band
     starts where the previous one ends and exactly one of them owns the shared edge), only the
-    last one is open-ended, and no band is empty. Returns the offending bands. -#}
+    last one is open-ended, no band is empty, and a metric has no more bands than the models can
+    score (pp_band_slots). Returns the offending bands. -#}
 {{ config(meta={'dagster': {'ref': {'name': 'readiness_bands'}}}) }}
 
 with
@@ -63,6 +64,15 @@ problems as (
         'first band must include its lower edge' as problem
     from ordered
     where position = 1 and not lower_inclusive
+    union all
+    select
+        metric,
+        points,
+        lower_bound,
+        upper_bound,
+        'more than {{ pp_band_slots() }} bands for one metric (macros/bands.sql)' as problem
+    from ordered
+    where position > {{ pp_band_slots() }}
 
 )
 

@@ -1,6 +1,6 @@
 {#- Each banded scorecard metric has a first band starting at 0 (inclusive), distinct lower edges
     and one band per points value; bands are contiguous by construction (each ends where the next
-    one starts). Returns the offending bands. -#}
+    one starts). No metric has more bands than the models can score (pp_band_slots). Returns the offending bands. -#}
 {{ config(meta={'dagster': {'ref': {'name': 'scorecard_bands'}}}) }}
 
 with
@@ -36,3 +36,11 @@ select
     'two bands start at the same edge (overlap)'
 from ordered
 where bands_at_edge > 1
+union all
+select
+    metric,
+    points,
+    lower_bound,
+    'more than {{ pp_band_slots() }} bands for one metric (macros/bands.sql)'
+from ordered
+where position > {{ pp_band_slots() }}

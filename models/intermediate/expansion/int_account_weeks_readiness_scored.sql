@@ -1,10 +1,8 @@
-{#- The expansion readiness score (SPEC §6, playbook skill 004) of every scored account and week:
-    13 sub-metrics turned into points by the configuration seeds — readiness_bands for the measured
-    values (bounds with their inclusiveness, joined like the scorecard bands), readiness_levels for
-    the categorical ones (support trend and executive sponsorship from the health scorecard, the
-    funding event) and for missing values — summed into five components, the score (0-100) and
-    the priority (seed readiness_priorities). banded_metrics: the sub-metrics scored by
-    readiness_bands, as (metric of the seed, measured column). -#}
+{#- The expansion readiness score (SPEC §6, playbook skill 004) of every scored account and week: 13 sub-metrics
+    scored by the seeds — readiness_bands for the measured values (banded_metrics, as (metric, measured column);
+    their bands and missing-value levels are one row, bands: macros/bands.sql), readiness_levels for the categorical
+    ones (support trend, executive sponsorship, funding event) — summed into five components, the score (0-100)
+    and the priority (seed readiness_priorities). -#}
 {%- set banded_metrics = [
     ('adoption_rate', 'adoption_rate'), ('usage_frequency', 'usage_frequency'),
     ('feature_breadth', 'feature_breadth'), ('nps', 'nps_mean_180d'), ('csat', 'csat_180d'),
@@ -34,7 +32,7 @@ lines as (
 
 bands as (
 
-    {{ band_ranges(ref('readiness_bands')) }}
+    {{ band_slots(ref('readiness_bands'), banded_metrics, ['points', 'level'], ref('readiness_levels')) }}
 
 ),
 
@@ -50,13 +48,13 @@ priorities as (
 
 ),
 
+
 segment_arr as (
 
-    {#- active accounts (ARR > 0 at D) of each segment and week -#}
     select
         week_start,
         segment,
-        count(*) as segment_accounts,
+        count(*) as segment_accounts,  -- the active accounts (ARR > 0 at D) of the segment and week
         sum(arr_usd) as segment_arr_usd
     from measured
     group by week_start, segment
@@ -125,35 +123,35 @@ inputs as (
 
 ),
 
+band_numbers as (
+
+    {{ band_numbers('inputs', 'bands', banded_metrics) }}
+
+),
+
 banded as (
 
     select
-        inputs.*,
+        band_numbers.*,
         {%- for metric, value in banded_metrics %}
-        coalesce({{ metric }}_band.points, {{ metric }}_missing.points) as {{ metric }}_points,
-        coalesce({{ metric }}_band.level, {{ metric }}_missing.level_text) as {{ metric }}_level,
+        {{ band_column(metric, 'points', missing_value='band_numbers.' ~ value) }} as {{ metric }}_points,
+        {{ band_column(metric, 'level', missing_value='band_numbers.' ~ value) }} as {{ metric }}_level,
         {%- endfor %}
         support_trend.points as support_trend_points,
         funding.points as funding_points,
         funding.level_text as funding_level,
         executive_sponsor.points as executive_sponsor_points
-    from inputs
-    {% for metric, value in banded_metrics %}
-    {{ join_scorecard_band('bands', metric, 'inputs.' ~ value, metric ~ '_band') }}
-    left join levels as {{ metric }}_missing
-        on {{ metric }}_missing.metric = '{{ metric }}'
-        and {{ metric }}_missing.level = 'missing'
-        and inputs.{{ value }} is null
-    {% endfor %}
+    from band_numbers
+    cross join bands
     left join levels as support_trend
         on support_trend.metric = 'support_trend'
-        and inputs.support_trend_level = support_trend.level
+        and band_numbers.support_trend_level = support_trend.level
     left join levels as funding
         on funding.metric = 'funding'
-        and inputs.funding_event = funding.level
+        and band_numbers.funding_event = funding.level
     left join levels as executive_sponsor
         on executive_sponsor.metric = 'executive_sponsor'
-        and inputs.executive_sponsorship_level = executive_sponsor.level
+        and band_numbers.executive_sponsorship_level = executive_sponsor.level
 
 ),
 

@@ -1,6 +1,13 @@
 {#- The health scorecard (SPEC §5): each measured value turned into a level and 0/1/2 points by
     the configuration seeds (scorecard_bands for the banded metrics, scorecard_rules for the rule
-    metrics), then health_points, health_score and the category (seed health_categories). -#}
+    metrics), then health_points, health_score and the category (seed health_categories).
+    banded_metrics: the metrics scored by scorecard_bands, as (metric of the seed, measured column);
+    their bands are one cross-joined row (macros/bands.sql). -#}
+{%- set banded_metrics = [
+    ('license_utilization', 'license_utilization'), ('api_usage', 'api_active_days_28d'),
+    ('executive_sponsorship', 'executive_activities_180d'), ('training_completion', 'training_completion'),
+    ('product_diversification', 'product_lines')] %}
+
 with
 
 measured as (
@@ -11,7 +18,7 @@ measured as (
 
 bands as (
 
-    {{ band_ranges(ref('scorecard_bands')) }}
+    {{ band_slots(ref('scorecard_bands'), banded_metrics, ['points', 'level', 'band_text']) }}
 
 ),
 
@@ -44,6 +51,12 @@ weights as (
 
 ),
 
+band_numbers as (
+
+    {{ band_numbers('measured', 'bands', banded_metrics) }}
+
+),
+
 banded as (
 
     select
@@ -53,13 +66,15 @@ banded as (
         measured.partner_id,
         measured.utilization_basis,
         measured.license_utilization as license_utilization_value,
-        case when measured.utilization_basis = 'not_applicable' then 'Not applicable' else utilization.level end
-            as license_utilization_level,
+        case
+            when measured.utilization_basis = 'not_applicable' then 'Not applicable'
+            else {{ band_column('license_utilization', 'level') }}
+        end as license_utilization_level,
         case
             when measured.utilization_basis = 'not_applicable' then rules.not_applicable_utilization_points
-            else utilization.points
+            else {{ band_column('license_utilization', 'points') }}
         end as license_utilization_points,
-        utilization.band_text as license_utilization_band,
+        {{ band_column('license_utilization', 'band_text') }} as license_utilization_band,
         measured.feature_breadth as feature_adoption_value,
         measured.advanced_features_used_28d,
         measured.features_used_28d,
@@ -76,19 +91,19 @@ banded as (
             else 0
         end as feature_adoption_points,
         cast(measured.api_active_days_28d as decimal(38, 10)) as api_usage_value,
-        api.level as api_usage_level,
-        api.points as api_usage_points,
-        api.band_text as api_usage_band,
+        {{ band_column('api_usage', 'level') }} as api_usage_level,
+        {{ band_column('api_usage', 'points') }} as api_usage_points,
+        {{ band_column('api_usage', 'band_text') }} as api_usage_band,
         cast(measured.executive_activities_180d as decimal(38, 10)) as executive_sponsorship_value,
-        executive.level as executive_sponsorship_level,
-        executive.points as executive_sponsorship_points,
-        executive.band_text as executive_sponsorship_band,
+        {{ band_column('executive_sponsorship', 'level') }} as executive_sponsorship_level,
+        {{ band_column('executive_sponsorship', 'points') }} as executive_sponsorship_points,
+        {{ band_column('executive_sponsorship', 'band_text') }} as executive_sponsorship_band,
         measured.training_completion as training_completion_value,
         measured.enrollments_365d,
         measured.completions_365d,
-        training.level as training_completion_level,
-        training.points as training_completion_points,
-        training.band_text as training_completion_band,
+        {{ band_column('training_completion', 'level') }} as training_completion_level,
+        {{ band_column('training_completion', 'points') }} as training_completion_points,
+        {{ band_column('training_completion', 'band_text') }} as training_completion_band,
         cast(measured.tickets_recent_90d - measured.tickets_prior_90d as decimal(38, 10)) as support_trend_value,
         measured.tickets_recent_90d,
         measured.tickets_prior_90d,
@@ -99,9 +114,9 @@ banded as (
             else cast(rules.support_min_change as decimal(18, 4))
         end as support_trend_threshold,
         cast(measured.product_lines as decimal(38, 10)) as product_diversification_value,
-        diversification.level as product_diversification_level,
-        diversification.points as product_diversification_points,
-        diversification.band_text as product_diversification_band,
+        {{ band_column('product_diversification', 'level') }} as product_diversification_level,
+        {{ band_column('product_diversification', 'points') }} as product_diversification_points,
+        {{ band_column('product_diversification', 'band_text') }} as product_diversification_band,
         cast(measured.days_to_next_end as decimal(38, 10)) as renewal_plan_value,
         measured.renewal_plan_status,
         case
@@ -117,13 +132,9 @@ banded as (
             else 0
         end as renewal_plan_points,
         rules.renewal_plan_due_days
-    from measured
+    from band_numbers as measured
     cross join rules
-    {{ join_scorecard_band('bands', 'license_utilization', 'measured.license_utilization', 'utilization') }}
-    {{ join_scorecard_band('bands', 'api_usage', 'measured.api_active_days_28d', 'api') }}
-    {{ join_scorecard_band('bands', 'executive_sponsorship', 'measured.executive_activities_180d', 'executive') }}
-    {{ join_scorecard_band('bands', 'training_completion', 'measured.training_completion', 'training') }}
-    {{ join_scorecard_band('bands', 'product_diversification', 'measured.product_lines', 'diversification') }}
+    cross join bands
 
 ),
 

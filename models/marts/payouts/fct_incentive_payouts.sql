@@ -33,7 +33,7 @@ frozen as (
 
 numbers as (
 
-    {{ dbt.generate_series(240) }}
+    {{ pp_series(240) }}
 
 ),
 
