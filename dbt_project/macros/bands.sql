@@ -87,13 +87,13 @@
     cross join {{ slots }}
 {%- endmacro %}
 
-{#- The `column` of the band of `metric` a row falls in: of band number `band_number` (default: the column
-    <metric>_band_number, made with band_number_of) in the band_slots() row `slots`. With `missing_value`
-    (the column holding the metric's value), a null value takes the column of its level 'missing' instead
-    (band_slots' missing_levels: <metric>__missing_<column>). -#}
-{% macro band_column(metric, column, slots='bands', band_number=none, missing_value=none) -%}
+{#- The `column` of the band of `metric` a row falls in (its column <metric>_band_number, made by
+    band_numbers) from the band_slots() row `slots`. With `missing_value` (the column holding the metric's
+    value), a null value takes the column of its level 'missing' instead (band_slots' missing_levels:
+    <metric>__missing_<column>). -#}
+{% macro band_column(metric, column, slots='bands', missing_value=none) -%}
     {%- if missing_value is not none %}coalesce({% endif -%}
-    case {{ band_number or metric ~ '_band_number' }}
+    case {{ metric }}_band_number
         {%- for n in range(1, (pp_band_slots() | int) + 1) %}
         when {{ n }} then {{ slots }}.{{ metric }}__{{ column }}_{{ n }}
         {%- endfor %}

@@ -62,7 +62,8 @@
 {% macro refresh_last_month_end() -%}
     {%- set week = refresh_week_given() | trim -%}
     {%- if week -%}
-        {%- set first_of_next = modules.datetime.date.fromisoformat(refresh_week_plus(week, 7) | trim).replace(day=1) -%}
+        {#- the day before the first of the month after D (the week's Sunday) -#}
+        {%- set first_of_next = modules.datetime.date.fromisoformat(refresh_week_plus(week, 7)).replace(day=1) -%}
         cast('{{ (first_of_next - modules.datetime.timedelta(days=1)).isoformat() }}' as date)
     {%- else -%}
         cast({{ dbt.dateadd('day', -1, dbt.date_trunc('month', dbt.dateadd('day', 1, refresh_as_of_date()))) }} as date)

@@ -1,6 +1,7 @@
 {#- Each banded scorecard metric has a first band starting at 0 (inclusive), distinct lower edges
     and one band per points value; bands are contiguous by construction (each ends where the next
-    one starts). No metric has more bands than the models can score (pp_band_slots). Returns the offending bands. -#}
+    one starts). No metric has more bands than the models can score (pp_band_slots). Returns the
+    offending bands. -#}
 {{ config(meta={'dagster': {'ref': {'name': 'scorecard_bands'}}}) }}
 
 with

@@ -48,7 +48,6 @@ priorities as (
 
 ),
 
-
 segment_arr as (
 
     select
