@@ -32,9 +32,9 @@ signals as (
 
 ),
 
-lines as (
+catalogue as (
 
-    select * from {{ ref('int_account_week_lines_compared') }}
+    select * from {{ ref('int_account_weeks_catalogue_compared') }}
 
 ),
 
@@ -100,44 +100,6 @@ signal_triggers as (
 
 ),
 
-owned_lines as (
-
-    {#- the line a seat/usage expansion is about: most seats, else most capacity units -#}
-    select
-        week_start,
-        account_id,
-        product_line,
-        capacity_quantity,
-        row_number() over (
-            partition by week_start, account_id order by per_seat_quantity desc, product_line -- noqa: AM03
-        ) as seat_order,
-        row_number() over (
-            partition by week_start, account_id order by capacity_quantity desc, product_line -- noqa: AM03
-        ) as capacity_order
-    from lines
-    where is_owned
-
-),
-
-main_lines as (
-
-    select
-        week_start,
-        account_id,
-        max(case when seat_order = 1 then product_line end) as main_seat_line,
-        max(case when capacity_order = 1 and capacity_quantity > 0 then product_line end) as main_capacity_line
-    from owned_lines
-    group by week_start, account_id
-
-),
-
-recommended_lines as (
-
-    select * from lines
-    where cross_sell_order = 1
-
-),
-
 candidates as (
 
     select
@@ -145,8 +107,8 @@ candidates as (
         signal_triggers.account_id,
         signal_triggers.opportunity_type,
         case
-            when account_weeks.utilization_basis = 'seats' then main_lines.main_seat_line
-            when account_weeks.utilization_basis = 'capacity' then main_lines.main_capacity_line
+            when account_weeks.utilization_basis = 'seats' then catalogue.main_seat_line
+            when account_weeks.utilization_basis = 'capacity' then catalogue.main_capacity_line
         end as product_line,
         cast(null as {{ pp_type_text() }}) as recommended_product_id,
         signal_triggers.trigger_signals,
@@ -155,9 +117,9 @@ candidates as (
     inner join account_weeks
         on signal_triggers.week_start = account_weeks.week_start
         and signal_triggers.account_id = account_weeks.account_id
-    left join main_lines
-        on signal_triggers.week_start = main_lines.week_start
-        and signal_triggers.account_id = main_lines.account_id
+    left join catalogue
+        on signal_triggers.week_start = catalogue.week_start
+        and signal_triggers.account_id = catalogue.account_id
     where signal_triggers.opportunity_type = 'seat_usage'
 
     union all
@@ -166,15 +128,16 @@ candidates as (
         signal_triggers.week_start,
         signal_triggers.account_id,
         signal_triggers.opportunity_type,
-        recommended_lines.product_line,
-        recommended_lines.entry_product_id as recommended_product_id,
+        catalogue.cross_sell_line as product_line,
+        catalogue.entry_product_id as recommended_product_id,
         signal_triggers.trigger_signals,
-        'signals ' || signal_triggers.trigger_signals || '; ' || recommended_lines.product_line
+        'signals ' || signal_triggers.trigger_signals || '; ' || catalogue.cross_sell_line
         || ' not held' as trigger_reason
     from signal_triggers
-    inner join recommended_lines
-        on signal_triggers.week_start = recommended_lines.week_start
-        and signal_triggers.account_id = recommended_lines.account_id
+    inner join catalogue
+        on signal_triggers.week_start = catalogue.week_start
+        and signal_triggers.account_id = catalogue.account_id
+        and catalogue.cross_sell_line is not null
     where signal_triggers.opportunity_type = 'product_module'
 
     union all

@@ -24,9 +24,9 @@ measured as (
 
 ),
 
-lines as (
+catalogue as (
 
-    select * from {{ ref('int_account_week_lines_compared') }}
+    select * from {{ ref('int_account_weeks_catalogue_compared') }}
 
 ),
 
@@ -42,71 +42,64 @@ gates as (
 
 ),
 
-seat_prices as (
+catalogued as (
 
-    {#- the account's per-seat ARR and its capacity units and their ARR, over the lines it holds -#}
+    {#- the account-week's held lines and, for a product/module recommendation, its entry edition -#}
     select
-        week_start,
-        account_id,
-        sum(per_seat_arr_usd) as per_seat_arr_usd,
-        sum(capacity_quantity) as capacity_quantity,
-        sum(capacity_arr_usd) as capacity_arr_usd
-    from lines
-    where is_owned
-    group by week_start, account_id
+        proposed.*,
+        catalogue.per_seat_arr_usd,
+        catalogue.capacity_quantity,
+        catalogue.capacity_arr_usd,
+        case
+            when proposed.recommended_product_id = catalogue.entry_product_id then catalogue.entry_list_price_usd
+        end as entry_list_price_usd,
+        case
+            when proposed.recommended_product_id = catalogue.entry_product_id then catalogue.entry_pricing_model
+        end as entry_pricing_model
+    from proposed
+    left join catalogue
+        on proposed.week_start = catalogue.week_start
+        and proposed.account_id = catalogue.account_id
 
 ),
 
 sized as (
 
     select
-        proposed.*,
+        catalogued.*,
         case
-            when proposed.opportunity_type = 'seat_usage' and measured.utilization_basis = 'seats'
+            when catalogued.opportunity_type = 'seat_usage' and measured.utilization_basis = 'seats'
                 then greatest(
                     ceiling({{ pp_ratio('measured.seat_monthly_active_users', 'gates.target_utilization') }})
                     - measured.licensed_seats,
                     0
                 )
-            when proposed.opportunity_type = 'seat_usage' and measured.utilization_basis = 'capacity'
+            when catalogued.opportunity_type = 'seat_usage' and measured.utilization_basis = 'capacity'
                 then greatest(
-                    ceiling({{ pp_ratio('seat_prices.capacity_quantity * measured.license_utilization',
+                    ceiling({{ pp_ratio('catalogued.capacity_quantity * measured.license_utilization',
                                         'gates.target_utilization') }})
-                    - seat_prices.capacity_quantity,
+                    - catalogued.capacity_quantity,
                     0
                 )
-            when proposed.opportunity_type = 'product_module' and entry_lines.entry_pricing_model = 'per_seat'
+            when catalogued.opportunity_type = 'product_module' and catalogued.entry_pricing_model = 'per_seat'
                 then case
                     when measured.licensed_seats > 0 then measured.licensed_seats
                     else measured.max_product_monthly_active_users
                 end
-            when proposed.opportunity_type = 'product_module' then 1
+            when catalogued.opportunity_type = 'product_module' then 1
         end as units,
-        entry_lines.entry_list_price_usd,
-        entry_lines.entry_pricing_model,
-        seat_prices.per_seat_arr_usd,
-        seat_prices.capacity_quantity,
-        seat_prices.capacity_arr_usd,
         measured.utilization_basis,
         measured.licensed_seats,
         measured.arr_usd,
         gates.target_utilization,
         uplifts.uplift_rate
-    from proposed
+    from catalogued
     cross join gates
     inner join measured
-        on proposed.week_start = measured.week_start
-        and proposed.account_id = measured.account_id
-    left join seat_prices
-        on proposed.week_start = seat_prices.week_start
-        and proposed.account_id = seat_prices.account_id
-    left join lines as entry_lines
-        on proposed.week_start = entry_lines.week_start
-        and proposed.account_id = entry_lines.account_id
-        and entry_lines.cross_sell_order = 1
-        and proposed.recommended_product_id = entry_lines.entry_product_id
+        on catalogued.week_start = measured.week_start
+        and catalogued.account_id = measured.account_id
     left join uplifts
-        on proposed.opportunity_type = uplifts.opportunity_type
+        on catalogued.opportunity_type = uplifts.opportunity_type
 
 ),
 

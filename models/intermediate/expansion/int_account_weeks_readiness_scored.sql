@@ -24,9 +24,9 @@ scored as (
 
 ),
 
-lines as (
+catalogue as (
 
-    select * from {{ ref('int_account_week_lines_compared') }}
+    select * from {{ ref('int_account_weeks_catalogue_compared') }}
 
 ),
 
@@ -57,17 +57,6 @@ segment_arr as (
         sum(arr_usd) as segment_arr_usd
     from measured
     group by week_start, segment
-
-),
-
-lines_not_owned as (
-
-    select
-        week_start,
-        account_id,
-        sum(case when is_owned then 0 else 1 end) as lines_not_owned
-    from lines
-    group by week_start, account_id
 
 ),
 
@@ -107,7 +96,7 @@ inputs as (
         {#- account ARR / segment mean = ARR x accounts / segment ARR, exactly #}
         {{ pp_ratio('measured.arr_usd * segment_arr.segment_accounts', 'segment_arr.segment_arr_usd') }}
             as arr_vs_segment,
-        cast(coalesce(lines_not_owned.lines_not_owned, 0) as bigint) as lines_not_owned,
+        cast(coalesce(catalogue.lines_not_owned, 0) as bigint) as lines_not_owned,
         scored.health_category
     from measured
     inner join scored
@@ -116,9 +105,9 @@ inputs as (
     inner join segment_arr
         on measured.week_start = segment_arr.week_start
         and measured.segment = segment_arr.segment
-    left join lines_not_owned
-        on measured.week_start = lines_not_owned.week_start
-        and measured.account_id = lines_not_owned.account_id
+    left join catalogue
+        on measured.week_start = catalogue.week_start
+        and measured.account_id = catalogue.account_id
 
 ),
 
