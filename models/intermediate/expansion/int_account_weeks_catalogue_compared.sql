@@ -51,7 +51,6 @@ editions as (
     select
         product_line,
         product_id,
-        product_name,
         pricing_model,
         list_price_annual,
         row_number() over (partition by product_line order by edition_rank, product_id) as edition_order
@@ -64,7 +63,6 @@ catalogue_lines as (
     select
         editions.product_line,
         editions.product_id as entry_product_id,
-        editions.product_name as entry_product_name,
         editions.pricing_model as entry_pricing_model,
         cast(editions.list_price_annual as decimal(38, 6)) as entry_list_price_usd,
         row_number() over (
@@ -207,7 +205,6 @@ final as (
         compared.capacity_arr_usd,
         next_line.product_line as cross_sell_line,
         next_line.entry_product_id,
-        next_line.entry_product_name,
         next_line.entry_pricing_model,
         next_line.entry_list_price_usd
     from compared
