@@ -14,9 +14,11 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from dagster_project.defs.operations.backfill import backfill_window
 from dagster_project.defs.operations.runner import CommandError, close, refresh, review_close, serve_ui
+from dagster_project.lib.process_exit import exit_without_teardown
 from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import (
     DEMO_MANIFEST_NAME,
@@ -424,5 +426,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2 if isinstance(exc, ConfigError) else 1
 
 
+def run() -> NoReturn:
+    """The ``partnerpulse`` script: ``main``, then the process ends without the interpreter's teardown
+    (lib/process_exit.py: seconds after a refresh)."""
+    exit_without_teardown(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -20,9 +20,11 @@ MODELS_DIR = REPO_ROOT / "models"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 DEMO_MANIFEST_NAME = "_demo_manifest.json"
-# dbt from the same environment as this package (the venv), whatever PATH says.
-_VENV_DBT = Path(sys.executable).with_name("dbt")
-DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else (shutil.which("dbt") or "dbt")
+# dbt from the same environment as this package (the venv), whatever PATH says: its `partnerpulse-dbt` script
+# (dbt's command line without the interpreter's teardown, lib/process_exit.py), else its `dbt`.
+_VENV_DBTS = [Path(sys.executable).with_name(name) for name in ("partnerpulse-dbt", "dbt")]
+_VENV_DBT = next((path for path in _VENV_DBTS if path.exists()), None)
+DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT else (shutil.which("dbt") or "dbt")
 DEFAULT_HISTORY_WEEKS = 104
 
 

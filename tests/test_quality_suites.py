@@ -212,6 +212,14 @@ def test_validation_prints_no_progress_bars(suites, validator):
     assert out.getvalue() == err.getvalue() == ""
 
 
+def test_batches_are_not_fingerprinted(validator):
+    """GX would hash every row of every batch for a marker no check reads (gx_suites._no_batch_fingerprint)."""
+    frame = pd.DataFrame({"partner_id": [f"P{i}" for i in range(1000)], "amount": range(1000)})
+    batch = validator._batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    assert "pandas_data_fingerprint" not in batch.batch_markers
+    assert batch.batch_markers  # the other markers are still there (GX's ge_load_time)
+
+
 def test_suite_files_with_mistakes_are_rejected_naming_the_file(tmp_path: Path):
     path = suite_path(tmp_path, "marts", "dim_accounts")
     path.write_text(json.dumps({"name": "marts.dim_accounts", "expectations": [{"type": "x"}]}), encoding="utf-8")

@@ -174,6 +174,23 @@ def _failure(result: Any) -> ExpectationFailure:
     )
 
 
+def _no_batch_fingerprint() -> None:
+    """GX's pandas engine fingerprints every batch under 1e9 bytes (an md5 over pandas' hash of every row and
+    column) only to list it among the batch's markers, which no check reads (GX 1.24: the markers are
+    result metadata, and nothing else uses the fingerprint). It took 4.9 s of the 15 s quality step of
+    a next-week refresh at 20,000 accounts (py-spy, decision 126). Its size threshold is the engine module's
+    ``HASH_THRESHOLD``; 0 bytes turns the fingerprint off. If a GX upgrade drops the name, this says so
+    instead of silently hashing again (tests/test_quality_suites.py)."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    if not hasattr(pandas_execution_engine, "HASH_THRESHOLD"):
+        raise RuntimeError(
+            "great_expectations.execution_engine.pandas_execution_engine has no HASH_THRESHOLD any more: "
+            "see gx_suites._no_batch_fingerprint (the GX pin changed?)"
+        )
+    pandas_execution_engine.HASH_THRESHOLD = 0
+
+
 class GxValidator:
     """One ephemeral GX context for all suites of a check step."""
 
@@ -182,6 +199,7 @@ class GxValidator:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        _no_batch_fingerprint()
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         asset = context.data_sources.add_pandas("partnerpulse").add_dataframe_asset("frame")

@@ -1,0 +1,59 @@
+"""The scripts' exit without the interpreter's teardown (lib/process_exit.py): what Python does at exit up to the
+teardown still happens (threads joined, atexit handlers run, output flushed, the exit status), and dbt's
+processes end without DuckDB's leak report."""
+
+from __future__ import annotations
+
+import atexit
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from dagster_project.settings import DBT_EXECUTABLE
+
+PROGRAM = """
+import atexit, sys, threading, time
+from pathlib import Path
+from dagster_project.lib.process_exit import exit_without_teardown
+
+folder = Path(sys.argv[1])
+atexit.register(lambda: (folder / "atexit").write_text("ran"))
+threading.Thread(target=lambda: (time.sleep(0.3), (folder / "thread").write_text("joined"))).start()
+sys.stdout.write("buffered output")
+exit_without_teardown(eval(sys.argv[2]))
+"""
+
+
+def _exit(tmp_path: Path, code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", PROGRAM, str(tmp_path), code], capture_output=True, text=True)
+
+
+def test_the_private_names_it_relies_on_exist():
+    assert callable(getattr(threading, "_shutdown", None))
+    assert callable(getattr(atexit, "_run_exitfuncs", None))
+
+
+def test_threads_atexit_handlers_output_and_status_survive(tmp_path: Path):
+    done = _exit(tmp_path, "3")
+    assert done.returncode == 3
+    assert done.stdout == "buffered output"
+    assert (tmp_path / "atexit").read_text() == "ran"
+    assert (tmp_path / "thread").read_text() == "joined"
+
+
+def test_none_is_success_and_a_message_is_printed_with_status_1(tmp_path: Path):
+    assert _exit(tmp_path, "None").returncode == 0
+    done = _exit(tmp_path, "'partnerpulse: something to say'")
+    assert (done.returncode, done.stderr) == (1, "partnerpulse: something to say\n")
+
+
+def test_dbt_runs_through_the_script_and_exits_quietly():
+    assert Path(DBT_EXECUTABLE).name == "partnerpulse-dbt"
+    done = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert "installed:" in done.stdout
+    assert done.stderr == ""  # no "nanobind: leaked ..." from a teardown
+    wrong = subprocess.run([DBT_EXECUTABLE, "no-such-command"], capture_output=True, text=True)
+    assert wrong.returncode == 2
+    assert "Usage: dbt" in wrong.stderr
