@@ -488,8 +488,11 @@ def fixed_cost() -> dict:
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(text, encoding="utf-8")
     trivial_env = {**env, "BENCH_TRIVIAL_DB": str(project / "trivial.duckdb")}
-    argv = [str(BIN / "dbt"), "build", "--project-dir", str(project), "--profiles-dir", str(project)]
-    say("dbt build of one trivial model (dbt's floor) ...")
+    # the dbt the refreshes run (partnerpulse-dbt: dbt without the interpreter's teardown, decision 126), so the
+    # floor is not raised by a cost the refreshes no longer pay
+    dbt = BIN / "partnerpulse-dbt" if (BIN / "partnerpulse-dbt").exists() else BIN / "dbt"
+    argv = [str(dbt), "build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    say(f"dbt build of one trivial model (dbt's floor, {dbt.name}) ...")
     measured["trivial"] = run_measured(argv, trivial_env, CACHE / "trivial-dbt.log")
     if measured["trivial"].returncode:
         raise SystemExit(f"the trivial dbt build failed; see {CACHE / 'trivial-dbt.log'}")

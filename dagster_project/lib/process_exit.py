@@ -9,8 +9,9 @@ themselves, the operating system takes the memory back.
 
 So the two scripts end the way the interpreter would up to the teardown, then ``os._exit``: threads joined
 (``threading._shutdown``, what the interpreter calls), ``atexit`` handlers run (logging's flush among them),
-standard streams flushed. Both functions are CPython's private names (3.11 here); without them the exit is the
-ordinary one, only slower (tests/test_process_exit.py checks they exist). ``gc.freeze()`` would skip the
+standard streams flushed (a failed flush makes the status 120, as the interpreter's does). The first two are
+CPython's private names (3.11 here); without them the exit is the ordinary one, only slower
+(tests/test_process_exit.py checks they exist). ``gc.freeze()`` would skip the
 collection too, but the teardown then finds DuckDB's objects alive and its binding library prints a page of
 "nanobind: leaked ..." on stderr.
 
@@ -37,6 +38,23 @@ def _status(code: object) -> int:
     return 1
 
 
+def _flushed_standard_streams() -> bool:
+    """Flushes stdout and stderr as the interpreter does at exit: a stream that is None or closed is skipped; a
+    failed flush (a closed pipe, a full disk) is reported for stdout, and makes the status 120. False then."""
+    flushed = True
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None or getattr(stream, "closed", False):
+            continue
+        try:
+            stream.flush()
+        except Exception as exc:  # what the interpreter does: report it, exit with 120
+            flushed = False
+            if stream is sys.stdout and sys.stderr is not None:
+                with contextlib.suppress(Exception):
+                    print(f"Exception ignored in: {stream!r}\n{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+    return flushed
+
+
 def exit_without_teardown(code: object) -> NoReturn:
     shutdown_threads = getattr(threading, "_shutdown", None)
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
@@ -45,9 +63,8 @@ def exit_without_teardown(code: object) -> NoReturn:
     status = _status(code)
     shutdown_threads()
     run_exit_handlers()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # closed or gone (a closed pipe): nothing to write to
-            stream.flush()
+    if not _flushed_standard_streams():
+        status = 120  # as Py_Exit when the interpreter's own flush fails
     os._exit(status)
 
 
@@ -56,8 +73,11 @@ def dbt_main() -> NoReturn:
     the exit above. Every dbt process PartnerPulse starts runs this (settings.DBT_EXECUTABLE)."""
     from dbt.cli.main import cli
 
+    code: object = 0
     try:
         cli(prog_name="dbt")  # click's standalone mode: always ends in SystemExit
     except SystemExit as exc:
-        exit_without_teardown(exc.code)
-    exit_without_teardown(0)
+        code = exc.code
+    # outside the handler: the exception (and the frames its traceback holds, a DuckDB connection among them on
+    # an error) is released before the atexit handlers run, as in the interpreter's own exit
+    exit_without_teardown(code)
