@@ -50,6 +50,7 @@ from compiled_bound import CORE
 from engines import engines_from_env, fresh_database, postgres_server
 
 from dagster_project.demo.generator import MIN_ACCOUNTS
+from dagster_project.settings import DBT_EXECUTABLE
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -490,9 +491,8 @@ def fixed_cost() -> dict:
     trivial_env = {**env, "BENCH_TRIVIAL_DB": str(project / "trivial.duckdb")}
     # the dbt the refreshes run (partnerpulse-dbt: dbt without the interpreter's teardown, decision 126), so the
     # floor is not raised by a cost the refreshes no longer pay
-    dbt = BIN / "partnerpulse-dbt" if (BIN / "partnerpulse-dbt").exists() else BIN / "dbt"
-    argv = [str(dbt), "build", "--project-dir", str(project), "--profiles-dir", str(project)]
-    say(f"dbt build of one trivial model (dbt's floor, {dbt.name}) ...")
+    argv = [DBT_EXECUTABLE, "build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    say(f"dbt build of one trivial model (dbt's floor, {Path(DBT_EXECUTABLE).name}) ...")
     measured["trivial"] = run_measured(argv, trivial_env, CACHE / "trivial-dbt.log")
     if measured["trivial"].returncode:
         raise SystemExit(f"the trivial dbt build failed; see {CACHE / 'trivial-dbt.log'}")
