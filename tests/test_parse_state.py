@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -21,6 +22,8 @@ from dagster_project.defs.warehouse.parse_state import (
     start_parse_state,
 )
 from dagster_project.defs.warehouse.project import get_dbt_project
+from dagster_project.defs.warehouse.refresh_window import dbt_environment
+from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, REPO_ROOT
 
 PROJECT_FILES = (REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests")
@@ -92,11 +95,16 @@ def test_the_hash_is_dbts_own(project, tmp_path):
 
 
 def test_a_new_warehouse_parses_nothing_and_gets_the_same_manifest(project, tmp_path):
-    """Another folder, temp directory and memory limit: dbt accepts the adapted state (no full parse) and
-    the manifest is the one a full parse of that warehouse writes."""
-    env = _duckdb(tmp_path / "elsewhere", PARTNERPULSE_DUCKDB_MEMORY_LIMIT="2GB")
+    """Another folder, temp directory and memory limit, and the environment a refresh gives dbt: dbt accepts
+    the adapted state (no full parse, no file parsed again) and the manifest is the one a full parse of that
+    warehouse writes."""
+    with dbt_environment(WeekWindow(first=dt.date(2024, 6, 3), last=dt.date(2024, 6, 10))) as refresh_env:
+        env = _duckdb(tmp_path / "elsewhere", PARTNERPULSE_DUCKDB_MEMORY_LIMIT="2GB", **refresh_env)
     assert adapt_project_state(project, tmp_path / "adapted", env)
     state = msgpack.unpackb((tmp_path / "adapted" / PARSE_STATE).read_bytes(), strict_map_key=False)
+    # dbt parses a file again whenever an environment variable it read while parsing that file changed: the
+    # project reads none then (the run's week and a staging rebuild are decided when nodes run, decision 128)
+    assert state["env_vars"] == {}
     adapted = _parse(tmp_path / "adapted", env)
     assert "Unable to do partial parsing" not in adapted
     # every node is the one the project's state holds, not parsed again (dbt falls back to a full parse

@@ -29,6 +29,8 @@ DEMO_END = dt.date(2024, 6, 30)  # a Sunday
 WEEK = dt.date(2024, 6, 17)
 NEXT_WEEK = WEEK + dt.timedelta(weeks=1)
 FIRST_WEEK = dt.date(2024, 1, 1)
+USAGE_STAGED = "staging.base_usage__usage_daily"
+MARKER = "marker: not rewritten"
 
 
 def _digest(path: Path) -> str:
@@ -52,6 +54,12 @@ class Scenario:
     third_err: str
     digests_before_third: dict[str, str]
     digests_after_third: dict[str, str]
+    seeds_loaded: list[tuple]  # ops.seeds_loaded after the second refresh (and the third, which failed)
+    models_built: dict[str, str]  # ops.models_built then: model -> the run that built it
+    fourth_code: int
+    fourth_log: str  # the fourth refresh's log
+    marked_before_fourth: int  # staged usage rows given a marker before the fourth refresh
+    marked_after_fourth: int  # those still carrying it after
 
 
 def _digests(settings: Settings) -> dict[str, str]:
@@ -89,7 +97,8 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         # 3. a landing file loses a required column: the refresh stops, nothing is published
         before = _digests(settings)
         subscriptions = settings.landing_dir / "subscriptions.csv"
-        header, *rows = subscriptions.read_text(encoding="utf-8").splitlines()
+        intact = subscriptions.read_text(encoding="utf-8")
+        header, *rows = intact.splitlines()
         drop = header.split(",").index("end_date")
         subscriptions.write_text(
             "\n".join(",".join(v for i, v in enumerate(line.split(",")) if i != drop) for line in [header, *rows])
@@ -99,6 +108,24 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         err = io.StringIO()
         with contextlib.redirect_stderr(err):
             third_code = refresh(NEXT_WEEK)[0]
+        after_third = _digests(settings)
+
+        # 4. what a changed dbt project looks like to a refresh (its fingerprint matches neither the seeds' load
+        #    nor any model's build): the refresh loads the seeds again, builds every model, and the incremental
+        #    usage staging tables whole (decision 128): a marker written into their staged rows is gone
+        subscriptions.write_text(intact, encoding="utf-8")
+        seeds_loaded = query(settings.duckdb_path, "select run_id from ops.seeds_loaded")
+        models_built = dict(query(settings.duckdb_path, "select model_name, run_id from ops.models_built"))
+        with duckdb.connect(str(settings.duckdb_path)) as con:
+            con.execute("delete from ops.seeds_loaded")
+            con.execute("delete from ops.models_built")
+            con.execute(f"update {USAGE_STAGED} set _reject_reason = ? where _reject_code is null", [MARKER])
+            marked_before = con.execute(f"select count(*) from {USAGE_STAGED} where _reject_reason = ?", [MARKER])
+            marked_before_fourth = marked_before.fetchone()[0]
+        with contextlib.redirect_stdout(io.StringIO()):
+            fourth_code = refresh(NEXT_WEEK, force=True)[0]
+        fourth_log = max((settings.warehouse_dir / "logs").glob("refresh-*.log"), key=lambda p: p.stat().st_mtime)
+        marked = query(settings.duckdb_path, f"select count(*) from {USAGE_STAGED} where _reject_reason = ?", [MARKER])
         yield Scenario(
             settings=settings,
             first_code=first_code,
@@ -112,7 +139,13 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
             third_code=third_code,
             third_err=err.getvalue(),
             digests_before_third=before,
-            digests_after_third=_digests(settings),
+            digests_after_third=after_third,
+            seeds_loaded=seeds_loaded,
+            models_built=models_built,
+            fourth_code=fourth_code,
+            fourth_log=fourth_log.read_text(encoding="utf-8"),
+            marked_before_fourth=marked_before_fourth,
+            marked_after_fourth=marked[0][0],
         )
 
 
@@ -144,11 +177,11 @@ def test_the_next_week_leaves_the_unchanged_program_settings_and_models_alone(sc
     for row)."""
     settings = scenario.settings
     instance = get_instance(settings)
-    first, second = sorted(
+    first, second, _fourth = sorted(
         instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.SUCCESS])),
         key=lambda run: instance.get_run_record_by_id(run.run_id).create_timestamp,
     )
-    assert query(settings.duckdb_path, "select run_id from ops.seeds_loaded") == [(first.run_id,)]
+    assert scenario.seeds_loaded == [(first.run_id,)]
 
     def asset_events(run_id: str, kind: dg.DagsterEventType) -> set[str]:
         records = instance.get_records_for_run(run_id=run_id, of_type=kind, limit=10_000).records
@@ -166,7 +199,7 @@ def test_the_next_week_leaves_the_unchanged_program_settings_and_models_alone(sc
     assert "21 seeds unchanged, not reloaded" in scenario.second_out
     assert f"{len(models)} models unchanged, not rebuilt" in scenario.second_out
     # the record keeps the run that built each of them: the first
-    built_by = dict(query(settings.duckdb_path, "select model_name, run_id from ops.models_built"))
+    built_by = scenario.models_built
     assert {built_by[key.split("/")[-1]] for key in models} == {first.run_id}
     assert "int_weeks_spined" not in built_by
 
@@ -246,6 +279,20 @@ def test_structural_error_stops_before_publishing_and_keeps_the_old_file(scenari
     assert "nothing was published" in scenario.third_err
     assert "subscriptions.csv: required column end_date is missing" in scenario.third_err
     assert scenario.digests_after_third == scenario.digests_before_third
+
+
+def test_a_changed_project_rebuilds_the_usage_staging_whole(scenario: Scenario):
+    """The incremental usage staging re-checks only rows whose label can change under the same rules; when
+    the project changed, the refresh drops those tables first and dbt builds them whole (staging_rebuild.py,
+    decision 128). The marker written into every staged row before it is gone."""
+    assert scenario.fourth_code == 0
+    assert "seed(s) (program settings) unchanged" not in scenario.fourth_log
+    assert "model(s) not rebuilt" not in scenario.fourth_log
+    assert (
+        "base_usage__feature_usage_weekly, base_usage__usage_daily: built whole, the project or a seed changed"
+        in scenario.fourth_log
+    )
+    assert scenario.marked_before_fourth > 0 and scenario.marked_after_fourth == 0
 
 
 # The weekly tables: the models written with the replace_weeks strategy (refresh_window.py), which

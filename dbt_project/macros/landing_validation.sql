@@ -27,8 +27,9 @@
   first row may have gone) and of staged rows whose parent is gone. Every other row keeps its label:
   its own checks read only the row, its parents are all still there and no row of its key changed.
   So the result equals a full build row for row (tests/test_incremental_staging.py). A changed
-  project rebuilds the table (PARTNERPULSE_REBUILD_STAGING, set by a refresh that reloads the seeds:
-  decision 103).
+  project rebuilds the table: the model's meta sets rebuild_on_project_change, and a refresh that reloads
+  the seeds drops the table before dbt runs (dagster_project/defs/warehouse/staging_rebuild.py, decisions
+  103 and 128); by hand, `dbt build --full-refresh`.
 
   Arguments:
     incremental        see above; not with self_foreign_keys

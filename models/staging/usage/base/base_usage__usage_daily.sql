@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='_ingest_seq',
         on_schema_change='fail',
-        full_refresh=(true if env_var('PARTNERPULSE_REBUILD_STAGING', '0') == '1' else none),
+        meta={'rebuild_on_project_change': true},
         post_hook="{{ pp_delete_rows_no_longer_landed(source('usage', 'usage_daily')) }}",
     )
 }}
