@@ -476,6 +476,11 @@ def test_docs_fingerprint_follows_the_project_not_the_run(tmp_path: Path):
     described = {"nodes": {"model.partnerpulse.dim_accounts": {"description": "One row per customer account."}}}
     assert fingerprint({"metadata": metadata, **described}) != base
     assert fingerprint({"metadata": {**metadata, "adapter_type": "postgres"}, **project}) != base
+    # parsed again (a file edited and edited back) or from another folder: the same project
+    node = project["nodes"]["model.partnerpulse.dim_accounts"]
+    reparsed = {"nodes": {"model.partnerpulse.dim_accounts": {**node, "created_at": 1764900000.5}}}
+    moved = {"nodes": {"model.partnerpulse.dim_accounts": {**node, "root_path": "/srv/partnerpulse/dbt_project"}}}
+    assert fingerprint({"metadata": metadata, **reparsed}) == base == fingerprint({"metadata": metadata, **moved})
     site = tmp_path / "docs"
     site.mkdir()
     assert not docs_are_current(site, base)  # nothing published yet

@@ -77,12 +77,28 @@ def mart_model_names(manifest_path: Path) -> list[str]:
     )
 
 
+# what a parse notes about itself, not about the project: when each node was parsed, and the absolute folder
+# of the checkout (a file edited and edited back, or the project moved, is the same project)
+PARSE_ONLY_KEYS = frozenset({"created_at", "root_path"})
+
+
+def _without_parse_notes(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_parse_notes(v) for k, v in value.items() if k not in PARSE_ONLY_KEYS}
+    if isinstance(value, list):
+        return [_without_parse_notes(v) for v in value]
+    return value
+
+
 def project_fingerprint(manifest_path: Path) -> str:
     """The dbt project as dbt sees it (models, seeds with their files' checksums, columns, descriptions,
     tests, lineage, exposures), not the week or the data: a hash of the manifest without its run metadata
-    (timestamps, invocation id), plus dbt's version and adapter. What the docs site shows and what the
-    seeds hold depend only on it."""
+    (timestamps, invocation id) and without what each parse notes about itself (``PARSE_ONLY_KEYS``), plus
+    dbt's version and adapter. What the docs site shows and what the seeds hold depend only on it."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     metadata = manifest.pop("metadata", {})
-    content = {"project": manifest, "dbt": [metadata.get("dbt_version"), metadata.get("adapter_type")]}
+    content = {
+        "project": _without_parse_notes(manifest),
+        "dbt": [metadata.get("dbt_version"), metadata.get("adapter_type")],
+    }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
