@@ -481,6 +481,12 @@ def test_docs_fingerprint_follows_the_project_not_the_run(tmp_path: Path):
     reparsed = {"nodes": {"model.partnerpulse.dim_accounts": {**node, "created_at": 1764900000.5}}}
     moved = {"nodes": {"model.partnerpulse.dim_accounts": {**node, "root_path": "/srv/partnerpulse/dbt_project"}}}
     assert fingerprint({"metadata": metadata, **reparsed}) == base == fingerprint({"metadata": metadata, **moved})
+    # a column of that name is the project's own: its description counts
+    column = {"columns": {"created_at": {"name": "created_at", "description": "When the row was created."}}}
+    with_column = {"nodes": {"model.partnerpulse.dim_accounts": {**node, **column}}}
+    redescribed = json.loads(json.dumps(with_column))
+    redescribed["nodes"]["model.partnerpulse.dim_accounts"]["columns"]["created_at"]["description"] = "Created."
+    assert fingerprint({"metadata": metadata, **with_column}) != fingerprint({"metadata": metadata, **redescribed})
     site = tmp_path / "docs"
     site.mkdir()
     assert not docs_are_current(site, base)  # nothing published yet

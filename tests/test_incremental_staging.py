@@ -9,7 +9,6 @@ of every row."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +20,7 @@ from dbt.contracts.graph.manifest import Manifest
 
 from dagster_project.defs.landing.contract import table_spec
 from dagster_project.defs.landing.loader import load_landing
-from dagster_project.defs.warehouse.project import get_dbt_project
-from dagster_project.defs.warehouse.staging_rebuild import drop_tables, tables_to_rebuild
+from dagster_project.defs.warehouse.refresh_window import REBUILD_STAGING_ENV
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 from tests.helpers import isolated_env
 from tests.landing import MINIMAL, write_minimal_landing, write_table
@@ -56,23 +54,19 @@ class Warehouse:
 
     def build(self, rebuild: bool) -> None:
         """dbt run of the two base models and what they read, in this process (dbt's programmatic runner:
-        no new Python, one parse). ``rebuild``: as a refresh after a project change, the tables are dropped
-        first (staging_rebuild.py), so dbt builds them whole."""
-        if rebuild:
-            project = json.loads(get_dbt_project().manifest_path.read_text(encoding="utf-8"))
-            tables = tables_to_rebuild(project, "duckdb", project_changed=True, built=BASE)
-            assert sorted(table.model for table in tables) == sorted(BASE)
-            with duckdb.connect(str(self.settings.duckdb_path)) as con:
-                drop_tables(con, "duckdb", tables)
+        no new Python, one parse). ``rebuild``: as a refresh after a project change, with
+        ``PARTNERPULSE_REBUILD_STAGING=1``, which dbt reads when the models run (macros/staging_rebuild.sql)."""
         args = ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(self.target)]
-        if self.manifest is None:
-            parsed = dbtRunner().invoke(["parse", "--quiet", *args], project_dir=str(DBT_PROJECT_DIR))
-            assert parsed.success, parsed.exception
-            self.manifest = parsed.result
-        done = dbtRunner(manifest=self.manifest).invoke(
-            ["run", "--quiet", "--select", *(f"+{model}" for model in BASE), *args],
-            project_dir=str(DBT_PROJECT_DIR),
-        )
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(REBUILD_STAGING_ENV, "1" if rebuild else "0")
+            if self.manifest is None:
+                parsed = dbtRunner().invoke(["parse", "--quiet", *args], project_dir=str(DBT_PROJECT_DIR))
+                assert parsed.success, parsed.exception
+                self.manifest = parsed.result
+            done = dbtRunner(manifest=self.manifest).invoke(
+                ["run", "--quiet", "--select", *(f"+{model}" for model in BASE), *args],
+                project_dir=str(DBT_PROJECT_DIR),
+            )
         failed = [f"{r.node.name}: {r.message}" for r in (done.result or []) if str(r.status) != "success"]
         assert done.success, done.exception or failed
 

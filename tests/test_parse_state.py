@@ -98,12 +98,13 @@ def test_a_new_warehouse_parses_nothing_and_gets_the_same_manifest(project, tmp_
     """Another folder, temp directory and memory limit, and the environment a refresh gives dbt: dbt accepts
     the adapted state (no full parse, no file parsed again) and the manifest is the one a full parse of that
     warehouse writes."""
-    with dbt_environment(WeekWindow(first=dt.date(2024, 6, 3), last=dt.date(2024, 6, 10))) as refresh_env:
+    week = WeekWindow(first=dt.date(2024, 6, 3), last=dt.date(2024, 6, 10))
+    with dbt_environment(week, rebuild_staging=True) as refresh_env:
         env = _duckdb(tmp_path / "elsewhere", PARTNERPULSE_DUCKDB_MEMORY_LIMIT="2GB", **refresh_env)
     assert adapt_project_state(project, tmp_path / "adapted", env)
     state = msgpack.unpackb((tmp_path / "adapted" / PARSE_STATE).read_bytes(), strict_map_key=False)
     # dbt parses a file again whenever an environment variable it read while parsing that file changed: the
-    # project reads none then (the run's week and a staging rebuild are decided when nodes run, decision 128)
+    # project reads none then (the run's week and a staging rebuild are read when nodes run, decision 128)
     assert state["env_vars"] == {}
     adapted = _parse(tmp_path / "adapted", env)
     assert "Unable to do partial parsing" not in adapted

@@ -283,13 +283,13 @@ def test_structural_error_stops_before_publishing_and_keeps_the_old_file(scenari
 
 def test_a_changed_project_rebuilds_the_usage_staging_whole(scenario: Scenario):
     """The incremental usage staging re-checks only rows whose label can change under the same rules; when
-    the project changed, the refresh drops those tables first and dbt builds them whole (staging_rebuild.py,
-    decision 128). The marker written into every staged row before it is gone."""
+    the project changed, dbt builds them whole (macros/staging_rebuild.sql, decision 128). The marker written
+    into every staged row before it is gone."""
     assert scenario.fourth_code == 0
     assert "seed(s) (program settings) unchanged" not in scenario.fourth_log
     assert "model(s) not rebuilt" not in scenario.fourth_log
     assert (
-        "base_usage__feature_usage_weekly, base_usage__usage_daily: built whole, the project or a seed changed"
+        "base_usage__feature_usage_weekly, base_usage__usage_daily: built whole, the project changed"
         in scenario.fourth_log
     )
     assert scenario.marked_before_fourth > 0 and scenario.marked_after_fourth == 0

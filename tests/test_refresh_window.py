@@ -102,15 +102,16 @@ def test_first_next_backfill_and_a_weekly_table_added_later():
 
 
 def test_the_dbt_environment_of_a_refresh_and_what_it_restores(monkeypatch):
-    """dbt gets the run's week, one open database and no debug log file of its own (decision 104) unless the
-    person running it asked for one; the caller's environment comes back after."""
+    """dbt gets the run's week, one open database, the staging mode and no debug log file of its own
+    (decision 104) unless the person running it asked for one; the caller's environment comes back after."""
     monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
     monkeypatch.setenv("PARTNERPULSE_WEEK_START", "before")
     window = WeekWindow(first=dt.date(2024, 6, 3), last=dt.date(2024, 6, 10))
-    with dbt_environment(window) as values:
+    with dbt_environment(window, rebuild_staging=True) as values:
         assert values == {
             "PARTNERPULSE_WEEK_START": "2024-06-10",
             "PARTNERPULSE_DUCKDB_KEEP_OPEN": "1",
+            "PARTNERPULSE_REBUILD_STAGING": "1",
             "DBT_LOG_LEVEL_FILE": "none",
         }
         assert {name: os.environ[name] for name in values} == values
@@ -119,5 +120,5 @@ def test_the_dbt_environment_of_a_refresh_and_what_it_restores(monkeypatch):
 
     monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # DBT_LOG_LEVEL_FILE=debug partnerpulse refresh
     with dbt_environment(window) as values:
-        assert values["DBT_LOG_LEVEL_FILE"] == "debug"
+        assert values["DBT_LOG_LEVEL_FILE"] == "debug" and values["PARTNERPULSE_REBUILD_STAGING"] == "0"
     assert os.environ["DBT_LOG_LEVEL_FILE"] == "debug"

@@ -495,8 +495,9 @@ def test_dbt_unit_tests_pass(warehouse):
     settings = load_settings()
     target = settings.warehouse_dir / "dbt_unit_tests"
     start_parse_state(get_dbt_project(), settings.warehouse_dir / "dbt_runs", target, print)
-    # the environment of the module's refresh, which wrote the parse state: nothing to parse again
-    with dbt_environment(WeekWindow(first=WEEK, last=WEEK)):
+    # the environment of the module's refresh (its first: it loaded the seeds, so it rebuilt staging), which
+    # wrote the parse state: the same values, nothing to parse again
+    with dbt_environment(WeekWindow(first=WEEK, last=WEEK), rebuild_staging=True):
         result = subprocess.run(
             [
                 DBT_EXECUTABLE,

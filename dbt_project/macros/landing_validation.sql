@@ -28,8 +28,8 @@
   its own checks read only the row, its parents are all still there and no row of its key changed.
   So the result equals a full build row for row (tests/test_incremental_staging.py). A changed
   project rebuilds the table: the model's meta sets rebuild_on_project_change, and a refresh that reloads
-  the seeds drops the table before dbt runs (dagster_project/defs/warehouse/staging_rebuild.py, decisions
-  103 and 128); by hand, `dbt build --full-refresh`.
+  the seeds sets PARTNERPULSE_REBUILD_STAGING=1, which dbt reads when the model runs (macros/
+  staging_rebuild.sql; decisions 103 and 128); by hand, `dbt build --full-refresh` too.
 
   Arguments:
     incremental        see above; not with self_foreign_keys

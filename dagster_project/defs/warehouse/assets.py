@@ -44,11 +44,7 @@ from dagster_project.defs.warehouse.refresh_window import (
 )
 from dagster_project.defs.warehouse.seeds_state import EXCLUDE_SEEDS, SeedsState, record_seeds_loaded, seeds_state
 from dagster_project.defs.warehouse.spark_sync import hand_over_to_spark, spark_keeps_seeds, take_back_from_spark
-from dagster_project.defs.warehouse.staging_rebuild import (
-    drop_tables,
-    tables_rebuilt_on_project_change,
-    tables_to_rebuild,
-)
+from dagster_project.defs.warehouse.staging_rebuild import models_rebuilt_on_project_change, rebuilt_in_build
 from dagster_project.defs.warehouse.translator import LayeredTranslator
 from dagster_project.lib.engine import connect_engine
 from dagster_project.lib.warehouse import connect
@@ -87,12 +83,6 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 con, settings, manifest, fingerprint, seeds, window.as_of_date, leave_out=every_asset
             )
             forget_models(con, set(built_models.keys) - set(built_models.unchanged))
-            # the project or a seed changed (the seeds are reloaded): the incremental staging tables are
-            # built whole, under the new rules (staging_rebuild.py)
-            candidates = [table.model for table in tables_rebuilt_on_project_change(manifest)]
-            built = set(selected_model_keys(context, candidates)) - set(built_models.unchanged)
-            rebuilt = tables_to_rebuild(manifest, settings.target, not seeds.current, built)
-            drop_tables(con, settings.target, rebuilt)
         if settings.target == "spark" and not spark_keeps_seeds(settings, seeds.relations):
             seeds = dataclasses.replace(seeds, loaded_in_run=None)
         seed_keys = selected_model_keys(context, [relation.name for relation in seeds.relations])
@@ -126,12 +116,17 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 f"{landed:,} landed rows: Great Expectations is imported by the checks, not during the dbt build "
                 "(its memory would add to dbt's at the peak)"
             )
-        if rebuilt:
+        # the seeds are reloaded when the project changed (or a seed table): the incremental base tables this
+        # build builds are built whole (macros/staging_rebuild.sql reads the variable when they run)
+        candidates = models_rebuilt_on_project_change(manifest)
+        built = set(selected_model_keys(context, candidates)) - set(built_models.unchanged)
+        made_whole = rebuilt_in_build(manifest, settings.target, not seeds.current, built)
+        if made_whole:
             context.log.info(
-                f"{', '.join(table.model for table in rebuilt)}: built whole, the project or a seed changed since "
-                "they were last built (staging_rebuild.py)"
+                f"{', '.join(made_whole)}: built whole, the project changed since they were last built "
+                "(PARTNERPULSE_REBUILD_STAGING=1, staging_rebuild.py)"
             )
-        with dbt_environment(window):
+        with dbt_environment(window, rebuild_staging=not seeds.current):
             start_parse_state(project, runs_dir, target_path, context.log.info)  # dbt's profile sees this env
             invocation = dbt.cli(
                 # dbt unit tests check SQL logic, not data: they run in the test suite

@@ -77,17 +77,22 @@ def mart_model_names(manifest_path: Path) -> list[str]:
     )
 
 
-# what a parse notes about itself, not about the project: when each node was parsed, and the absolute folder
-# of the checkout (a file edited and edited back, or the project moved, is the same project)
+# what a parse notes about each resource (model, seed, test, macro, source, ...), not about the project: when
+# it was parsed, and the absolute folder of the checkout (a file edited and edited back, or the project moved,
+# is the same project). Only a resource's own keys: a column or a meta key of that name still counts.
 PARSE_ONLY_KEYS = frozenset({"created_at", "root_path"})
 
 
-def _without_parse_notes(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: _without_parse_notes(v) for k, v in value.items() if k not in PARSE_ONLY_KEYS}
-    if isinstance(value, list):
-        return [_without_parse_notes(v) for v in value]
-    return value
+def _without_parse_notes(manifest: dict) -> dict:
+    def resource(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if k not in PARSE_ONLY_KEYS}
+        return value
+
+    return {
+        name: {uid: resource(item) for uid, item in part.items()} if isinstance(part, dict) else part
+        for name, part in manifest.items()
+    }
 
 
 def project_fingerprint(manifest_path: Path) -> str:

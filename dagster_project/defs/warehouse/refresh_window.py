@@ -36,6 +36,7 @@ BUILT_TABLE = f"{SCHEMA}.weeks_built"
 STRATEGY = "replace_weeks"
 WEEK_ENV = "PARTNERPULSE_WEEK_START"  # the run's week for dbt (dbt_project/macros/time.sql)
 KEEP_OPEN_ENV = "PARTNERPULSE_DUCKDB_KEEP_OPEN"  # dbt_project/profiles.yml
+REBUILD_STAGING_ENV = "PARTNERPULSE_REBUILD_STAGING"  # the incremental base models (macros/staging_rebuild.sql)
 DBT_FILE_LOG_ENV = "DBT_LOG_LEVEL_FILE"  # dbt's own log file, dbt_runs/<run>/dbt.log (decision 104)
 
 
@@ -125,7 +126,7 @@ def record_built(con: duckdb.DuckDBPyConnection, plan: RefreshPlan, models: list
 
 
 @contextmanager
-def dbt_environment(window: WeekWindow) -> Iterator[dict[str, str]]:
+def dbt_environment(window: WeekWindow, rebuild_staging: bool = False) -> Iterator[dict[str, str]]:
     """The environment of the dbt processes a refresh starts (they copy it when they start), restored
     afterwards:
 
@@ -136,6 +137,10 @@ def dbt_environment(window: WeekWindow) -> Iterator[dict[str, str]]:
       invocation instead of closing it (a checkpoint) and opening it again each time its threads are
       idle — a fifth of a small refresh's dbt time (decision 94). dbt by hand keeps the profile's
       default (closed between nodes), so it never holds the file longer than a node;
+    - ``PARTNERPULSE_REBUILD_STAGING``: ``1`` builds the incremental base tables of the usage landing
+      tables whole (``rebuild_staging``: the dbt project changed, decision 103), ``0`` adds what landed.
+      dbt reads it only when a model runs (macros/staging_rebuild.sql), never while it parses, so a new
+      value never makes it parse anything again (decision 128);
     - ``DBT_LOG_LEVEL_FILE=none`` unless set: dbt writes no ``dbt.log`` of its own. Its lines (every
       node, every error) are in the refresh's log already; the debug file added the SQL of every
       statement at a sixth of a small build's CPU time (decision 104). ``DBT_LOG_LEVEL_FILE=debug``
@@ -143,6 +148,7 @@ def dbt_environment(window: WeekWindow) -> Iterator[dict[str, str]]:
     values = {
         WEEK_ENV: window.last.isoformat(),
         KEEP_OPEN_ENV: "1",
+        REBUILD_STAGING_ENV: "1" if rebuild_staging else "0",
         DBT_FILE_LOG_ENV: os.environ.get(DBT_FILE_LOG_ENV) or "none",
     }
     previous = {name: os.environ.get(name) for name in values}
