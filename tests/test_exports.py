@@ -487,6 +487,12 @@ def test_docs_fingerprint_follows_the_project_not_the_run(tmp_path: Path):
     redescribed = json.loads(json.dumps(with_column))
     redescribed["nodes"]["model.partnerpulse.dim_accounts"]["columns"]["created_at"]["description"] = "Created."
     assert fingerprint({"metadata": metadata, **with_column}) != fingerprint({"metadata": metadata, **redescribed})
+    # a disabled resource (a list per unique id) parsed again: the same project
+    disabled = {"model.partnerpulse.old": [{"name": "old", "created_at": 1.0, "description": "Retired."}]}
+    reparsed_disabled = {"model.partnerpulse.old": [{"name": "old", "created_at": 2.0, "description": "Retired."}]}
+    assert fingerprint({"metadata": metadata, **project, "disabled": disabled}) == fingerprint(
+        {"metadata": metadata, **project, "disabled": reparsed_disabled}
+    )
     site = tmp_path / "docs"
     site.mkdir()
     assert not docs_are_current(site, base)  # nothing published yet

@@ -289,7 +289,7 @@ def test_a_changed_project_rebuilds_the_usage_staging_whole(scenario: Scenario):
     assert "seed(s) (program settings) unchanged" not in scenario.fourth_log
     assert "model(s) not rebuilt" not in scenario.fourth_log
     assert (
-        "base_usage__feature_usage_weekly, base_usage__usage_daily: built whole, the project changed"
+        "base_usage__feature_usage_weekly, base_usage__usage_daily: built whole, the seeds are reloaded"
         in scenario.fourth_log
     )
     assert scenario.marked_before_fourth > 0 and scenario.marked_after_fourth == 0

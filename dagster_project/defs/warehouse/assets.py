@@ -123,8 +123,8 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         made_whole = rebuilt_in_build(manifest, settings.target, not seeds.current, built)
         if made_whole:
             context.log.info(
-                f"{', '.join(made_whole)}: built whole, the project changed since they were last built "
-                "(PARTNERPULSE_REBUILD_STAGING=1, staging_rebuild.py)"
+                f"{', '.join(made_whole)}: built whole, the seeds are reloaded (the project or a seed table "
+                "changed since they were loaded; PARTNERPULSE_REBUILD_STAGING=1, staging_rebuild.py)"
             )
         with dbt_environment(window, rebuild_staging=not seeds.current):
             start_parse_state(project, runs_dir, target_path, context.log.info)  # dbt's profile sees this env

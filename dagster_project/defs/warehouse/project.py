@@ -87,6 +87,8 @@ def _without_parse_notes(manifest: dict) -> dict:
     def resource(value: object) -> object:
         if isinstance(value, dict):
             return {k: v for k, v in value.items() if k not in PARSE_ONLY_KEYS}
+        if isinstance(value, list):  # "disabled": a list of resources per unique id
+            return [resource(item) for item in value]
         return value
 
     return {

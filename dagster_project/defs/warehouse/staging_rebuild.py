@@ -2,9 +2,10 @@
 
 An incremental build of ``base_usage__usage_daily`` and ``base_usage__feature_usage_weekly`` re-checks only the
 rows whose label can change under the same rules (macros/landing_validation.sql). When the dbt project changed
-— a refresh then reloads the seeds (seeds_state.py) — the rules may have changed too: the refresh sets
-``PARTNERPULSE_REBUILD_STAGING=1`` and dbt builds every model whose meta sets ``rebuild_on_project_change``
-whole (its ``should_full_refresh``, macros/staging_rebuild.sql, reads the variable when the model runs).
+the rules may have changed too. A refresh reloads the seeds then (and when a seed table differs from its file,
+seeds_state.py), and in every run that reloads them it sets ``PARTNERPULSE_REBUILD_STAGING=1``: dbt builds each
+model whose meta sets ``rebuild_on_project_change`` whole when it builds it (its ``should_full_refresh``,
+macros/staging_rebuild.sql, reads the variable when the model runs).
 
 This module only names them for the refresh's log: the models dbt builds in this run (its selection less
 the models it leaves out as unchanged, decision 115). On Spark they are tables, built whole every time.
