@@ -21,6 +21,11 @@ def refresh(week: dt.date | str, capsys=None, force: bool = False) -> tuple[int,
     return code, err
 
 
+def newest_refresh_log(warehouse_dir: Path) -> Path:
+    """The log of the warehouse's latest refresh (``<warehouse>/logs/refresh-*.log``)."""
+    return max((warehouse_dir / "logs").glob("refresh-*.log"), key=lambda path: path.stat().st_mtime)
+
+
 def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()

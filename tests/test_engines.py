@@ -23,7 +23,7 @@ import pytest
 
 from dagster_project.cli import main
 from dagster_project.settings import REPO_ROOT, Settings
-from tests.helpers import isolated_env, query, refresh
+from tests.helpers import isolated_env, newest_refresh_log, query, refresh
 from tests.landing import write_minimal_landing
 from tests.postgres_server import postgres_server
 from tests.test_payouts import EMPTY, FIRST, WEEK, _build, _weekdays, _with_a_partner_named_direct
@@ -220,5 +220,5 @@ def test_duckdb_and_spark_publish_the_same_outputs(tmp_path_factory, on_duckdb, 
     # out, the opportunities' (its file was corrected) is built again; the outputs above are the same
     built = {path.stem for path in (runs[-1] / "run").rglob("*.sql")}
     assert "base_crm__opportunities" in built and "base_billing__products" not in built, sorted(built)
-    log = max((spark.warehouse_dir / "logs").glob("refresh-*.log"), key=lambda path: path.stat().st_mtime)
+    log = newest_refresh_log(spark.warehouse_dir)
     assert "model(s) not rebuilt" in log.read_text(encoding="utf-8")

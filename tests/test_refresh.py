@@ -22,7 +22,7 @@ import pytest
 from dagster_project.cli import main
 from dagster_project.defs.operations.instance import get_instance
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
-from tests.helpers import isolated_env, query, refresh
+from tests.helpers import isolated_env, newest_refresh_log, query, refresh
 from tests.landing import write_minimal_landing, write_table
 
 DEMO_END = dt.date(2024, 6, 30)  # a Sunday
@@ -124,7 +124,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
             marked_before_fourth = marked_before.fetchone()[0]
         with contextlib.redirect_stdout(io.StringIO()):
             fourth_code = refresh(NEXT_WEEK, force=True)[0]
-        fourth_log = max((settings.warehouse_dir / "logs").glob("refresh-*.log"), key=lambda p: p.stat().st_mtime)
+        fourth_log = newest_refresh_log(settings.warehouse_dir)
         marked = query(settings.duckdb_path, f"select count(*) from {USAGE_STAGED} where _reject_reason = ?", [MARKER])
         yield Scenario(
             settings=settings,

@@ -25,14 +25,14 @@ def test_the_usage_base_models_are_the_ones_rebuilt_with_the_project(manifest):
 
 
 def test_only_when_the_project_changed_only_what_the_build_builds_never_on_spark(manifest):
-    both = {DAILY, WEEKLY}
-    assert rebuilt_in_build(manifest, "duckdb", project_changed=True, built=both) == [WEEKLY, DAILY]
-    assert rebuilt_in_build(manifest, "postgres", project_changed=True, built=both) == [WEEKLY, DAILY]
-    assert rebuilt_in_build(manifest, "duckdb", project_changed=False, built=both) == []
+    models, both = models_rebuilt_on_project_change(manifest), {DAILY, WEEKLY}
+    assert rebuilt_in_build(models, "duckdb", project_changed=True, built=both) == [WEEKLY, DAILY]
+    assert rebuilt_in_build(models, "postgres", project_changed=True, built=both) == [WEEKLY, DAILY]
+    assert rebuilt_in_build(models, "duckdb", project_changed=False, built=both) == []
     # left out as unchanged, or not selected (the UI materializing a few assets): not built, not named
-    assert rebuilt_in_build(manifest, "duckdb", project_changed=True, built={DAILY, "dim_accounts"}) == [DAILY]
+    assert rebuilt_in_build(models, "duckdb", project_changed=True, built={DAILY, "dim_accounts"}) == [DAILY]
     # Spark builds these models as tables, whole, in every build
-    assert rebuilt_in_build(manifest, "spark", project_changed=True, built=both) == []
+    assert rebuilt_in_build(models, "spark", project_changed=True, built=both) == []
 
 
 def test_a_model_must_be_incremental_and_say_so():

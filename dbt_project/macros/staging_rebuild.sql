@@ -1,8 +1,9 @@
 {#- dbt's should_full_refresh (its global macro, which the incremental, seed and view materializations and
     is_incremental() call), extended by one case: an incremental model whose meta sets
     rebuild_on_project_change is built whole when the refresh asks for it (PARTNERPULSE_REBUILD_STAGING=1,
-    set exactly when it reloads the seeds: the project or a seed table changed; decisions 103, 128). The variable is read when the model runs, never while dbt parses (a parse
-    would remember it and parse the model again whenever it changes). A whole build is dbt's own full
+    set exactly when it reloads the seeds: the project or a seed table changed; decisions 103, 128). The
+    variable is read when the model runs, never while dbt parses (a parse would remember it and parse the
+    model again whenever it changes). A whole build is dbt's own full
     refresh of the model: the old table stays until the new one replaces it, so a build that fails or skips
     the model leaves it as it was. A model's full_refresh config and `--full-refresh` keep dbt's meaning. -#}
 {% macro should_full_refresh() %}

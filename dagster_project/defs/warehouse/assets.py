@@ -120,7 +120,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         # build builds are built whole (macros/staging_rebuild.sql reads the variable when they run)
         candidates = models_rebuilt_on_project_change(manifest)
         built = set(selected_model_keys(context, candidates)) - set(built_models.unchanged)
-        made_whole = rebuilt_in_build(manifest, settings.target, not seeds.current, built)
+        made_whole = rebuilt_in_build(candidates, settings.target, not seeds.current, built)
         if made_whole:
             context.log.info(
                 f"{', '.join(made_whole)}: built whole, the seeds are reloaded (the project or a seed table "

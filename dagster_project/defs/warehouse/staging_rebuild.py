@@ -13,32 +13,26 @@ the models it leaves out as unchanged, decision 115). On Spark they are tables, 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 REBUILD_META = "rebuild_on_project_change"
 
 
 def models_rebuilt_on_project_change(manifest: Mapping[str, Any]) -> list[str]:
-    """The incremental models whose config meta sets ``rebuild_on_project_change``, sorted."""
-    names = []
-    for node in manifest.get("nodes", {}).values():
-        config = node.get("config") or {}
-        meta = {**(node.get("meta") or {}), **(config.get("meta") or {})}
-        if (
-            node.get("resource_type") == "model"
-            and config.get("materialized") == "incremental"
-            and meta.get(REBUILD_META)
-        ):
-            names.append(node["name"])
-    return sorted(names)
+    """The incremental models whose config meta sets ``rebuild_on_project_change`` (what the macro reads), sorted."""
+    return sorted(
+        node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "model"
+        and (node.get("config") or {}).get("materialized") == "incremental"
+        and ((node.get("config") or {}).get("meta") or {}).get(REBUILD_META)
+    )
 
 
-def rebuilt_in_build(
-    manifest: Mapping[str, Any], target: str, project_changed: bool, built: Collection[str]
-) -> list[str]:
-    """The models of ``models_rebuilt_on_project_change`` that a build makes whole: when ``project_changed``
+def rebuilt_in_build(models: Sequence[str], target: str, project_changed: bool, built: Collection[str]) -> list[str]:
+    """Which of ``models`` (``models_rebuilt_on_project_change``) a build makes whole: when ``project_changed``
     (the seeds are reloaded), those it builds (``built``), none on Spark (whole there anyway)."""
     if not project_changed or target == "spark":
         return []
-    return [name for name in models_rebuilt_on_project_change(manifest) if name in built]
+    return [name for name in models if name in built]
