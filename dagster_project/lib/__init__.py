@@ -3,4 +3,5 @@
 warehouse.py   connections to the working DuckDB warehouse, quoting, rows as dicts
 csvsafe.py     CSV cells that spreadsheets cannot run as formulas; money to cents
 weeks.py       the weeks one run covers (WeekWindow)
+sqlfluff_templater.py  `make lint`'s jinja templater, a sqlfluff plugin (development only: imports sqlfluff)
 """
