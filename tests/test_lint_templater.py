@@ -5,7 +5,7 @@ process where sqlfluff's compiles it twice for every file linted."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from pathlib import Path
 
 import jinja2.environment
@@ -51,7 +51,7 @@ def compiled(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         return original(self, source, name, filename, raw, defer_init)
 
     monkeypatch.setattr(jinja2.environment.Environment, "compile", counting)
-    monkeypatch.setattr(CompileOnceEnvironment, "compiled", {})
+    monkeypatch.setattr(CompileOnceEnvironment, "compiled", OrderedDict())
     return counts
 
 
@@ -82,3 +82,13 @@ def test_it_renders_as_sqlfluff_jinja_and_compiles_each_macro_file_once(compiled
         again, _ = ours.process(in_str=text, fname=str(path), config=config)
         assert again.templated_str == expected.templated_str, path.name
     assert {source: compiled[source] for source in macros} == {m: 2 * len(FILES) + linted[m] for m in macros}
+
+
+def test_the_cache_keeps_the_most_recently_used_sources(compiled: Counter[str], monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(CompileOnceEnvironment, "MAX_COMPILED", 2)
+    env = CompileOnceEnvironment()
+    for source in ("{{ 1 }}", "{{ 2 }}", "{{ 1 }}", "{{ 3 }}", "{{ 1 }}", "{{ 2 }}"):
+        assert env.from_string(source).render() == source[3]
+    # 2 was the least recently used when 3 came: compiled again at the end; 1 was kept throughout
+    assert compiled == Counter({"{{ 1 }}": 1, "{{ 2 }}": 2, "{{ 3 }}": 1})
+    assert len(CompileOnceEnvironment.compiled) == 2

@@ -2,10 +2,10 @@
 
 For every file it lints, sqlfluff's jinja templater reads every file of ``load_macros_from_path``
 (``dbt_project/macros``) twice — once for the macros' names, once to bind them to each other — and
-compiles each macro file's Jinja source to Python anew each time: 48 of the 163 CPU-s ``make lint``'s
-sqlfluff took here with its Rust parser (decision 129). The same source always compiles to the same code in environments set up
-alike, so this templater's environment keeps each compiled code object by its source and the
-environment's syntax; rendering (with each file's own context) is unchanged.
+compiles each macro file's Jinja source to Python anew each time: 48 of the 163 CPU-s that
+``make lint``'s sqlfluff took here with its Rust parser (decision 129). The same source always compiles
+to the same code in environments set up alike, so this templater's environment keeps each compiled code
+object by its source and the environment's syntax; rendering (with each file's own context) is unchanged.
 
 ``.sqlfluff`` selects it (``templater = partnerpulse_jinja``, settings under
 ``[sqlfluff:templater:partnerpulse_jinja]``); ``pyproject.toml`` registers it with sqlfluff (entry point
@@ -14,6 +14,7 @@ group ``sqlfluff``). sqlfluff is a development dependency: nothing in the pipeli
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from types import CodeType
 from typing import Any, ClassVar
 
@@ -27,9 +28,13 @@ from sqlfluff.core.templaters.jinja import JinjaTemplater
 
 class CompileOnceEnvironment(SandboxedEnvironment):
     """A sandboxed environment whose ``compile`` returns the code it compiled before for the same source,
-    template name and syntax (delimiters, extensions, filters and tests by name, whitespace options)."""
+    template name and syntax (delimiters, extensions, filters and tests by name, whitespace options).
 
-    compiled: ClassVar[dict[tuple[Any, ...], CodeType]] = {}
+    The most recently used ``MAX_COMPILED`` sources are kept: the macro files are used for every file, so
+    they stay, while a long-lived process (an editor's sqlfluff) does not keep every version of every file."""
+
+    MAX_COMPILED: ClassVar[int] = 512
+    compiled: ClassVar[OrderedDict[tuple[Any, ...], CodeType]] = OrderedDict()
 
     def syntax(self) -> tuple[Any, ...]:
         """What, besides the source, the generated code depends on."""
@@ -68,6 +73,10 @@ class CompileOnceEnvironment(SandboxedEnvironment):
         code = self.compiled.get(key)
         if code is None:
             code = self.compiled[key] = super().compile(source, name, filename, raw, defer_init)
+            if len(self.compiled) > self.MAX_COMPILED:
+                self.compiled.popitem(last=False)
+        else:
+            self.compiled.move_to_end(key)
         return code
 
 
