@@ -92,3 +92,16 @@ def test_the_cache_keeps_the_most_recently_used_sources(compiled: Counter[str], 
     # 2 was the least recently used when 3 came: compiled again at the end; 1 was kept throughout
     assert compiled == Counter({"{{ 1 }}": 1, "{{ 2 }}": 2, "{{ 3 }}": 1})
     assert len(CompileOnceEnvironment.compiled) == 2
+
+
+def test_a_same_named_filter_of_another_environment_gets_its_own_code(compiled: Counter[str]):
+    """Constant folding calls the filter at compile time: code compiled with one environment's ``sq`` must
+    not serve another's (a process linting with several configurations)."""
+    first, second = CompileOnceEnvironment(), CompileOnceEnvironment()
+    first.filters["sq"] = lambda value: f"{value}_A"
+    second.filters["sq"] = lambda value: f"{value}_B"
+    source = "{{ 'x' | sq }}"
+    assert first.from_string(source).render() == "x_A"
+    assert second.from_string(source).render() == "x_B"
+    assert first.from_string(source).render() == "x_A"
+    assert compiled[source] == 2  # once per environment's filter, the third from the cache

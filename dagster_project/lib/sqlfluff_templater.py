@@ -3,9 +3,9 @@
 For every file it lints, sqlfluff's jinja templater reads every file of ``load_macros_from_path``
 (``dbt_project/macros``) twice — once for the macros' names, once to bind them to each other — and
 compiles each macro file's Jinja source to Python anew each time: 48 of the 163 CPU-s that
-``make lint``'s sqlfluff took here with its Rust parser (decision 129). The same source always compiles
-to the same code in environments set up alike, so this templater's environment keeps each compiled code
-object by its source and the environment's syntax; rendering (with each file's own context) is unchanged.
+``make lint``'s sqlfluff took here with its Rust parser (decision 129). The same source compiles to the
+same code in environments with the same syntax, filters and tests, so this templater's environment keeps
+each compiled code object by its source and those; rendering (with each file's own context) is unchanged.
 
 ``.sqlfluff`` selects it (``templater = partnerpulse_jinja``, settings under
 ``[sqlfluff:templater:partnerpulse_jinja]``); ``pyproject.toml`` registers it with sqlfluff (entry point
@@ -28,7 +28,7 @@ from sqlfluff.core.templaters.jinja import JinjaTemplater
 
 class CompileOnceEnvironment(SandboxedEnvironment):
     """A sandboxed environment whose ``compile`` returns the code it compiled before for the same source,
-    template name and syntax (delimiters, extensions, filters and tests by name, whitespace options).
+    template name and syntax (delimiters, extensions, filters and tests, ``finalize``, whitespace options).
 
     The most recently used ``MAX_COMPILED`` sources are kept: the macro files are used for every file, so
     they stay, while a long-lived process (an editor's sqlfluff) does not keep every version of every file."""
@@ -37,7 +37,9 @@ class CompileOnceEnvironment(SandboxedEnvironment):
     compiled: ClassVar[OrderedDict[tuple[Any, ...], CodeType]] = OrderedDict()
 
     def syntax(self) -> tuple[Any, ...]:
-        """What, besides the source, the generated code depends on."""
+        """What, besides the source, the generated code depends on: Jinja's code generator reads the syntax
+        settings, each filter's and test's function (how it is called, and constant folding calls it) and
+        ``finalize``. Functions are in the key themselves, so a key never matches a different function."""
         return (
             self.block_start_string,
             self.block_end_string,
@@ -53,10 +55,11 @@ class CompileOnceEnvironment(SandboxedEnvironment):
             self.keep_trailing_newline,
             self.optimized,
             self.is_async,
-            self.autoescape if isinstance(self.autoescape, bool) else id(self.autoescape),
+            self.autoescape,
+            self.finalize,
             tuple(sorted(self.extensions)),
-            tuple(sorted(self.filters)),
-            tuple(sorted(self.tests)),
+            tuple(sorted(self.filters.items(), key=lambda item: item[0])),
+            tuple(sorted(self.tests.items(), key=lambda item: item[0])),
         )
 
     def compile(  # type: ignore[override]

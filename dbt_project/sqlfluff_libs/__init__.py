@@ -6,7 +6,7 @@ the models and ``dbt_project/macros`` use: the cross-database macros (``dbt.*``)
 renders them, ``adapter.dispatch`` (to this project's ``duckdb__`` macros), ``var`` (its default), and
 ``execute = False`` as while dbt parses the project, so the macros that read dbt's graph render their
 parse-time text. The macros that a model's SQL needs from the graph are stubbed in ``.sqlfluff``
-(``[sqlfluff:templater:jinja:macros]``). Only linting uses this: dbt never imports it.
+(``[sqlfluff:templater:partnerpulse_jinja:macros]``). Only linting uses this: dbt never imports it.
 """
 
 from __future__ import annotations
