@@ -12,7 +12,6 @@ across columns), then commit it.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from dagster_project.defs.landing.contract import TableSpec, landing_tables
 from dagster_project.defs.quality.config import expectations_dir
 from dagster_project.defs.quality.suites import dump_suite, suite_path
+from dagster_project.lib.dbt_manifest import read_manifest
 
 _BETWEEN = re.compile(r"^\s*between\s+(-?[\d.]+)\s+and\s+(-?[\d.]+)\s*$", re.IGNORECASE)
 WEEK_COLUMNS = ("week_start", "refresh_week")
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     directory = args.dir or expectations_dir()
     directory.mkdir(parents=True, exist_ok=True)
     project = get_dbt_project()
-    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(project.manifest_path)
     meta = _contract_column_meta()
     written = []
     for spec in landing_tables():

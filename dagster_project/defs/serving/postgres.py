@@ -60,7 +60,6 @@ import argparse
 import contextlib
 import datetime as dt
 import io
-import json
 import os
 import queue
 import re
@@ -82,6 +81,7 @@ from psycopg2 import sql
 from dagster_project.defs.partner_feeds.feeds import FEED_QUERIES
 from dagster_project.defs.serving.chunks import delete_chunks, ensure_state_table, plan_delta, served_state, write_state
 from dagster_project.lib.chunks import TableChunks, TableDelta, chunk_rows_query, table_chunks
+from dagster_project.lib.dbt_manifest import read_manifest
 from dagster_project.lib.engine import postgres_type
 from dagster_project.lib.warehouse import quote_ident
 from dagster_project.settings import DBT_PROJECT_DIR, ConfigError, serve_postgres_jobs
@@ -173,7 +173,7 @@ class MartDocs:
 def read_mart_docs(manifest_path: Path) -> dict[str, MartDocs]:
     """Descriptions and the unique keys (error-severity ``unique`` / ``unique_combination`` tests) of
     every model, by name, from the dbt manifest."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(manifest_path)
     nodes = manifest["nodes"].values()
     keys: dict[str, list[tuple[str, ...]]] = {}
     for node in nodes:

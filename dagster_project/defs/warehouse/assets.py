@@ -8,7 +8,6 @@ holds rather than "1 materialized · 103 missing"."""
 
 import dataclasses
 import datetime as dt
-import json
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -46,6 +45,7 @@ from dagster_project.defs.warehouse.seeds_state import EXCLUDE_SEEDS, SeedsState
 from dagster_project.defs.warehouse.spark_sync import hand_over_to_spark, spark_keeps_seeds, take_back_from_spark
 from dagster_project.defs.warehouse.staging_rebuild import models_rebuilt_on_project_change, rebuilt_in_build
 from dagster_project.defs.warehouse.translator import LayeredTranslator
+from dagster_project.lib.dbt_manifest import read_manifest
 from dagster_project.lib.engine import connect_engine
 from dagster_project.lib.warehouse import connect
 from dagster_project.settings import Settings
@@ -72,7 +72,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         settings = partnerpulse.settings()
         models = weekly_models(project.manifest_path)
         fingerprint = project_fingerprint(project.manifest_path)
-        manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+        manifest = read_manifest(project.manifest_path)
         every_asset = context.selected_asset_keys == set(context.assets_def.keys)
         with connect_engine(settings) as con:
             ensure_tables(con)

@@ -12,6 +12,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from dagster_project.defs.warehouse.parse_state import PARSED_PROFILE, record_parsed_profile
+from dagster_project.lib.dbt_manifest import derived, read_manifest
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, MODELS_DIR, REPO_ROOT
 
 _PROJECT_INPUTS = (MODELS_DIR, REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests")
@@ -69,7 +70,7 @@ def get_dbt_project() -> DbtProject:
 
 def mart_model_names(manifest_path: Path) -> list[str]:
     """Models published to BI: those built in the ``marts`` schema."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(manifest_path)
     return sorted(
         node["name"]
         for node in manifest["nodes"].values()
@@ -101,11 +102,15 @@ def project_fingerprint(manifest_path: Path) -> str:
     """The dbt project as dbt sees it (models, seeds with their files' checksums, columns, descriptions,
     tests, lineage, exposures), not the week or the data: a hash of the manifest without its run metadata
     (timestamps, invocation id) and without what each parse notes about itself (``PARSE_ONLY_KEYS``), plus
-    dbt's version and adapter. What the docs site shows and what the seeds hold depend only on it."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    metadata = manifest.pop("metadata", {})
+    dbt's version and adapter. What the docs site shows and what the seeds hold depend only on it. Computed
+    once per version of the file (the dbt step and the docs step both ask)."""
+    return derived(manifest_path, "project_fingerprint", _fingerprint)
+
+
+def _fingerprint(manifest: dict) -> str:
+    metadata = manifest.get("metadata") or {}
     content = {
-        "project": _without_parse_notes(manifest),
+        "project": _without_parse_notes({k: v for k, v in manifest.items() if k != "metadata"}),
         "dbt": [metadata.get("dbt_version"), metadata.get("adapter_type")],
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()

@@ -18,7 +18,6 @@ model's own rows to decide what to build. The weekly tables are the models confi
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.lib.dbt_manifest import read_manifest
 from dagster_project.lib.warehouse import transaction
 from dagster_project.lib.weeks import WeekWindow
 
@@ -56,7 +56,7 @@ class RefreshPlan:
 
 def weekly_models(manifest_path: Path) -> list[str]:
     """The weekly tables: models written with the replace_weeks strategy, keyed on week_start."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(manifest_path)
     return sorted(
         node["name"]
         for node in manifest["nodes"].values()

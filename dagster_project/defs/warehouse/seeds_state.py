@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.lib.dbt_manifest import read_manifest
 from dagster_project.lib.engine import engine_of, row_hash_sum
 from dagster_project.lib.warehouse import quote_ident, transaction
 
@@ -55,7 +56,7 @@ class SeedsState:
 
 
 def seed_relations(manifest_path: Path) -> tuple[SeedRelation, ...]:
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(manifest_path)
     seeds = [node for node in manifest["nodes"].values() if node["resource_type"] == "seed"]
     return tuple(
         sorted(SeedRelation(node["name"], node["schema"], node.get("alias") or node["name"]) for node in seeds)
