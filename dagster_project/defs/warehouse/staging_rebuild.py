@@ -21,13 +21,16 @@ REBUILD_META = "rebuild_on_project_change"
 
 def models_rebuilt_on_project_change(manifest: Mapping[str, Any]) -> list[str]:
     """The incremental models whose config meta sets ``rebuild_on_project_change`` (what the macro reads), sorted."""
-    return sorted(
-        node["name"]
-        for node in manifest.get("nodes", {}).values()
-        if node.get("resource_type") == "model"
-        and (node.get("config") or {}).get("materialized") == "incremental"
-        and ((node.get("config") or {}).get("meta") or {}).get(REBUILD_META)
-    )
+    names = []
+    for node in manifest.get("nodes", {}).values():
+        config = node.get("config") or {}
+        if (
+            node.get("resource_type") == "model"
+            and config.get("materialized") == "incremental"
+            and (config.get("meta") or {}).get(REBUILD_META)
+        ):
+            names.append(node["name"])
+    return sorted(names)
 
 
 def rebuilt_in_build(models: Sequence[str], target: str, project_changed: bool, built: Collection[str]) -> list[str]:
