@@ -3,6 +3,6 @@
 warehouse.py   connections to the working DuckDB warehouse, quoting, rows as dicts
 csvsafe.py     CSV cells that spreadsheets cannot run as formulas; money to cents
 weeks.py       the weeks one run covers (WeekWindow)
-dbt_manifest.py  dbt's manifest.json, parsed once per version of the file
+dbt_manifest.py  dbt's manifest.json, parsed once per content of the file
 sqlfluff_templater.py  `make lint`'s jinja templater, a sqlfluff plugin (development only: imports sqlfluff)
 """
