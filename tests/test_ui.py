@@ -3,6 +3,7 @@ as the code location `partnerpulse`, without the first-visit community pop-up.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -47,11 +48,21 @@ def _graphql(port: int) -> dict | None:
 def test_ui_serves_the_definitions(pp_env, tmp_path: Path):
     port = _free_port()
     exe = Path(sys.executable).with_name("partnerpulse")
-    env = {**os.environ, "PATH": "/usr/bin:/bin"}  # the venv is not on PATH, as under `make ui`
+    scratch = tmp_path / "ui_tmp"  # where dagster dev puts its temporary workspace and code-server sockets
+    scratch.mkdir()
+    env = {**os.environ, "PATH": "/usr/bin:/bin", "TMPDIR": str(scratch)}  # the venv is not on PATH, as under `make ui`
     log = (tmp_path / "ui.log").open("w")
     process = subprocess.Popen(
-        [str(exe), "ui", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        [str(exe), "ui", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        # as a script's `partnerpulse ui &` does: the UI must still stop on SIGTERM (dagster maps SIGTERM to
+        # SIGINT's handler, so an inherited ignored SIGINT used to make it unstoppable but by SIGKILL)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
+    stopped = False
     try:
         deadline = time.monotonic() + 150
         answer = None
@@ -69,13 +80,32 @@ def test_ui_serves_the_definitions(pp_env, tmp_path: Path):
         repository = answer["data"]["repositoriesOrError"]["nodes"][0]
         assert "partnerpulse_weekly_refresh" in {job["name"] for job in repository["jobs"]}
         assert repository["schedules"] == [{"name": "weekly_refresh_schedule", "cronSchedule": "0 6 * * 1"}]
+
+        # SIGTERM to the UI's own process only, as `kill PID` or a service manager's stop does: dagster dev
+        # then stops its webserver, daemon and code servers, and removes its temporary files
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _group_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not _group_alive(process.pid), (tmp_path / "ui.log").read_text()[-3000:]
+        stopped = True
+        assert "Dagster services shut down." in (tmp_path / "ui.log").read_text()
+        assert list(scratch.iterdir()) == []
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
+        if not stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
         log.close()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_the_instance_the_cli_creates_has_no_community_pop_up(pp_env: Settings):

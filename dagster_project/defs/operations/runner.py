@@ -24,6 +24,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import signal
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -421,4 +422,10 @@ def serve_ui(settings: Settings, host: str, port: int, say: Say) -> None:
     dagster = str(bin_dir / "dagster")
     argv = [dagster, "dev", "-w", str(workspace), "-h", host, "-p", str(port)]
     say(f"Dagster UI on http://{host}:{port} (DAGSTER_HOME={settings.dagster_home})")
+    # `dagster dev` and its processes stop on SIGINT, and on SIGTERM only through SIGINT's handler
+    # (dagster's setup_interrupt_handlers copies it). A parent that ignores SIGINT (a script's `cmd &`,
+    # a test runner's worker) would leave both ignored across exec: the UI could then be stopped only
+    # by SIGKILL, leaving its temporary workspace and code-server sockets behind. Restore the defaults.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.SIG_DFL)
     os.execv(dagster, argv)
