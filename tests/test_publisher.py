@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from dagster_project.defs.publish import publisher
-from dagster_project.defs.publish.publisher import PARQUET_MANIFEST, parquet_check, publish_marts
+from dagster_project.defs.publish.publisher import PARQUET_MANIFEST, PUBLISHED_CHUNKS, parquet_check, publish_marts
 from dagster_project.defs.publish.staging import read_staged, staging_dir, start_staging
 from dagster_project.lib.warehouse import connect
 from dagster_project.settings import Settings
@@ -204,4 +204,118 @@ def test_objects_a_publish_did_not_write_are_not_carried_into_the_next_file(sett
     with duckdb.connect(str(settings.published_duckdb), read_only=True) as con:
         assert con.execute("select count(*) from duckdb_views() where not internal").fetchone() == (0,)
         assert {s for (s,) in con.execute("select distinct schema_name from duckdb_tables()").fetchall()} == {"main"}
+    assert _published_equals_warehouse(settings, TABLES)
+
+
+def _hashed_schemas(monkeypatch) -> list[str]:
+    """The schemas whose tables the publish hashes into chunks (the real function, recorded)."""
+    calls: list[str] = []
+    real = publisher.table_chunks
+
+    def recording(con, schema, table, query, columns):
+        calls.append(schema)
+        return real(con, schema, table, query, columns)
+
+    monkeypatch.setattr(publisher, "table_chunks", recording)
+    return calls
+
+
+def test_the_next_publish_reads_the_published_files_chunks_from_the_record_its_publish_kept(settings, monkeypatch):
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    record = json.loads((settings.published_dir / PUBLISHED_CHUNKS).read_text())
+    assert sorted(record["tables"]) == TABLES
+    assert record["tables"]["fct_weekly"]["column"] == "week_start"
+    assert len(record["tables"]["fct_weekly"]["chunks"]) == 6  # six weeks
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-18', 'A1', 12.00)")
+    hashed = _hashed_schemas(monkeypatch)
+    said: list[str] = []
+    second = publish_marts(settings, TABLES, WEEK + dt.timedelta(weeks=1), "run-2", log=said.append)
+    assert hashed == ["marts"] * 3  # only the warehouse's side: the published copy's chunks were on record
+    assert "compared with the last published file's chunks as its publish recorded them" in said
+    assert second.how == {"dim_accounts": "unchanged", "fct_weekly": "1 chunk(s)", "rpt_static": "unchanged"}
+    assert _published_equals_warehouse(settings, TABLES)
+    # the record now describes the new file: the week added is in it
+    record = json.loads((settings.published_dir / PUBLISHED_CHUNKS).read_text())
+    assert "v:2024-03-18" in record["tables"]["fct_weekly"]["chunks"]
+
+
+def test_a_published_file_written_since_its_publish_is_hashed_again(settings, monkeypatch):
+    """A read-write session changed a row of the published file: the record no longer describes it, so the
+    publish compares with what the file holds and puts the warehouse's row back."""
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    with duckdb.connect(str(settings.published_duckdb)) as con:
+        con.execute("update dim_accounts set account_name = 'edited by hand' where account_id = 'A1'")
+    hashed = _hashed_schemas(monkeypatch)
+    said: list[str] = []
+    again = publish_marts(settings, TABLES, WEEK, "run-2", log=said.append)
+    assert hashed.count("main") == 3
+    assert any("not on record (or it was written since)" in line for line in said)
+    assert again.how["dim_accounts"] == "copied" and again.how["rpt_static"] == "unchanged"
+    assert _published_equals_warehouse(settings, TABLES)
+
+
+def test_an_unreadable_chunks_record_is_ignored(settings, monkeypatch):
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    record = settings.published_dir / PUBLISHED_CHUNKS
+    for damaged in ("not json", "[]", '{"file": {}, "tables": []}'):
+        record.write_text(damaged)
+        hashed = _hashed_schemas(monkeypatch)
+        again = publish_marts(settings, TABLES, WEEK, "run-2", log=lambda _: None)
+        assert hashed.count("main") == 3 and set(again.how.values()) == {"unchanged"}
+        assert _published_equals_warehouse(settings, TABLES)
+        monkeypatch.undo()
+
+
+def test_the_publish_takes_the_marts_chunks_the_checks_step_computed(settings, monkeypatch):
+    """Nothing wrote the working file between the checks and the publish: the publish hashes no table,
+    neither the marts (the checks' staging thread did) nor the published copy (on record)."""
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-18', 'A1', 12.00)")
+    with connect(settings, read_only=True) as con:
+        start_staging(settings, con, TABLES, "run-2", parquet_check(settings), lambda _: None).wait()
+    hashed = _hashed_schemas(monkeypatch)
+    said: list[str] = []
+    second = publish_marts(settings, TABLES, WEEK + dt.timedelta(weeks=1), "run-2", log=said.append)
+    assert hashed == []
+    assert second.how == {"dim_accounts": "unchanged", "fct_weekly": "1 chunk(s)", "rpt_static": "unchanged"}
+    assert "published fct_weekly: 13 rows (1 chunk(s); its Parquet written while the checks ran)" in said
+    assert _published_equals_warehouse(settings, TABLES)
+    # another run's chunks are never used
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-25', 'A1', 13.00)")
+    with connect(settings, read_only=True) as con:
+        start_staging(settings, con, TABLES, "run-3", parquet_check(settings), lambda _: None).wait()
+    hashed.clear()
+    publish_marts(settings, TABLES, WEEK + dt.timedelta(weeks=2), "run-4", log=lambda _: None)
+    assert hashed == ["marts"] * 3
+    assert _published_equals_warehouse(settings, TABLES)
+
+
+def test_chunks_the_checks_step_computed_are_not_used_once_the_working_file_was_written(settings, monkeypatch):
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    with connect(settings, read_only=True) as con:
+        start_staging(settings, con, TABLES, "run-2", parquet_check(settings), lambda _: None).wait()
+    # written after the checks: a week the checks saw unchanged is not any more
+    _warehouse(
+        settings, "update marts.fct_weekly set amount = 99.00 where week_start = '2024-03-04' and account_id = 'A1'"
+    )
+    hashed = _hashed_schemas(monkeypatch)
+    second = publish_marts(settings, TABLES, WEEK, "run-2", log=lambda _: None)
+    assert hashed == ["marts"] * 3  # the working file is not the one the checks read: hashed again
+    assert second.how["fct_weekly"] == "1 chunk(s)"
+    assert _published_equals_warehouse(settings, TABLES)
+
+
+def test_the_checks_steps_own_write_after_hashing_keeps_its_chunks_usable(settings, monkeypatch):
+    """The checks step records row counts (quality.row_counts) after its staging thread hashed the marts:
+    ``after_own_write`` takes the working file's identity again, so the publish still uses the chunks."""
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-18', 'A1', 12.00)")
+    with connect(settings, read_only=True) as con:
+        staging = start_staging(settings, con, TABLES, "run-2", parquet_check(settings), lambda _: None)
+        staging.wait()
+    _warehouse(settings, "create table main.row_counts_of_the_run as select 1 as n")
+    staging.after_own_write()
+    hashed = _hashed_schemas(monkeypatch)
+    publish_marts(settings, TABLES, WEEK + dt.timedelta(weeks=1), "run-2", log=lambda _: None)
+    assert hashed == []
     assert _published_equals_warehouse(settings, TABLES)

@@ -58,6 +58,7 @@ class Scenario:
     models_built: dict[str, str]  # ops.models_built then: model -> the run that built it
     fourth_code: int
     fourth_log: str  # the fourth refresh's log
+    second_log: str  # the second refresh's log
     marked_before_fourth: int  # staged usage rows given a marker before the fourth refresh
     marked_after_fourth: int  # those still carrying it after
 
@@ -93,6 +94,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
             saw["refresh_log_rows_after"] = reader.execute("select count(*) from dq_refresh_log").fetchone()
         finally:
             reader.close()
+        second_log = newest_refresh_log(settings.warehouse_dir).read_text(encoding="utf-8")
 
         # 3. a landing file loses a required column: the refresh stops, nothing is published
         before = _digests(settings)
@@ -144,6 +146,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
             models_built=models_built,
             fourth_code=fourth_code,
             fourth_log=fourth_log.read_text(encoding="utf-8"),
+            second_log=second_log,
             marked_before_fourth=marked_before_fourth,
             marked_after_fourth=marked[0][0],
         )
@@ -408,3 +411,10 @@ def test_generated_faults_are_quarantined_exactly(pp_env: Settings, monkeypatch:
         [WEEK],
     )
     assert log[0][0] == log[0][1] + log[0][2] and log[0][2] == faults["total"]
+
+
+def test_the_next_publish_hashes_no_table_that_the_checks_or_the_last_publish_hashed(scenario: Scenario):
+    """Decision 132: the marts' chunks come from the checks step (the working file was written since only by
+    its row counts), the published file's from the record the first publish kept."""
+    assert "the marts' chunks as the checks step computed them" in scenario.second_log
+    assert "compared with the last published file's chunks as its publish recorded them" in scenario.second_log

@@ -7,14 +7,19 @@ DuckDB's ``sum(hash(row))`` over its rows: any changed, added or removed row cha
 needs two different multisets of rows whose 64-bit hashes sum to the same 128-bit number).
 
 Used by publishing (defs/publish/publisher.py: the published file keeps the chunks that did not change)
-and by serving (defs/serving/chunks.py: PostgreSQL rewrites only the chunks that changed).
+and by serving (defs/serving/chunks.py: PostgreSQL rewrites only the chunks that changed). Chunks once
+computed can be kept as JSON (``shaped_to_json``) with the identity of the DuckDB file they were read from
+(``duckdb_file_identity``), and trusted again while that file is unchanged (decision 132).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -136,3 +141,52 @@ def chunk_rows_query(query: str, column: str | None, keys: tuple[str, ...], whol
         return f"select * from ({query}) as {ROW_ALIAS}", []
     condition, params = chunk_filter(column, keys, whole)
     return f"select * from ({query}) as {ROW_ALIAS} where {condition}", params
+
+
+@dataclass(frozen=True)
+class ShapedChunks:
+    """A table's columns and types, and its chunks."""
+
+    shape: list[tuple[str, str]]
+    chunks: TableChunks
+
+
+def shaped_to_json(known: ShapedChunks) -> dict[str, Any]:
+    return {
+        "shape": [list(pair) for pair in known.shape],
+        "column": known.chunks.column,
+        "chunks": {key: [chunk.rows, chunk.checksum] for key, chunk in sorted(known.chunks.chunks.items())},
+    }
+
+
+def shaped_from_json(schema: str, table: str, entry: Any) -> ShapedChunks:
+    """The inverse of ``shaped_to_json``; ValueError when ``entry`` is not such a document."""
+    try:
+        column = entry["column"]
+        if column is not None and not isinstance(column, str):
+            raise TypeError(column)
+        return ShapedChunks(
+            [(str(name), str(type_)) for name, type_ in entry["shape"]],
+            TableChunks(
+                schema,
+                table,
+                column,
+                {str(key): Chunk(int(rows), str(checksum)) for key, (rows, checksum) in entry["chunks"].items()},
+            ),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"not a table's chunks: {exc!r}") from exc
+
+
+def duckdb_file_identity(path: Path) -> dict[str, Any]:
+    """What tells that a DuckDB file (and its write-ahead log) was not written since: their sizes,
+    modification times and inodes, and the DuckDB version (whose ``hash`` the checksums are)."""
+
+    def identity(file: Path) -> list[int] | None:
+        try:
+            stat = os.stat(file)
+        except FileNotFoundError:
+            return None
+        return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+    return {"file": identity(path), "wal": identity(path.with_name(path.name + ".wal")), "duckdb": duckdb.__version__}

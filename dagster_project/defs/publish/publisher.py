@@ -14,7 +14,10 @@ again; a table that changed shape, or more than half of whose rows changed, is c
 whose data its Parquet file already holds keeps that file (``parquet/.fingerprints.json``, removed
 before any Parquet file is replaced and written after, says which data each file holds); a changed
 table's file written while the checks ran (staging.py, decision 118) is moved in when it holds the data
-published, else the file is written here. When a
+published, else the file is written here. The chunks of the file a publish wrote are kept beside it
+(``.marts-chunks.json``, with the file's size, modification time and DuckDB version): the next publish
+reads the old side of the comparison from there instead of hashing the copy again, unless the file is no
+longer the one described (decision 132). When a
 quarter of the copied file's blocks are free (rows deleted over the weeks) the file is written from
 scratch instead, so it does not grow.
 
@@ -35,8 +38,18 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.defs.publish.staging import StagedFile, clear_staging, read_staged
-from dagster_project.lib.chunks import chunk_filter, diff_chunks, fingerprint, table_chunks, table_shape
+from dagster_project.defs.publish.staging import StagedFile, clear_staging, read_staged, read_staged_chunks
+from dagster_project.lib.chunks import (
+    ShapedChunks,
+    chunk_filter,
+    diff_chunks,
+    duckdb_file_identity,
+    fingerprint,
+    shaped_from_json,
+    shaped_to_json,
+    table_chunks,
+    table_shape,
+)
 from dagster_project.lib.engine import connect_engine, pull_tables
 from dagster_project.lib.warehouse import configure, connect, quote_ident, quote_literal
 from dagster_project.settings import Settings
@@ -45,6 +58,7 @@ PUBLISH_INFO_TABLE = "publish_info"
 REWRITE_SHARE = 0.5  # a table more than this share of whose rows changed is copied whole
 MAX_FREE_BLOCKS = 0.25  # a copied file with more free blocks than this share is written anew
 PARQUET_MANIFEST = ".fingerprints.json"  # which data each published Parquet file holds
+PUBLISHED_CHUNKS = ".marts-chunks.json"  # the chunks of each table of the published file (in published/)
 # what a publish never writes into the serving file: tables outside main, views, sequences, macros
 FOREIGN_OBJECTS = (
     "select (select count(*) from duckdb_tables() where database_name = current_database() "
@@ -90,20 +104,36 @@ def _start_from_last(published: Path, tmp_db: Path, log: Callable[[str], None]) 
     return True
 
 
-def _publish_table(con: duckdb.DuckDBPyConnection, database: str, table: str) -> tuple[str, str]:
+def _publish_table(
+    con: duckdb.DuckDBPyConnection,
+    database: str,
+    table: str,
+    known: ShapedChunks | None = None,
+    checked: ShapedChunks | None = None,
+) -> tuple[str, str, ShapedChunks]:
     """Bring ``main.<table>`` of ``database`` (the new file) to what ``warehouse.marts.<table>`` holds:
     ("unchanged" | "N chunk(s)" (only those deleted and inserted again) | "copied" (whole), the table's
-    fingerprint)."""
+    fingerprint, the chunks it now holds). ``known``: the chunks of ``main.<table>`` as the last publish
+    wrote it, if that file is the one copied (``_read_published_chunks``); ``checked``: the mart's chunks
+    as the checks step computed them, if the working file was not written since (``read_staged_chunks``).
+    Whatever is not given is computed."""
     name = quote_ident(table)
     source = f"select * from warehouse.marts.{name}"
     shape = table_shape(con, "warehouse", "marts", table)
     columns = tuple(column for column, _ in shape)
-    new = table_chunks(con, "marts", table, source, columns)
+    if checked is not None and checked.shape == shape:
+        new = checked.chunks
+    else:
+        new = table_chunks(con, "marts", table, source, columns)
+    now = ShapedChunks(shape, new)
     if table_shape(con, database, "main", table) == shape:
-        old = table_chunks(con, "main", table, f"select * from main.{name}", columns)
+        if known is not None and known.shape == shape:
+            old = known.chunks
+        else:
+            old = table_chunks(con, "main", table, f"select * from main.{name}", columns)
         delta = diff_chunks(new, old)
         if delta is None:
-            return "unchanged", fingerprint(new, shape)
+            return "unchanged", fingerprint(new, shape), now
         changed = delta.rows_deleted + delta.rows_written
         if delta.column is not None and changed <= REWRITE_SHARE * (old.rows + new.rows):
             condition, params = chunk_filter(delta.column, delta.keys, whole=False, alias=None)
@@ -113,9 +143,33 @@ def _publish_table(con: duckdb.DuckDBPyConnection, database: str, table: str) ->
                 f"insert into main.{name} select * from warehouse.marts.{name} as changed where {condition}", params
             ).fetchone()[0]
             if (done, added) == (delta.rows_deleted, delta.rows_written):
-                return f"{len(delta.keys)} chunk(s)", fingerprint(new, shape)
+                return f"{len(delta.keys)} chunk(s)", fingerprint(new, shape), now
     con.execute(f"create or replace table main.{name} as {source}")
-    return "copied", fingerprint(new, shape)
+    return "copied", fingerprint(new, shape), now
+
+
+def _read_published_chunks(settings: Settings) -> dict[str, ShapedChunks]:
+    """The chunks of every table of the published file, as the publish that wrote it computed them; empty
+    when they are not known, or the file is not that one any more (written since: a read-write session, a
+    restored copy; another DuckDB version, whose hash may differ)."""
+    try:
+        saved = json.loads((settings.published_dir / PUBLISHED_CHUNKS).read_text(encoding="utf-8"))
+        if saved["file"] != duckdb_file_identity(settings.published_duckdb):
+            return {}
+        return {str(table): shaped_from_json("main", str(table), entry) for table, entry in saved["tables"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _write_published_chunks(settings: Settings, known: dict[str, ShapedChunks], token: str) -> None:
+    """Describe the file just published: its identity and each table's chunks."""
+    document = {
+        "file": duckdb_file_identity(settings.published_duckdb),
+        "tables": {table: shaped_to_json(entry) for table, entry in sorted(known.items())},
+    }
+    tmp = settings.published_dir / f".{PUBLISHED_CHUNKS}-{token}.tmp"
+    tmp.write_text(json.dumps(document), encoding="utf-8")
+    os.replace(tmp, settings.published_dir / PUBLISHED_CHUNKS)
 
 
 def _read_parquet_manifest(parquet_dir: Path) -> dict[str, dict]:
@@ -190,6 +244,7 @@ class _Built:
     how: dict[str, str] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
     parquet: dict[str, Path] = field(default_factory=dict)  # the Parquet files written (temporary names)
+    chunks: dict[str, ShapedChunks] = field(default_factory=dict)  # what each table of the new file holds
 
 
 def _build(
@@ -200,6 +255,8 @@ def _build(
     info: list,
     log: Callable[[str], None],
     staged: dict[str, StagedFile],
+    known: dict[str, ShapedChunks],
+    checked: dict[str, ShapedChunks],
 ) -> _Built:
     """Bring ``tmp_db`` (a copy of the last published file, or empty) to the warehouse's marts and write
     the Parquet files whose data changed; the temporary Parquet files are listed even when it fails."""
@@ -220,7 +277,9 @@ def _build(
             con.execute(f"drop table main.{quote_ident(stale)}")
         for table in tables:
             name = quote_ident(table)
-            built.how[table], built.fingerprints[table] = _publish_table(con, database, table)
+            built.how[table], built.fingerprints[table], built.chunks[table] = _publish_table(
+                con, database, table, known.get(table), checked.get(table)
+            )
             built.row_counts[table] = int(con.execute(f"select count(*) from main.{name}").fetchone()[0])
             parquet = settings.published_parquet_dir / f"{table}.parquet"
             how = built.how[table]
@@ -285,23 +344,36 @@ def publish_marts(
     info = [week_start, week_start + dt.timedelta(days=6), published_at, run_id, len(tables)]
     built = _Built()
     staged = read_staged(settings, run_id)
+    checked = read_staged_chunks(settings, run_id)
+    if checked:
+        log("the marts' chunks as the checks step computed them (the working file was not written since)")
     try:
+        known = _read_published_chunks(settings)  # before the copy: of the very file copied
         reused = _start_from_last(settings.published_duckdb, tmp_db, log)
+        if reused:
+            log(
+                "compared with the last published file's chunks as its publish recorded them"
+                if known
+                else "the last published file's chunks are not on record (or it was written since): hashing it"
+            )
         try:
-            built = _build(settings, tables, tmp_db, token, info, log, staged)
+            built = _build(settings, tables, tmp_db, token, info, log, staged, known if reused else {}, checked)
         except duckdb.Error as exc:
             if not reused:
                 raise
             log(f"the last published file could not be brought up to date ({exc}); writing a new one")
             tmp_db.unlink(missing_ok=True)
-            built = _build(settings, tables, tmp_db, token, info, log, staged)
-        # the manifest goes first: a file replaced below is never described by an old entry, even if this
-        # process dies half-way (then the next publish writes every Parquet file again)
+            built = _build(settings, tables, tmp_db, token, info, log, staged, {}, checked)
+        # the manifests go first: a file replaced below is never described by an old entry, even if this
+        # process dies half-way (then the next publish writes every Parquet file again, and hashes the
+        # published file's tables again)
         (settings.published_parquet_dir / PARQUET_MANIFEST).unlink(missing_ok=True)
+        (settings.published_dir / PUBLISHED_CHUNKS).unlink(missing_ok=True)
         for table, path in built.parquet.items():
             os.replace(path, settings.published_parquet_dir / f"{table}.parquet")
         os.replace(tmp_db, settings.published_duckdb)
         _write_parquet_manifest(settings.published_parquet_dir, built.fingerprints, token)
+        _write_published_chunks(settings, built.chunks, token)
     finally:
         tmp_db.unlink(missing_ok=True)
         for path in built.parquet.values():

@@ -12,7 +12,10 @@ The thread reads through a cursor of the checks' own read-only connection and en
 the warehouse's mart, lib/chunks.py) and its rows. The publish step of the same run moves a staged file
 into ``published/parquet/`` (the same file system: both under the warehouse folder) instead of writing it,
 only when its fingerprint and rows are those of the mart it publishes; otherwise it writes the file as
-before. Whatever is left (a publish refused, a run that stopped) is removed by the next staging or
+before. ``staged.json`` also keeps every mart's chunks as the thread computed them, with the identity of the
+working file (lib/chunks.py ``duckdb_file_identity``) taken while the checks' read-only connection still held
+it: the publish step uses them instead of hashing the marts again when the file was not written since
+(decision 132). Whatever is left (a publish refused, a run that stopped) is removed by the next staging or
 publish. Only DuckDB and Spark stage (their marts are in the working file when the checks run; PostgreSQL's
 come into it in the publish step).
 """
@@ -29,7 +32,15 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.chunks import fingerprint, table_chunks, table_shape
+from dagster_project.lib.chunks import (
+    ShapedChunks,
+    duckdb_file_identity,
+    fingerprint,
+    shaped_from_json,
+    shaped_to_json,
+    table_chunks,
+    table_shape,
+)
 from dagster_project.lib.warehouse import quote_ident, quote_literal
 from dagster_project.settings import Settings
 
@@ -67,6 +78,7 @@ def _stage(
     folder: Path,
     tables: list[str],
     is_current: Callable[[duckdb.DuckDBPyConnection, str, str, int], bool],
+    computed: dict[str, ShapedChunks],
 ) -> dict[str, StagedFile]:
     database = cursor.execute("select current_database()").fetchone()[0]
     staged: dict[str, StagedFile] = {}
@@ -76,6 +88,7 @@ def _stage(
             continue
         source = f"select * from {MARTS_SCHEMA}.{quote_ident(table)}"
         chunks = table_chunks(cursor, MARTS_SCHEMA, table, source, tuple(column for column, _ in shape))
+        computed[table] = ShapedChunks(shape, chunks)
         value = fingerprint(chunks, shape)
         if is_current(cursor, table, value, chunks.rows):
             continue
@@ -94,6 +107,8 @@ class ParquetStaging:
     log: Callable[[str], None]
     thread: threading.Thread | None = None
     staged: dict[str, StagedFile] = field(default_factory=dict)
+    chunks: dict[str, ShapedChunks] = field(default_factory=dict)  # every mart's, staged or not
+    warehouse: dict | None = None  # the working file's identity while the checks' connection held it
     error: BaseException | None = None
     seconds: float = 0.0
 
@@ -102,6 +117,7 @@ class ParquetStaging:
             return {}
         self.thread.join()
         self.thread = None
+        self.warehouse = duckdb_file_identity(self.settings.duckdb_path)
         folder = staging_dir(self.settings)
         if self.error is None:
             try:
@@ -118,6 +134,20 @@ class ParquetStaging:
         )
         return self.staged
 
+    def after_own_write(self) -> None:
+        """The checks step wrote the working file after ``wait`` — its row counts, into ``quality.row_counts`` only,
+        under the run's warehouse lock — so the marts are still those the thread hashed: record the file's
+        identity as it is now, for the publish step (``read_staged_chunks``). Best effort: when the manifest
+        cannot be rewritten, the publish step hashes the marts itself."""
+        folder = staging_dir(self.settings)
+        if self.error is not None or self.warehouse is None or not (folder / STAGED_MANIFEST).is_file():
+            return
+        self.warehouse = duckdb_file_identity(self.settings.duckdb_path)
+        try:
+            self._write_manifest(folder)
+        except OSError:
+            (folder / STAGED_MANIFEST).unlink(missing_ok=True)
+
     def _write_manifest(self, folder: Path) -> None:
         manifest = {
             "run_id": self.run_id,
@@ -125,6 +155,8 @@ class ParquetStaging:
                 table: {"file": file.path.name, "fingerprint": file.fingerprint, "rows": file.rows}
                 for table, file in sorted(self.staged.items())
             },
+            "warehouse": self.warehouse,
+            "chunks": {table: shaped_to_json(known) for table, known in sorted(self.chunks.items())},
         }
         (folder / STAGED_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
@@ -153,7 +185,7 @@ def start_staging(
     def run() -> None:
         started = time.monotonic()
         try:
-            staging.staged = _stage(cursor, folder, tables, is_current)
+            staging.staged = _stage(cursor, folder, tables, is_current, staging.chunks)
         except BaseException as exc:  # reported by wait(), in the step's thread
             staging.error = exc
         finally:
@@ -182,3 +214,17 @@ def read_staged(settings: Settings, run_id: str) -> dict[str, StagedFile]:
         except (KeyError, TypeError, ValueError):
             continue
     return staged
+
+
+def read_staged_chunks(settings: Settings, run_id: str) -> dict[str, ShapedChunks]:
+    """The marts' chunks the checks step of run ``run_id`` computed, if the working file was not written
+    since (else none: the publish step hashes the marts itself)."""
+    try:
+        manifest = json.loads((staging_dir(settings) / STAGED_MANIFEST).read_text(encoding="utf-8"))
+        if manifest["run_id"] != run_id or manifest["warehouse"] != duckdb_file_identity(settings.duckdb_path):
+            return {}
+        return {
+            str(table): shaped_from_json(MARTS_SCHEMA, str(table), entry) for table, entry in manifest["chunks"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}

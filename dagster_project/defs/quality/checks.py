@@ -322,6 +322,8 @@ def build_quality_checks(
             counts = evaluator.counts
         with connect_engine(settings) as con:
             record_counts(con, window.last, counts, context.run.run_id)
+        if staging is not None:
+            staging.after_own_write()
         context.log.info(f"recorded row counts of {len(counts)} table(s) for week {window.last}")
 
     return data_quality_checks
