@@ -305,17 +305,91 @@ def test_chunks_the_checks_step_computed_are_not_used_once_the_working_file_was_
     assert _published_equals_warehouse(settings, TABLES)
 
 
+def _staged_for(settings: Settings, run_id: str):
+    with connect(settings, read_only=True) as con:
+        staging = start_staging(settings, con, TABLES, run_id, parquet_check(settings), lambda _: None)
+        staging.wait()
+    return staging
+
+
 def test_the_checks_steps_own_write_after_hashing_keeps_its_chunks_usable(settings, monkeypatch):
     """The checks step records row counts (quality.row_counts) after its staging thread hashed the marts:
-    ``after_own_write`` takes the working file's identity again, so the publish still uses the chunks."""
+    ``own_write`` takes the working file's identity again after that write, so the publish still uses them."""
     publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
     _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-18', 'A1', 12.00)")
-    with connect(settings, read_only=True) as con:
-        staging = start_staging(settings, con, TABLES, "run-2", parquet_check(settings), lambda _: None)
-        staging.wait()
-    _warehouse(settings, "create table main.row_counts_of_the_run as select 1 as n")
-    staging.after_own_write()
+    staging = _staged_for(settings, "run-2")
+    with staging.own_write():
+        _warehouse(settings, "create table main.row_counts_of_the_run as select 1 as n")
     hashed = _hashed_schemas(monkeypatch)
     publish_marts(settings, TABLES, WEEK + dt.timedelta(weeks=1), "run-2", log=lambda _: None)
     assert hashed == []
+    assert _published_equals_warehouse(settings, TABLES)
+
+
+def test_a_write_before_the_checks_steps_own_write_is_not_vouched_for(settings, monkeypatch):
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    staging = _staged_for(settings, "run-2")
+    _warehouse(  # someone else's write between the hashing and the step's own
+        settings, "update marts.fct_weekly set amount = 99.00 where week_start = '2024-03-04' and account_id = 'A1'"
+    )
+    with staging.own_write():
+        _warehouse(settings, "create table main.row_counts_of_the_run as select 1 as n")
+    hashed = _hashed_schemas(monkeypatch)
+    publish_marts(settings, TABLES, WEEK, "run-2", log=lambda _: None)
+    assert hashed == ["marts"] * 3
+    assert _published_equals_warehouse(settings, TABLES)
+
+
+def test_a_write_only_in_the_working_files_write_ahead_log_is_seen(settings, monkeypatch):
+    """A write that stays in the .wal (not checkpointed into the file) leaves the file's size, times and inode
+    as they were: the identity covers the write-ahead log too."""
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    _staged_for(settings, "run-2")
+    con = duckdb.connect(str(settings.duckdb_path))
+    con.execute("pragma disable_checkpoint_on_shutdown")
+    con.execute("set checkpoint_threshold = '1GB'")
+    con.execute("update marts.fct_weekly set amount = 77.00 where week_start = '2024-03-04' and account_id = 'A1'")
+    con.close()
+    assert settings.duckdb_path.with_name(settings.duckdb_path.name + ".wal").is_file()
+    hashed = _hashed_schemas(monkeypatch)
+    publish_marts(settings, TABLES, WEEK, "run-2", log=lambda _: None)
+    assert hashed == ["marts"] * 3
+    assert _published_equals_warehouse(settings, TABLES)
+
+
+def test_a_write_ahead_log_left_beside_the_published_file_goes_with_the_old_file(settings, monkeypatch):
+    """A read-write session on the published file that ended without a checkpoint left a .wal: it belongs to
+    the old file, and next to the new one every reader would fail. The publish hashes the copy (the record
+    no longer describes the file and its log) and removes the log."""
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    con = duckdb.connect(str(settings.published_duckdb))
+    con.execute("pragma disable_checkpoint_on_shutdown")
+    con.execute("set checkpoint_threshold = '1GB'")
+    con.execute("update dim_accounts set account_name = 'in the log only' where account_id = 'A1'")
+    con.close()
+    wal = settings.published_duckdb.with_name(settings.published_duckdb.name + ".wal")
+    assert wal.is_file()
+    hashed = _hashed_schemas(monkeypatch)
+    publish_marts(settings, TABLES, WEEK, "run-2", log=lambda _: None)
+    assert hashed.count("main") == 3
+    assert not wal.exists()
+    assert _published_equals_warehouse(settings, TABLES)  # and readable
+
+
+def test_a_published_file_written_while_it_is_copied_is_hashed(settings, monkeypatch):
+    """The record is read before the copy and again after it: a write in between (a read-write session)
+    makes the publish hash the copy instead of trusting the record."""
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    real = publisher._start_from_last
+
+    def copy_then_written(published, tmp_db, log):
+        reused = real(published, tmp_db, log)
+        with duckdb.connect(str(published)) as con:
+            con.execute("update rpt_static set label = 'written meanwhile'")
+        return reused
+
+    monkeypatch.setattr(publisher, "_start_from_last", copy_then_written)
+    hashed = _hashed_schemas(monkeypatch)
+    publish_marts(settings, TABLES, WEEK, "run-2", log=lambda _: None)
+    assert hashed.count("main") == 3
     assert _published_equals_warehouse(settings, TABLES)

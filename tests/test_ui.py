@@ -52,15 +52,14 @@ def test_ui_serves_the_definitions(pp_env, tmp_path: Path):
     scratch.mkdir()
     env = {**os.environ, "PATH": "/usr/bin:/bin", "TMPDIR": str(scratch)}  # the venv is not on PATH, as under `make ui`
     log = (tmp_path / "ui.log").open("w")
+    # SIGINT ignored, as a script's `partnerpulse ui &` leaves it: the UI must still stop on SIGTERM (dagster
+    # maps SIGTERM to SIGINT's handler, so an inherited ignored SIGINT made it unstoppable but by SIGKILL)
     process = subprocess.Popen(
-        [str(exe), "ui", "--port", str(port)],
+        ["/bin/sh", "-c", 'trap "" INT; exec "$0" ui --port "$1"', str(exe), str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        # as a script's `partnerpulse ui &` does: the UI must still stop on SIGTERM (dagster maps SIGTERM to
-        # SIGINT's handler, so an inherited ignored SIGINT used to make it unstoppable but by SIGKILL)
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     stopped = False
     try:

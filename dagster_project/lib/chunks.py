@@ -180,13 +180,14 @@ def shaped_from_json(schema: str, table: str, entry: Any) -> ShapedChunks:
 
 def duckdb_file_identity(path: Path) -> dict[str, Any]:
     """What tells that a DuckDB file (and its write-ahead log) was not written since: their sizes,
-    modification times and inodes, and the DuckDB version (whose ``hash`` the checksums are)."""
+    modification and change times (the change time cannot be set back by a user), inodes, and the DuckDB
+    version (whose ``hash`` the checksums are)."""
 
     def identity(file: Path) -> list[int] | None:
         try:
             stat = os.stat(file)
         except FileNotFoundError:
             return None
-        return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
     return {"file": identity(path), "wal": identity(path.with_name(path.name + ".wal")), "duckdb": duckdb.__version__}

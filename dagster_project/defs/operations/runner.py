@@ -425,7 +425,10 @@ def serve_ui(settings: Settings, host: str, port: int, say: Say) -> None:
     # `dagster dev` and its processes stop on SIGINT, and on SIGTERM only through SIGINT's handler
     # (dagster's setup_interrupt_handlers copies it). A parent that ignores SIGINT (a script's `cmd &`,
     # a test runner's worker) would leave both ignored across exec: the UI could then be stopped only
-    # by SIGKILL, leaving its temporary workspace and code-server sockets behind. Restore the defaults.
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+    # by SIGKILL, leaving its temporary workspace and code-server sockets behind. Restore the defaults (and
+    # unblock both, should the parent have blocked them: the mask survives exec too).
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    for stop_signal in stop_signals:
         signal.signal(stop_signal, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
     os.execv(dagster, argv)

@@ -15,9 +15,11 @@ whose data its Parquet file already holds keeps that file (``parquet/.fingerprin
 before any Parquet file is replaced and written after, says which data each file holds); a changed
 table's file written while the checks ran (staging.py, decision 118) is moved in when it holds the data
 published, else the file is written here. The chunks of the file a publish wrote are kept beside it
-(``.marts-chunks.json``, with the file's size, modification time and DuckDB version): the next publish
-reads the old side of the comparison from there instead of hashing the copy again, unless the file is no
-longer the one described (decision 132). When a
+(``.marts-chunks.json``, with the identity of the file and of its write-ahead log: sizes, modification
+and change times, inodes, and the DuckDB version): the next publish reads the old side of the comparison
+from there instead of hashing the copy again, unless the file is no longer the one described; the new
+side comes from the checks step when the working file was written since by its row counts only
+(staging.py; decision 132). When a
 quarter of the copied file's blocks are free (rows deleted over the weeks) the file is written from
 scratch instead, so it does not grow.
 
@@ -121,13 +123,14 @@ def _publish_table(
     source = f"select * from warehouse.marts.{name}"
     shape = table_shape(con, "warehouse", "marts", table)
     columns = tuple(column for column, _ in shape)
-    if checked is not None and checked.shape == shape:
+    # chunks given are used only for a table of that shape and row count (a count is cheap); else hashed
+    if checked is not None and checked.shape == shape and checked.chunks.rows == _rows(con, f"warehouse.marts.{name}"):
         new = checked.chunks
     else:
         new = table_chunks(con, "marts", table, source, columns)
     now = ShapedChunks(shape, new)
     if table_shape(con, database, "main", table) == shape:
-        if known is not None and known.shape == shape:
+        if known is not None and known.shape == shape and known.chunks.rows == _rows(con, f"main.{name}"):
             old = known.chunks
         else:
             old = table_chunks(con, "main", table, f"select * from main.{name}", columns)
@@ -148,6 +151,10 @@ def _publish_table(
     return "copied", fingerprint(new, shape), now
 
 
+def _rows(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    return int(con.execute(f"select count(*) from {relation}").fetchone()[0])
+
+
 def _read_published_chunks(settings: Settings) -> dict[str, ShapedChunks]:
     """The chunks of every table of the published file, as the publish that wrote it computed them; empty
     when they are not known, or the file is not that one any more (written since: a read-write session, a
@@ -161,15 +168,22 @@ def _read_published_chunks(settings: Settings) -> dict[str, ShapedChunks]:
         return {}
 
 
-def _write_published_chunks(settings: Settings, known: dict[str, ShapedChunks], token: str) -> None:
-    """Describe the file just published: its identity and each table's chunks."""
+def _write_published_chunks(
+    settings: Settings, known: dict[str, ShapedChunks], token: str, log: Callable[[str], None]
+) -> None:
+    """Describe the file just published: its identity and each table's chunks. Best effort (the file is
+    published already): without the record, the next publish hashes the file's tables."""
     document = {
         "file": duckdb_file_identity(settings.published_duckdb),
         "tables": {table: shaped_to_json(entry) for table, entry in sorted(known.items())},
     }
     tmp = settings.published_dir / f".{PUBLISHED_CHUNKS}-{token}.tmp"
-    tmp.write_text(json.dumps(document), encoding="utf-8")
-    os.replace(tmp, settings.published_dir / PUBLISHED_CHUNKS)
+    try:
+        tmp.write_text(json.dumps(document), encoding="utf-8")
+        os.replace(tmp, settings.published_dir / PUBLISHED_CHUNKS)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        log(f"the published file's chunks were not recorded ({exc}); the next publish hashes its tables")
 
 
 def _read_parquet_manifest(parquet_dir: Path) -> dict[str, dict]:
@@ -346,10 +360,15 @@ def publish_marts(
     staged = read_staged(settings, run_id)
     checked = read_staged_chunks(settings, run_id)
     if checked:
-        log("the marts' chunks as the checks step computed them (the working file was not written since)")
+        log(
+            "the marts' chunks as the checks step computed them (nothing but its row counts was written into "
+            "the working file since)"
+        )
     try:
-        known = _read_published_chunks(settings)  # before the copy: of the very file copied
+        known = _read_published_chunks(settings)  # of the file as it is before the copy ...
         reused = _start_from_last(settings.published_duckdb, tmp_db, log)
+        if known and _read_published_chunks(settings) != known:  # ... and still after it
+            known = {}
         if reused:
             log(
                 "compared with the last published file's chunks as its publish recorded them"
@@ -371,9 +390,12 @@ def publish_marts(
         (settings.published_dir / PUBLISHED_CHUNKS).unlink(missing_ok=True)
         for table, path in built.parquet.items():
             os.replace(path, settings.published_parquet_dir / f"{table}.parquet")
+        # a write-ahead log a read-write session left beside the old file belongs to it: next to the new
+        # file, every reader would fail ("WAL ... does not match the database file")
+        settings.published_duckdb.with_name(settings.published_duckdb.name + ".wal").unlink(missing_ok=True)
         os.replace(tmp_db, settings.published_duckdb)
         _write_parquet_manifest(settings.published_parquet_dir, built.fingerprints, token)
-        _write_published_chunks(settings, built.chunks, token)
+        _write_published_chunks(settings, built.chunks, token, log)
     finally:
         tmp_db.unlink(missing_ok=True)
         for path in built.parquet.values():

@@ -22,11 +22,14 @@ come into it in the publish step).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,19 +137,21 @@ class ParquetStaging:
         )
         return self.staged
 
-    def after_own_write(self) -> None:
-        """The checks step wrote the working file after ``wait`` — its row counts, into ``quality.row_counts`` only,
-        under the run's warehouse lock — so the marts are still those the thread hashed: record the file's
-        identity as it is now, for the publish step (``read_staged_chunks``). Best effort: when the manifest
-        cannot be rewritten, the publish step hashes the marts itself."""
+    @contextmanager
+    def own_write(self) -> Iterator[None]:
+        """Around the checks step's own write into the working file after ``wait`` — its row counts, into
+        ``quality.row_counts`` only, under the run's warehouse lock: the marts are still those the thread
+        hashed, so the file's identity after that write is recorded for the publish step
+        (``read_staged_chunks``). Only if nothing else wrote the file between ``wait`` and this write: else
+        the recorded identity stays the old one and the publish step hashes the marts itself."""
+        unchanged = self.warehouse is not None and self.warehouse == duckdb_file_identity(self.settings.duckdb_path)
+        yield
         folder = staging_dir(self.settings)
-        if self.error is not None or self.warehouse is None or not (folder / STAGED_MANIFEST).is_file():
+        if not unchanged or self.error is not None or not (folder / STAGED_MANIFEST).is_file():
             return
         self.warehouse = duckdb_file_identity(self.settings.duckdb_path)
-        try:
+        with contextlib.suppress(OSError):  # else the manifest written by wait() stays: its identity no longer matches
             self._write_manifest(folder)
-        except OSError:
-            (folder / STAGED_MANIFEST).unlink(missing_ok=True)
 
     def _write_manifest(self, folder: Path) -> None:
         manifest = {
@@ -158,7 +163,9 @@ class ParquetStaging:
             "warehouse": self.warehouse,
             "chunks": {table: shaped_to_json(known) for table, known in sorted(self.chunks.items())},
         }
-        (folder / STAGED_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        tmp = folder / f".{STAGED_MANIFEST}.tmp"
+        tmp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        os.replace(tmp, folder / STAGED_MANIFEST)
 
 
 def start_staging(

@@ -16,6 +16,7 @@ or not. A table without a suite gets a failed *warning* telling how to add one.
 """
 
 # No `from __future__ import annotations` here: Dagster inspects the `context` annotation of the checks.
+import contextlib
 import datetime as dt
 import traceback
 from collections.abc import Iterable, Iterator
@@ -320,10 +321,11 @@ def build_quality_checks(
                 if staging is not None:
                     staging.wait()  # before the connection its cursor reads through closes
             counts = evaluator.counts
-        with connect_engine(settings) as con:
+        with (
+            staging.own_write() if staging is not None else contextlib.nullcontext(),
+            connect_engine(settings) as con,
+        ):
             record_counts(con, window.last, counts, context.run.run_id)
-        if staging is not None:
-            staging.after_own_write()
         context.log.info(f"recorded row counts of {len(counts)} table(s) for week {window.last}")
 
     return data_quality_checks
