@@ -8,8 +8,8 @@ needs two different multisets of rows whose 64-bit hashes sum to the same 128-bi
 
 Used by publishing (defs/publish/publisher.py: the published file keeps the chunks that did not change)
 and by serving (defs/serving/chunks.py: PostgreSQL rewrites only the chunks that changed). Chunks once
-computed can be kept as JSON (``shaped_to_json``) with the identity of the DuckDB file they were read from
-(``duckdb_file_identity``), and trusted again while that file is unchanged (decision 132).
+computed can be kept as JSON (``chunks_record``) with the identity of the DuckDB file they were read from
+(``duckdb_file_identity``), and trusted again while that file is unchanged (``recorded_chunks``; decision 132).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,7 +152,7 @@ class ShapedChunks:
     chunks: TableChunks
 
 
-def shaped_to_json(known: ShapedChunks) -> dict[str, Any]:
+def _shaped_to_json(known: ShapedChunks) -> dict[str, Any]:
     return {
         "shape": [list(pair) for pair in known.shape],
         "column": known.chunks.column,
@@ -159,23 +160,36 @@ def shaped_to_json(known: ShapedChunks) -> dict[str, Any]:
     }
 
 
-def shaped_from_json(schema: str, table: str, entry: Any) -> ShapedChunks:
-    """The inverse of ``shaped_to_json``; ValueError when ``entry`` is not such a document."""
+def _shaped_from_json(schema: str, table: str, entry: Any) -> ShapedChunks:
+    column = entry["column"]
+    if column is not None and not isinstance(column, str):
+        raise TypeError(column)
+    return ShapedChunks(
+        [(str(name), str(type_)) for name, type_ in entry["shape"]],
+        TableChunks(
+            schema,
+            table,
+            column,
+            {str(key): Chunk(int(rows), str(checksum)) for key, (rows, checksum) in entry["chunks"].items()},
+        ),
+    )
+
+
+def chunks_record(identity: dict[str, Any], known: Mapping[str, ShapedChunks]) -> dict[str, Any]:
+    """A JSON document of each table's chunks (``known``), read from a DuckDB file of ``identity``
+    (``duckdb_file_identity``)."""
+    return {"file": identity, "tables": {table: _shaped_to_json(entry) for table, entry in sorted(known.items())}}
+
+
+def recorded_chunks(record: Any, path: Path, schema: str) -> dict[str, ShapedChunks]:
+    """The chunks of a ``chunks_record`` document, as tables of ``schema``, if the DuckDB file at ``path``
+    still has the identity the document names; else empty. ValueError when ``record`` is not such a document."""
     try:
-        column = entry["column"]
-        if column is not None and not isinstance(column, str):
-            raise TypeError(column)
-        return ShapedChunks(
-            [(str(name), str(type_)) for name, type_ in entry["shape"]],
-            TableChunks(
-                schema,
-                table,
-                column,
-                {str(key): Chunk(int(rows), str(checksum)) for key, (rows, checksum) in entry["chunks"].items()},
-            ),
-        )
+        if record["file"] != duckdb_file_identity(path):
+            return {}
+        return {str(table): _shaped_from_json(schema, str(table), entry) for table, entry in record["tables"].items()}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ValueError(f"not a table's chunks: {exc!r}") from exc
+        raise ValueError(f"not a record of chunks: {exc!r}") from exc
 
 
 def duckdb_file_identity(path: Path) -> dict[str, Any]:

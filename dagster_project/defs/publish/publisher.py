@@ -44,11 +44,11 @@ from dagster_project.defs.publish.staging import StagedFile, clear_staging, read
 from dagster_project.lib.chunks import (
     ShapedChunks,
     chunk_filter,
+    chunks_record,
     diff_chunks,
     duckdb_file_identity,
     fingerprint,
-    shaped_from_json,
-    shaped_to_json,
+    recorded_chunks,
     table_chunks,
     table_shape,
 )
@@ -160,11 +160,9 @@ def _read_published_chunks(settings: Settings) -> dict[str, ShapedChunks]:
     when they are not known, or the file is not that one any more (written since: a read-write session, a
     restored copy; another DuckDB version, whose hash may differ)."""
     try:
-        saved = json.loads((settings.published_dir / PUBLISHED_CHUNKS).read_text(encoding="utf-8"))
-        if saved["file"] != duckdb_file_identity(settings.published_duckdb):
-            return {}
-        return {str(table): shaped_from_json("main", str(table), entry) for table, entry in saved["tables"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        record = json.loads((settings.published_dir / PUBLISHED_CHUNKS).read_text(encoding="utf-8"))
+        return recorded_chunks(record, settings.published_duckdb, "main")
+    except (OSError, ValueError):
         return {}
 
 
@@ -173,10 +171,7 @@ def _write_published_chunks(
 ) -> None:
     """Describe the file just published: its identity and each table's chunks. Best effort (the file is
     published already): without the record, the next publish hashes the file's tables."""
-    document = {
-        "file": duckdb_file_identity(settings.published_duckdb),
-        "tables": {table: shaped_to_json(entry) for table, entry in sorted(known.items())},
-    }
+    document = chunks_record(duckdb_file_identity(settings.published_duckdb), known)
     tmp = settings.published_dir / f".{PUBLISHED_CHUNKS}-{token}.tmp"
     try:
         tmp.write_text(json.dumps(document), encoding="utf-8")
@@ -294,7 +289,7 @@ def _build(
             built.how[table], built.fingerprints[table], built.chunks[table] = _publish_table(
                 con, database, table, known.get(table), checked.get(table)
             )
-            built.row_counts[table] = int(con.execute(f"select count(*) from main.{name}").fetchone()[0])
+            built.row_counts[table] = _rows(con, f"main.{name}")
             parquet = settings.published_parquet_dir / f"{table}.parquet"
             how = built.how[table]
             if not _parquet_is_current(
@@ -365,9 +360,10 @@ def publish_marts(
             "the working file since)"
         )
     try:
+        before_copy = duckdb_file_identity(settings.published_duckdb)
         known = _read_published_chunks(settings)  # of the file as it is before the copy ...
         reused = _start_from_last(settings.published_duckdb, tmp_db, log)
-        if known and _read_published_chunks(settings) != known:  # ... and still after it
+        if duckdb_file_identity(settings.published_duckdb) != before_copy:  # ... and still after it
             known = {}
         if reused:
             log(

@@ -37,10 +37,10 @@ import duckdb
 
 from dagster_project.lib.chunks import (
     ShapedChunks,
+    chunks_record,
     duckdb_file_identity,
     fingerprint,
-    shaped_from_json,
-    shaped_to_json,
+    recorded_chunks,
     table_chunks,
     table_shape,
 )
@@ -160,8 +160,7 @@ class ParquetStaging:
                 table: {"file": file.path.name, "fingerprint": file.fingerprint, "rows": file.rows}
                 for table, file in sorted(self.staged.items())
             },
-            "warehouse": self.warehouse,
-            "chunks": {table: shaped_to_json(known) for table, known in sorted(self.chunks.items())},
+            "chunks": chunks_record(self.warehouse, self.chunks),
         }
         tmp = folder / f".{STAGED_MANIFEST}.tmp"
         tmp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -228,10 +227,8 @@ def read_staged_chunks(settings: Settings, run_id: str) -> dict[str, ShapedChunk
     since (else none: the publish step hashes the marts itself)."""
     try:
         manifest = json.loads((staging_dir(settings) / STAGED_MANIFEST).read_text(encoding="utf-8"))
-        if manifest["run_id"] != run_id or manifest["warehouse"] != duckdb_file_identity(settings.duckdb_path):
+        if manifest["run_id"] != run_id:
             return {}
-        return {
-            str(table): shaped_from_json(MARTS_SCHEMA, str(table), entry) for table, entry in manifest["chunks"].items()
-        }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return recorded_chunks(manifest["chunks"], settings.duckdb_path, MARTS_SCHEMA)
+    except (OSError, ValueError, KeyError, TypeError):
         return {}
