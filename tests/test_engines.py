@@ -44,12 +44,15 @@ TYPING_ROWS = {
         ("INV2", "S21", "A21", "2024-06-01", "2024-06-30", "1e3", "USD", "", "open"),  # not a plain decimal
     ],
     "nps_responses": [("N1", "A1", "", "2024-05-10", "9"), ("N2", "A2", "", "2024-05-10", "+7")],
+    # a second row of a key already landed (after A40's rows): a duplicate, the first row is kept
+    "usage_daily": [("A40", "PR-CORE", "2024-03-07", 1, 1, 1, 1, 0.5, 1)],
 }
 EXPECTED_QUARANTINE = {
     ("support_tickets", "T4"),
     ("support_tickets", "T5"),
     ("support_tickets", "T6"),
     ("invoices", "INV2"),
+    ("usage_daily", "A40|PR-CORE|2024-03-07"),
 }
 
 HEALTH_CATEGORIES = {"At Risk", "Healthy / Maintain", "Expansion Ready"}
@@ -178,6 +181,8 @@ def _assert_covered(settings: Settings) -> None:
     assert movements == MOVEMENT_TYPES
     quarantined = set(query(published, "select table_name, record_key from dq_quarantine"))
     assert quarantined >= EXPECTED_QUARANTINE
+    duplicate = "select reason_code from dq_quarantine where table_name = 'usage_daily' and record_key = ?"
+    assert query(published, duplicate, ["A40|PR-CORE|2024-03-07"]) == [("duplicate_key",)]
     assert not {key for key in quarantined if key[0] in {"nps_responses"} or key[1] in {"T1", "T2", "T3", "INV1"}}
     closed = query(published, "select count(*) from fct_incentive_payouts where period_status = 'closed'")
     assert closed[0][0] > 0
