@@ -59,6 +59,7 @@ select 1 as _not_compiled
 {{ exceptions.raise_compiler_error('landing_validation: incremental is not supported with self_foreign_keys') }}
 {%- endif %}
 {%- set incremental_run = incremental and is_incremental() %}
+{%- set by_window = pp_duplicates_by_window() %}
 
 with
 {%- for fk in foreign_keys %}
@@ -313,7 +314,7 @@ reference_checked as (
 
 ),
 
-{%- if pp_duplicates_by_window() %}
+{%- if by_window %}
 
 {#- a key's first staged row by a window over the rows: Spark inlines a CTE read twice, so the
     aggregate-and-join below would type and check every row twice (decision 134) #}
@@ -322,7 +323,7 @@ first_rows as (
     select
         *,
         min(case when _reference_code is null then _ingest_seq end) over (
-            partition by {% for k in pk %}{{ k }}{{ ', ' if not loop.last }}{% endfor %}
+            partition by {{ pk | join(', ') }}
         ) as _first_seq
     from reference_checked
 
@@ -357,7 +358,7 @@ final as (
         {%- for c in columns %}
         rows_checked.{{ c.name }},
         {%- endfor %}
-        {%- set first_seq = 'rows_checked._first_seq' if pp_duplicates_by_window() else 'duplicate_keys._first_seq' %}
+        {%- set first_seq = 'rows_checked._first_seq' if by_window else 'duplicate_keys._first_seq' %}
         case
             when rows_checked._reference_code is not null then rows_checked._reference_code
             when rows_checked._ingest_seq > {{ first_seq }} then 'duplicate_key'
@@ -367,7 +368,7 @@ final as (
             when rows_checked._ingest_seq > {{ first_seq }}
                 then 'duplicate key: {{ pk | join(", ") }}=' || rows_checked._record_key || ' was already staged from an earlier row; the first row is kept'
         end as _reject_reason
-    {%- if pp_duplicates_by_window() %}
+    {%- if by_window %}
     from first_rows as rows_checked
     {%- else %}
     from reference_checked as rows_checked
