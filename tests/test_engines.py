@@ -213,6 +213,8 @@ def test_duckdb_and_spark_publish_the_same_outputs(tmp_path_factory, on_duckdb, 
     assert "Using Serial" in gc_log.read_text(encoding="utf-8")  # the options reached the local session's JVM
     # Hive's session resources folder is the warehouse's, not a new folder per session in the system's temp dir
     assert (spark.spark_dir / "hive_resources").is_dir()
+    # and so is its scratch (spark.local.dir: shuffle and spill files, decision 135)
+    assert (spark.spark_dir / "scratch").is_dir()
     _assert_covered(spark)
     _assert_same(on_duckdb, spark, capsys)
     # Spark built from the Parquet the pipeline handed over, and handed its outputs back the same way

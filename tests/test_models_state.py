@@ -32,7 +32,7 @@ from dagster_project.defs.warehouse.models_state import (
     relations,
 )
 from dagster_project.defs.warehouse.project import get_dbt_project
-from dagster_project.defs.warehouse.spark_sync import spark_relations_present
+from dagster_project.defs.warehouse.spark_sync import clear_spark_scratch, spark_relations_present, spark_scratch_dir
 from dagster_project.lib.warehouse import connect
 from tests.conftest import FIRST_WEEK
 from tests.helpers import isolated_env
@@ -231,6 +231,27 @@ def test_on_spark_a_local_session_s_folders_and_metastore_say_which_relations_ar
         with connect(settings) as con:
             assert models_state(con, manifest, keys, present).unchanged == {}
             assert con.execute(f"select model_name from {MODELS_TABLE}").fetchall() == [("base_crm__partners",)]
+
+
+def test_a_killed_spark_session_s_scratch_folders_go_before_the_next_build_and_nothing_else(tmp_path: Path):
+    with isolated_env(tmp_path, FIRST_WEEK, PARTNERPULSE_TARGET="spark") as settings:
+        scratch = spark_scratch_dir(settings)
+        assert scratch == settings.spark_dir / "scratch"  # profiles.yml's spark.local.dir, in the warehouse
+        assert clear_spark_scratch(settings) == []  # no scratch yet
+        for name in ("blockmgr-1f0c", "spark-77aa/userFiles-3"):
+            (scratch / name).mkdir(parents=True)
+            (scratch / name / "shuffle_0_1_0.data").write_bytes(b"x" * 10)
+        (scratch / "notes").mkdir()  # not Spark's: kept, as a file named like Spark's folders is
+        (scratch / "spark-defaults.conf").write_text("kept", encoding="utf-8")
+        outside = tmp_path / "elsewhere"
+        (outside / "keep").mkdir(parents=True)
+        (scratch / "spark-link").symlink_to(outside, target_is_directory=True)  # a link is not followed
+        # a cluster's scratch is the server's: nothing is touched here
+        assert clear_spark_scratch(dataclasses.replace(settings, spark_method="thrift")) == []
+        assert (scratch / "blockmgr-1f0c").is_dir()
+        assert clear_spark_scratch(settings) == ["blockmgr-1f0c", "spark-77aa"]
+        assert sorted(entry.name for entry in scratch.iterdir()) == ["notes", "spark-defaults.conf", "spark-link"]
+        assert (outside / "keep").is_dir()
 
 
 def _models(manifest: dict) -> dict[str, dict]:

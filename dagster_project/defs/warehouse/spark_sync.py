@@ -10,10 +10,15 @@ comes into the working file, where the checks read it and from where the publish
 the seeds, whose copies tell seeds_state.py that Spark's are unchanged (with a local session the
 metastore and each seed table's folder are checked to be there still: a Spark warehouse or metastore
 removed by hand has them loaded again).
+
+A local session's scratch (``spark.local.dir`` in profiles.yml: shuffle and spill files) is the
+``scratch`` folder beside its metastore; what a session killed during a build left there is removed
+before the next build starts its session (decision 135).
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -46,6 +51,33 @@ def take_back_from_spark(settings: Settings, log: Callable[[str], None]) -> list
     """Load what Spark exported after the build into the working file."""
     with connect(settings) as duck:
         return pull_outputs(duck, settings.spark_exchange_dir, log=log)
+
+
+SCRATCH_FOLDER = "scratch"
+# the folders a Spark driver makes in its scratch, each removed when the session stops
+_SCRATCH_LEFTOVER_PREFIXES = ("blockmgr-", "spark-")
+
+
+def spark_scratch_dir(settings: Settings) -> Path:
+    """A local session's spark.local.dir (profiles.yml): ``scratch`` in the metastore's folder."""
+    return Path(settings.spark_env()["PARTNERPULSE_SPARK_METASTORE"]) / SCRATCH_FOLDER
+
+
+def clear_spark_scratch(settings: Settings) -> list[str]:
+    """Remove the folders a local session killed during an earlier build left in its scratch (a session that
+    stops removes its own); returns their names. Called under the warehouse lock before dbt starts its
+    session, so no live session owns them; only Spark's own folders go. A cluster's (thrift) is its own."""
+    scratch = spark_scratch_dir(settings)
+    if settings.spark_method == "thrift" or not scratch.is_dir():
+        return []
+    leftovers = sorted(
+        entry
+        for entry in scratch.iterdir()
+        if entry.name.startswith(_SCRATCH_LEFTOVER_PREFIXES) and entry.is_dir() and not entry.is_symlink()
+    )
+    for entry in leftovers:
+        shutil.rmtree(entry)
+    return [entry.name for entry in leftovers]
 
 
 def _local_metastore_present(settings: Settings) -> bool:
