@@ -237,7 +237,8 @@ def test_a_killed_spark_session_s_scratch_folders_go_before_the_next_build_and_n
     with isolated_env(tmp_path, FIRST_WEEK, PARTNERPULSE_TARGET="spark") as settings:
         scratch = spark_scratch_dir(settings)
         assert scratch == settings.spark_dir / "scratch"  # profiles.yml's spark.local.dir, in the warehouse
-        assert clear_spark_scratch(settings) == []  # no scratch yet
+        said: list[str] = []
+        assert clear_spark_scratch(settings, said.append) == []  # no scratch yet
         for name in ("blockmgr-1f0c", "spark-77aa/userFiles-3"):
             (scratch / name).mkdir(parents=True)
             (scratch / name / "shuffle_0_1_0.data").write_bytes(b"x" * 10)
@@ -247,9 +248,14 @@ def test_a_killed_spark_session_s_scratch_folders_go_before_the_next_build_and_n
         (outside / "keep").mkdir(parents=True)
         (scratch / "spark-link").symlink_to(outside, target_is_directory=True)  # a link is not followed
         # a cluster's scratch is the server's: nothing is touched here
-        assert clear_spark_scratch(dataclasses.replace(settings, spark_method="thrift")) == []
+        assert clear_spark_scratch(dataclasses.replace(settings, spark_method="thrift"), said.append) == []
+        assert said == []
         assert (scratch / "blockmgr-1f0c").is_dir()
-        assert clear_spark_scratch(settings) == ["blockmgr-1f0c", "spark-77aa"]
+        assert clear_spark_scratch(settings, said.append) == ["blockmgr-1f0c", "spark-77aa"]
+        assert said == [
+            f"removed 2 folder(s) of shuffle and spill files that a killed Spark session left in {scratch}: "
+            "blockmgr-1f0c, spark-77aa"
+        ]
         assert sorted(entry.name for entry in scratch.iterdir()) == ["notes", "spark-defaults.conf", "spark-link"]
         assert (outside / "keep").is_dir()
 

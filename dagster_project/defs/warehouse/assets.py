@@ -46,7 +46,6 @@ from dagster_project.defs.warehouse.spark_sync import (
     clear_spark_scratch,
     hand_over_to_spark,
     spark_keeps_seeds,
-    spark_scratch_dir,
     take_back_from_spark,
 )
 from dagster_project.defs.warehouse.staging_rebuild import models_rebuilt_on_project_change, rebuilt_in_build
@@ -112,12 +111,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 f"them (models_state.py): {', '.join(sorted(built_models.unchanged))}"
             )
         if settings.target == "spark":  # the window and the ledger, as Parquet for Spark (decision 111)
-            leftovers = clear_spark_scratch(settings)
-            if leftovers:
-                context.log.info(
-                    f"removed {len(leftovers)} folder(s) of shuffle and spill files that a killed Spark session left "
-                    f"in {spark_scratch_dir(settings)}: {', '.join(leftovers)}"
-                )
+            clear_spark_scratch(settings, context.log.info)
             hand_over_to_spark(settings, context.log.info)
         with connect(settings, read_only=True) as working:  # the ingest manifest is in the working file
             landed = landed_rows(working)

@@ -58,15 +58,20 @@ SCRATCH_FOLDER = "scratch"
 _SCRATCH_LEFTOVER_PREFIXES = ("blockmgr-", "spark-")
 
 
+def _local_metastore_dir(settings: Settings) -> Path:
+    return Path(settings.spark_env()["PARTNERPULSE_SPARK_METASTORE"])
+
+
 def spark_scratch_dir(settings: Settings) -> Path:
     """A local session's spark.local.dir (profiles.yml): ``scratch`` in the metastore's folder."""
-    return Path(settings.spark_env()["PARTNERPULSE_SPARK_METASTORE"]) / SCRATCH_FOLDER
+    return _local_metastore_dir(settings) / SCRATCH_FOLDER
 
 
-def clear_spark_scratch(settings: Settings) -> list[str]:
+def clear_spark_scratch(settings: Settings, log: Callable[[str], None]) -> list[str]:
     """Remove the folders a local session killed during an earlier build left in its scratch (a session that
-    stops removes its own); returns their names. Called under the warehouse lock before dbt starts its
-    session, so no live session owns them; only Spark's own folders go. A cluster's (thrift) is its own."""
+    stops removes its own), saying which; returns their names. Called under the warehouse lock before dbt
+    starts its session, so no live session owns them; only Spark's own folders go. A cluster's (thrift) is
+    its own."""
     scratch = spark_scratch_dir(settings)
     if settings.spark_method == "thrift" or not scratch.is_dir():
         return []
@@ -77,11 +82,17 @@ def clear_spark_scratch(settings: Settings) -> list[str]:
     )
     for entry in leftovers:
         shutil.rmtree(entry)
-    return [entry.name for entry in leftovers]
+    names = [entry.name for entry in leftovers]
+    if names:
+        log(
+            f"removed {len(names)} folder(s) of shuffle and spill files that a killed Spark session left in "
+            f"{scratch}: {', '.join(names)}"
+        )
+    return names
 
 
 def _local_metastore_present(settings: Settings) -> bool:
-    return (Path(settings.spark_env()["PARTNERPULSE_SPARK_METASTORE"]) / "metastore_db").is_dir()
+    return (_local_metastore_dir(settings) / "metastore_db").is_dir()
 
 
 def _local_warehouse(settings: Settings) -> Path:
