@@ -87,11 +87,13 @@ SPARK_SWITCHES = {
 
 SPARK_JAVA_OPTIONS_ENV = "PARTNERPULSE_SPARK_JAVA_OPTIONS"
 # JVM options of a local session's driver that other settings own: Spark refuses a heap size in the options
-# (spark.driver.memory sets it), and the metastore's folder is PARTNERPULSE_SPARK_METASTORE.
+# (spark.driver.memory sets it), and the metastore's folder is PARTNERPULSE_SPARK_METASTORE, as is the JVM's
+# temp directory (its scratch, decision 136).
 _OWNED_JAVA_OPTIONS = {
     "-Xmx": "PARTNERPULSE_SPARK_DRIVER_MEMORY",
     "-Xms": "PARTNERPULSE_SPARK_DRIVER_MEMORY",
     "-Dderby.system.home": "PARTNERPULSE_SPARK_METASTORE",
+    "-Djava.io.tmpdir": "PARTNERPULSE_SPARK_METASTORE",
 }
 
 

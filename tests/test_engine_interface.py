@@ -115,6 +115,7 @@ def test_targets_a_user_cannot_combine_are_refused(monkeypatch):
         (java, "-Xss4m XX:+UseSerialGC", "-Xss4m", "'XX:\\+UseSerialGC' is not a JVM option"),
         (java, "-Xmx8g", "", "'-Xmx8g' is set by PARTNERPULSE_SPARK_DRIVER_MEMORY"),
         (java, "-Dderby.system.home=x", "", "'-Dderby.system.home=x' is set by PARTNERPULSE_SPARK_METASTORE"),
+        (java, "-Djava.io.tmpdir=/tmp", "", "'-Djava.io.tmpdir=/tmp' is set by PARTNERPULSE_SPARK_METASTORE"),
         (java, "-Xss4m\n-Xss8m", "", "holds a control character; give the options on one line"),
     ):
         monkeypatch.setenv(name, wrong)

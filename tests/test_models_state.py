@@ -233,7 +233,7 @@ def test_on_spark_a_local_session_s_folders_and_metastore_say_which_relations_ar
             assert con.execute(f"select model_name from {MODELS_TABLE}").fetchall() == [("base_crm__partners",)]
 
 
-def test_a_killed_spark_session_s_scratch_folders_go_before_the_next_build_and_nothing_else(tmp_path: Path):
+def test_a_killed_spark_session_s_leftovers_in_its_scratch_go_before_the_next_build_and_nothing_else(tmp_path: Path):
     with isolated_env(tmp_path, FIRST_WEEK, PARTNERPULSE_TARGET="spark") as settings:
         scratch = spark_scratch_dir(settings)
         assert scratch == settings.spark_dir / "scratch"  # profiles.yml's spark.local.dir, in the warehouse
@@ -242,8 +242,12 @@ def test_a_killed_spark_session_s_scratch_folders_go_before_the_next_build_and_n
         for name in ("blockmgr-1f0c", "spark-77aa/userFiles-3"):
             (scratch / name).mkdir(parents=True)
             (scratch / name / "shuffle_0_1_0.data").write_bytes(b"x" * 10)
+        # the native libraries a killed JVM unpacked there (its temp directory, decision 136)
+        for name in ("liblz4-java-1738.so", "liblz4-java-1738.so.lck", "snappy-1.1.10-10c1-libsnappyjava.so"):
+            (scratch / name).write_bytes(b"\x7fELF")
         (scratch / "notes").mkdir()  # not Spark's: kept, as a file named like Spark's folders is
         (scratch / "spark-defaults.conf").write_text("kept", encoding="utf-8")
+        (scratch / "liblz4-java-notes").mkdir()  # a folder named like a library: kept
         outside = tmp_path / "elsewhere"
         (outside / "keep").mkdir(parents=True)
         (scratch / "spark-link").symlink_to(outside, target_is_directory=True)  # a link is not followed
@@ -251,12 +255,20 @@ def test_a_killed_spark_session_s_scratch_folders_go_before_the_next_build_and_n
         assert clear_spark_scratch(dataclasses.replace(settings, spark_method="thrift"), said.append) == []
         assert said == []
         assert (scratch / "blockmgr-1f0c").is_dir()
-        assert clear_spark_scratch(settings, said.append) == ["blockmgr-1f0c", "spark-77aa"]
-        assert said == [
-            f"removed 2 folder(s) of shuffle and spill files that a killed Spark session left in {scratch}: "
-            "blockmgr-1f0c, spark-77aa"
+        removed = [
+            "blockmgr-1f0c",
+            "liblz4-java-1738.so",
+            "liblz4-java-1738.so.lck",
+            "snappy-1.1.10-10c1-libsnappyjava.so",
+            "spark-77aa",
         ]
-        assert sorted(entry.name for entry in scratch.iterdir()) == ["notes", "spark-defaults.conf", "spark-link"]
+        assert clear_spark_scratch(settings, said.append) == removed
+        assert said == [
+            "removed 5 leftover(s) of a killed Spark session (shuffle and spill folders, unpacked native libraries) "
+            f"in {scratch}: {', '.join(removed)}"
+        ]
+        kept = ["liblz4-java-notes", "notes", "spark-defaults.conf", "spark-link"]
+        assert sorted(entry.name for entry in scratch.iterdir()) == kept
         assert (outside / "keep").is_dir()
 
 

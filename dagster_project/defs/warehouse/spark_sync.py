@@ -11,13 +11,15 @@ the seeds, whose copies tell seeds_state.py that Spark's are unchanged (with a l
 metastore and each seed table's folder are checked to be there still: a Spark warehouse or metastore
 removed by hand has them loaded again).
 
-A local session's scratch (``spark.local.dir`` in profiles.yml: shuffle and spill files) is the
-``scratch`` folder beside its metastore; what a session killed during a build left there is removed
-before the next build starts its session (decision 135).
+A local session's scratch (``spark.local.dir`` and the driver JVM's ``java.io.tmpdir`` in profiles.yml:
+shuffle and spill files, unpacked native libraries) is the ``scratch`` folder beside its metastore; what a
+session killed during a build left there is removed before the next build starts its session (decisions
+135, 136).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -54,8 +56,11 @@ def take_back_from_spark(settings: Settings, log: Callable[[str], None]) -> list
 
 
 SCRATCH_FOLDER = "scratch"
-# the folders a Spark driver makes in its scratch, each removed when the session stops
-_SCRATCH_LEFTOVER_PREFIXES = ("blockmgr-", "spark-")
+# what a Spark driver makes in its scratch, each removed when the session stops: its folders (block manager,
+# spark-submit's), and, the scratch being the JVM's temp directory too (decision 136), the native libraries
+# lz4-java and snappy-java unpack there (with lz4-java's lock file)
+_SCRATCH_LEFTOVER_FOLDERS = ("blockmgr-*", "spark-*")
+_SCRATCH_LEFTOVER_FILES = ("liblz4-java-*.so", "liblz4-java-*.so.lck", "snappy-*-libsnappyjava.so")
 
 
 def _local_metastore_dir(settings: Settings) -> Path:
@@ -67,26 +72,33 @@ def spark_scratch_dir(settings: Settings) -> Path:
     return _local_metastore_dir(settings) / SCRATCH_FOLDER
 
 
+def _scratch_leftover(entry: Path) -> bool:
+    if entry.is_symlink():  # not followed, not removed
+        return False
+    if entry.is_dir():
+        return any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in _SCRATCH_LEFTOVER_FOLDERS)
+    return entry.is_file() and any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in _SCRATCH_LEFTOVER_FILES)
+
+
 def clear_spark_scratch(settings: Settings, log: Callable[[str], None]) -> list[str]:
-    """Remove the folders a local session killed during an earlier build left in its scratch (a session that
-    stops removes its own), saying which; returns their names. Called under the warehouse lock before dbt
-    starts its session, so no live session owns them; only Spark's own folders go. A cluster's (thrift) is
-    its own."""
+    """Remove what a local session killed during an earlier build left in its scratch (a session that stops
+    removes its own), saying which; returns their names. Called under the warehouse lock before dbt starts its
+    session, so no live session owns them; only Spark's own folders and the JVM's unpacked native libraries
+    go. A cluster's (thrift) is its own."""
     scratch = spark_scratch_dir(settings)
     if settings.spark_method == "thrift" or not scratch.is_dir():
         return []
-    leftovers = sorted(
-        entry
-        for entry in scratch.iterdir()
-        if entry.name.startswith(_SCRATCH_LEFTOVER_PREFIXES) and entry.is_dir() and not entry.is_symlink()
-    )
+    leftovers = sorted(entry for entry in scratch.iterdir() if _scratch_leftover(entry))
     for entry in leftovers:
-        shutil.rmtree(entry)
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
     names = [entry.name for entry in leftovers]
     if names:
         log(
-            f"removed {len(names)} folder(s) of shuffle and spill files that a killed Spark session left in "
-            f"{scratch}: {', '.join(names)}"
+            f"removed {len(names)} leftover(s) of a killed Spark session (shuffle and spill folders, unpacked "
+            f"native libraries) in {scratch}: {', '.join(names)}"
         )
     return names
 
