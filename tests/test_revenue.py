@@ -40,6 +40,7 @@ import pytest
 from dagster_project.defs.warehouse.parse_state import start_parse_state
 from dagster_project.defs.warehouse.project import get_dbt_project
 from dagster_project.defs.warehouse.refresh_window import dbt_environment
+from dagster_project.lib.warehouse import connect
 from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, load_settings
 from tests.conftest import FIRST_WEEK
@@ -488,33 +489,80 @@ def test_expansion_funnel_by_hand(warehouse):
     assert q3[:3] == (2, D(2600), D(2000))
 
 
-def test_dbt_unit_tests_pass(warehouse):
-    """Every scoring band edge and rule has a dbt unit test; they run here (not in each refresh),
-    on this module's warehouse, where the upstream relations they need exist. The week comes from the
-    environment, as in a refresh, and the refresh's parse state is reused: dbt parses only what changed."""
-    settings = load_settings()
-    target = settings.warehouse_dir / "dbt_unit_tests"
+def _dbt(settings, target_name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """dbt on this module's warehouse, in the environment of its refresh (its first: it loaded the seeds, so it
+    rebuilt staging), whose parse state it starts from: the same values, nothing to parse again."""
+    target = settings.warehouse_dir / target_name
     start_parse_state(get_dbt_project(), settings.warehouse_dir / "dbt_runs", target, print)
-    # the environment of the module's refresh (its first: it loaded the seeds, so it rebuilt staging), which
-    # wrote the parse state: the same values, nothing to parse again
     with dbt_environment(WeekWindow(first=WEEK, last=WEEK), rebuild_staging=True):
-        result = subprocess.run(
-            [
-                DBT_EXECUTABLE,
-                "test",
-                "--select",
-                "test_type:unit",
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(target),
-            ],
+        return subprocess.run(
+            [DBT_EXECUTABLE, *args, "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)],
             cwd=DBT_PROJECT_DIR,
             env={**os.environ, **settings.env()},
             capture_output=True,
             text=True,
             check=False,
         )
+
+
+def test_the_bridge_check_names_each_account_month_that_does_not_tie_out(warehouse):
+    """assert_arr_bridge_reconciles (a blocking check) on the working file's marts, edited by hand and put back:
+    a movement a cent off fails its month; a month-end ARR off fails that month (as ending) and the next (as
+    beginning); a churn moved out of its month fails the month it left (a beginning in a complete month, with
+    no ending or movement) and the one it went to (a movement, though July is not complete). The beginnings of
+    July, the month after the last complete one, are not checked by themselves."""
+    settings = load_settings()
+    edits = [
+        (
+            "update marts.fct_arr_movements set arr_change_usd = arr_change_usd + 0.01 "
+            "where account_id = 'A1' and month_start = date '2024-03-01'",
+            "update marts.fct_arr_movements set arr_change_usd = arr_change_usd - 0.01 "
+            "where account_id = 'A1' and month_start = date '2024-03-01'",
+        ),
+        (
+            "update marts.fct_arr_monthly set arr_usd = arr_usd + 5 "
+            "where account_id = 'A7' and month_start = date '2024-04-01' and product_line = 'Core Platform'",
+            "update marts.fct_arr_monthly set arr_usd = arr_usd - 5 "
+            "where account_id = 'A7' and month_start = date '2024-04-01' and product_line = 'Core Platform'",
+        ),
+        (
+            "update marts.fct_arr_movements set month_start = date '2024-07-01' "
+            "where account_id = 'A4' and movement_type = 'churn'",
+            "update marts.fct_arr_movements set month_start = date '2024-04-01' "
+            "where account_id = 'A4' and movement_type = 'churn'",
+        ),
+    ]
+    select = ["--select", "assert_arr_bridge_reconciles"]
+    with connect(settings) as con:
+        for edit, _ in edits:
+            con.execute(edit)
+    try:
+        failed = _dbt(settings, "dbt_bridge_check", "test", *select, "--store-failures")
+    finally:
+        with connect(settings) as con:
+            for _, undo in edits:
+                con.execute(undo)
+            rows = con.execute(
+                "select account_id, month_start, beginning_arr_usd, ending_arr_usd, movements_usd "
+                "from dbt_test__audit.assert_arr_bridge_reconciles order by 1, 2"
+            ).fetchall()
+    assert failed.returncode == 1 and "Got 5 results" in failed.stdout, failed.stdout[-3000:]
+    assert [(a, m, D(b), D(e), D(c)) for a, m, b, e, c in rows] == [
+        ("A1", dt.date(2024, 3, 1), D(9000), D(13500), D("4500.01")),
+        ("A4", dt.date(2024, 4, 1), D(6000), D(0), D(0)),
+        ("A4", dt.date(2024, 7, 1), D(0), D(0), D(-6000)),
+        ("A7", dt.date(2024, 4, 1), D(10000), D(10005), D(0)),
+        ("A7", dt.date(2024, 5, 1), D(10005), D(10000), D(0)),
+    ]
+    passed = _dbt(settings, "dbt_bridge_check", "test", *select)
+    assert passed.returncode == 0 and "1 test in" in passed.stdout, passed.stdout[-3000:]
+
+
+def test_dbt_unit_tests_pass(warehouse):
+    """Every scoring band edge and rule has a dbt unit test; they run here (not in each refresh),
+    on this module's warehouse, where the upstream relations they need exist. The week comes from the
+    environment, as in a refresh, and the refresh's parse state is reused: dbt parses only what changed."""
+    result = _dbt(load_settings(), "dbt_unit_tests", "test", "--select", "test_type:unit")
     assert result.returncode == 0, result.stdout[-4000:]
     assert "Unable to do partial parsing" not in result.stdout, result.stdout[:2000]
     passed = re.search(r"PASS=(\d+)", result.stdout)

@@ -1,6 +1,10 @@
 {#- For every account and every complete month: the sum of its movements equals its ARR at this
     month end minus its ARR at the previous month end, exactly (USD, SPEC §4). Returns the
-    accounts and months that do not tie out. -#}
+    accounts and months that do not tie out. One pass: each month-end ARR row counts as the
+    ending of its month and the beginning of the next, each movement as moved in its month, and
+    one aggregation sums them per account and month (no joins, so Spark shuffles once). An
+    account-month is checked where it has an ending or a movement, or a beginning in a complete
+    month. -#}
 {{ config(meta={'dagster': {'ref': {'name': 'fct_arr_movements'}}}) }}
 
 with
@@ -29,19 +33,24 @@ ending as (
     select
         account_id,
         month_start,
-        sum(arr_usd) as arr_usd
+        'ending' as part,
+        arr_usd as amount_usd,
+        1 as is_checked
     from monthly
-    group by account_id, month_start
 
 ),
 
 beginning as (
 
     select
-        account_id,
-        cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) as month_start,
-        arr_usd
-    from ending
+        monthly.account_id,
+        cast({{ dbt.dateadd('month', 1, 'monthly.month_start') }} as date) as month_start,
+        'beginning' as part,
+        monthly.arr_usd as amount_usd,
+        case when months.month_start is null then 0 else 1 end as is_checked
+    from monthly
+    left join months
+        on cast({{ dbt.dateadd('month', 1, 'monthly.month_start') }} as date) = months.month_start
 
 ),
 
@@ -50,51 +59,36 @@ moved as (
     select
         account_id,
         month_start,
-        sum(arr_change_usd) as arr_change_usd
+        'moved' as part,
+        arr_change_usd as amount_usd,
+        1 as is_checked
     from movements
-    group by account_id, month_start
 
 ),
 
-keys as (
+parts as (
 
-    select
-        account_id,
-        month_start
-    from ending
-    union
-    select
-        beginning.account_id,
-        beginning.month_start
-    from beginning
-    inner join months on beginning.month_start = months.month_start
-    union
-    select
-        account_id,
-        month_start
-    from moved
+    select * from ending
+    union all
+    select * from beginning
+    union all
+    select * from moved
 
 ),
 
 compared as (
 
     select
-        keys.account_id,
-        keys.month_start,
-        coalesce(beginning.arr_usd, 0) as beginning_arr_usd,
-        coalesce(ending.arr_usd, 0) as ending_arr_usd,
-        coalesce(moved.arr_change_usd, 0) as movements_usd
-    from keys
-    left join beginning
-        on keys.account_id = beginning.account_id and keys.month_start = beginning.month_start
-    left join ending
-        on keys.account_id = ending.account_id and keys.month_start = ending.month_start
-    left join moved
-        on keys.account_id = moved.account_id and keys.month_start = moved.month_start
+        account_id,
+        month_start,
+        coalesce(sum(case when part = 'beginning' then amount_usd end), 0) as beginning_arr_usd,
+        coalesce(sum(case when part = 'ending' then amount_usd end), 0) as ending_arr_usd,
+        coalesce(sum(case when part = 'moved' then amount_usd end), 0) as movements_usd
+    from parts
+    group by account_id, month_start
+    having max(is_checked) = 1
 
 )
 
 select * from compared
 where movements_usd <> ending_arr_usd - beginning_arr_usd
-    or movements_usd is null
-    or ending_arr_usd is null
