@@ -40,17 +40,27 @@ ending as (
 
 ),
 
+next_months as (
+
+    select
+        account_id,
+        cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) as month_start,
+        arr_usd
+    from monthly
+
+),
+
 beginning as (
 
     select
-        monthly.account_id,
-        cast({{ dbt.dateadd('month', 1, 'monthly.month_start') }} as date) as month_start,
+        next_months.account_id,
+        next_months.month_start,
         'beginning' as part,
-        monthly.arr_usd as amount_usd,
+        next_months.arr_usd as amount_usd,
         case when months.month_start is null then 0 else 1 end as is_checked
-    from monthly
+    from next_months
     left join months
-        on cast({{ dbt.dateadd('month', 1, 'monthly.month_start') }} as date) = months.month_start
+        on next_months.month_start = months.month_start
 
 ),
 
