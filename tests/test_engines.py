@@ -19,9 +19,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from dagster_project.cli import main
+from dagster_project.defs.operations.instance import get_instance
+from dagster_project.defs.operations.jobs import REFRESH_JOB
 from dagster_project.settings import REPO_ROOT, Settings
 from tests.helpers import isolated_env, newest_refresh_log, query, refresh
 from tests.landing import write_minimal_landing
@@ -194,6 +197,29 @@ def _assert_same(a: Settings, b: Settings, capsys) -> None:
     report = capsys.readouterr().out
     assert code == 0, report
     assert "SAME" in report
+
+
+def test_a_changed_landing_table_s_suite_is_validated_again(on_duckdb: Settings):
+    """Between the scenario's two refreshes opportunities.csv and usage_daily.csv changed: their staged rows
+    are validated again, while the suites of the tables that did not change report the first refresh's
+    result (reuse.py, decision 141)."""
+    with isolated_env(on_duckdb.warehouse_dir.parent, FIRST):  # the scenario's Dagster home, restored after
+        instance = get_instance(on_duckdb)
+        runs = instance.get_runs(filters=dg.RunsFilter(job_name=REFRESH_JOB))
+        created = {run.run_id: instance.get_run_record_by_id(run.run_id).create_timestamp for run in runs}
+        first, second = sorted(runs, key=lambda run: created[run.run_id])
+        records = instance.get_records_for_run(
+            run_id=second.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
+        ).records
+    evaluations = [record.event_log_entry.dagster_event.event_specific_data for record in records]
+    reused = {
+        e.asset_key.to_user_string(): e.metadata["validated_in_run"].value
+        for e in evaluations
+        if e.check_name == "gx_suite" and "validated_in_run" in e.metadata
+    }
+    assert reused["landing/accounts"] == reused["landing/subscriptions"] == first.run_id
+    assert "landing/opportunities" not in reused and "landing/usage_daily" not in reused
+    assert not {key for key in reused if key.startswith("marts/")}
 
 
 def test_duckdb_and_postgres_publish_the_same_outputs(tmp_path_factory, on_duckdb, pg_env, capsys):

@@ -39,6 +39,7 @@ PLAIN_MODULES = (
     "dagster_project.defs.quality.freshness",
     "dagster_project.defs.quality.quarantine",
     "dagster_project.defs.quality.row_counts",
+    "dagster_project.defs.quality.reuse",
     "dagster_project.defs.warehouse.refresh_window",
     "dagster_project.defs.warehouse.seeds_state",
     "dagster_project.defs.warehouse.models_state",

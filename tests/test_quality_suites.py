@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -20,6 +21,16 @@ from dagster_project.defs.quality.frames import read_scope
 from dagster_project.defs.quality.freshness import measure_freshness
 from dagster_project.defs.quality.gx_suites import GxValidator
 from dagster_project.defs.quality.quarantine import QuarantineShare
+from dagster_project.defs.quality.reuse import (
+    RESULTS_TABLE,
+    GxVerdict,
+    Recorded,
+    fingerprint,
+    input_keys,
+    record_results,
+    recorded_results,
+    reusable_key,
+)
 from dagster_project.defs.quality.row_counts import RowCountBounds, RowCountChange, record_counts, recorded_count
 from dagster_project.defs.quality.suites import (
     SuiteError,
@@ -384,3 +395,55 @@ print("ok")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_a_landing_suite_s_fingerprint_follows_everything_its_result_depends_on(suites):
+    """reuse.py (decision 141): the suite, the staged relation's input key, the sample size and the engine."""
+    suite = suites["landing.accounts"]
+    base = fingerprint(suite, "key-1", 200_000, "duckdb")
+    assert base == fingerprint(suite, "key-1", 200_000, "duckdb")
+    document = json.loads(json.dumps(suite.document))
+    document["expectations"][0]["kwargs"]["mostly"] = 0.99
+    edited = dataclasses.replace(suite, document=document)
+    assert (
+        len(
+            {
+                base,
+                fingerprint(edited, "key-1", 200_000, "duckdb"),
+                fingerprint(suite, "key-2", 200_000, "duckdb"),
+                fingerprint(suite, "key-1", 100_000, "duckdb"),
+                fingerprint(suite, "key-1", 200_000, "postgres"),
+            }
+        )
+        == 5
+    )
+    keys = {"stg_crm__accounts": "key-1", "fct_account_health_weekly": "key-3"}
+    assert suite.relation == "staging.stg_crm__accounts" and reusable_key(suite, keys) == "key-1"
+    assert reusable_key(suite, {}) is None  # no recorded key (a failed build forgot it): validated
+    assert reusable_key(suites["marts.dim_accounts"], keys) is None  # marts: always validated
+    assert reusable_key(dataclasses.replace(suite, week_column="week_start"), keys) is None
+
+
+def test_only_passed_suite_results_are_kept_and_an_unreadable_record_is_ignored(tmp_path: Path):
+    passed = GxVerdict(True, False, "landing.accounts: all 12 expectations passed", "all 7 rows in scope", 7, 7, 12)
+    warned = GxVerdict(
+        False,
+        False,
+        "landing.contacts: 1 of 6 expectations failed",
+        "all 3 rows in scope",
+        3,
+        3,
+        6,
+        ({"expectation": "e", "target": "t", "severity": "warning", "detail": "d", "sample": ["x"]},),
+    )
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert recorded_results(con) == {} and input_keys(con) == {}
+        record_results(con, {"landing/accounts": ("f1", passed), "landing/contacts": ("f2", warned)}, "run-1")
+        assert recorded_results(con) == {"landing/accounts": Recorded("f1", "run-1", passed)}
+        assert GxVerdict.from_json(warned.to_json()) == warned
+        # a result that no longer passes removes the record; another check's record stays
+        record_results(con, {"landing/contacts": ("f2", passed)}, "run-2")
+        record_results(con, {"landing/accounts": ("f3", warned)}, "run-3")
+        assert recorded_results(con) == {"landing/contacts": Recorded("f2", "run-2", passed)}
+        con.execute(f"update {RESULTS_TABLE} set verdict = '{{\"passed\": true}}'")
+        assert recorded_results(con) == {}

@@ -207,6 +207,45 @@ def test_the_next_week_leaves_the_unchanged_program_settings_and_models_alone(sc
     assert "int_weeks_spined" not in built_by
 
 
+def _suite_checks(instance: dg.DagsterInstance, run_id: str) -> dict[str, dg.AssetCheckEvaluation]:
+    """The gx_suite check evaluations of a run, by asset (``landing/accounts``)."""
+    records = instance.get_records_for_run(
+        run_id=run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
+    ).records
+    evaluations = [record.event_log_entry.dagster_event.event_specific_data for record in records]
+    return {e.asset_key.to_user_string(): e for e in evaluations if e.check_name == "gx_suite"}
+
+
+def test_a_landing_suite_s_result_is_reused_while_its_staged_rows_are_unchanged(scenario: Scenario):
+    """The landing files did not change between the first and the second refresh: the second reports the
+    first's passed landing-suite results, saying so, and validates the marts (rebuilt by every run). The
+    fourth refresh rebuilt every model (the scenario cleared ops.models_built) from the same files: the same
+    input keys, so the same results are reused again (reuse.py, decision 141). A changed landing file is
+    validated again: tests/test_engines.py."""
+    instance = get_instance(scenario.settings)
+    first, second, fourth = sorted(
+        instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.SUCCESS])),
+        key=lambda run: instance.get_run_record_by_id(run.run_id).create_timestamp,
+    )
+    before, reused, again = (_suite_checks(instance, run.run_id) for run in (first, second, fourth))
+    landing = {key for key in before if key.startswith("landing/")}
+    assert len(landing) == 21 and set(before) == set(reused) == set(again)
+    validated_first = {key for key in landing if before[key].passed}
+    assert "landing/accounts" in validated_first and "landing/usage_daily" in validated_first
+    note = f" (validated by run {first.run_id[:8]}; the staged rows and the suite are unchanged since)"
+    for key in validated_first:
+        assert reused[key].passed and reused[key].description == before[key].description + note, key
+        assert reused[key].metadata["validated_in_run"].value == first.run_id
+        assert reused[key].metadata["rows_validated"] == before[key].metadata["rows_validated"]
+    for key in set(before) - validated_first:  # a mart, or a landing suite that did not pass: validated
+        assert "validated_in_run" not in reused[key].metadata, key
+    assert {key for key, e in again.items() if "validated_in_run" in e.metadata} == validated_first
+    assert all(again[key].description == reused[key].description for key in validated_first)
+    kept = dict(query(scenario.settings.duckdb_path, "select check_key, run_id from quality.gx_results"))
+    assert kept == {key: first.run_id for key in validated_first}
+    assert fourth.run_id not in kept.values()
+
+
 def _dbt_test(warehouse: Path, scratch: Path, select: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,

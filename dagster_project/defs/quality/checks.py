@@ -5,7 +5,9 @@
 stops the build.
 
 ``data_quality_checks`` (after dbt, before publishing):
-    landing/<table>  gx_suite           the table's suite on its staged rows
+    landing/<table>  gx_suite           the table's suite on its staged rows (a passed result is reported
+                                        again, not recomputed, while those rows and the suite are
+                                        unchanged: reuse.py)
                      row_count_change   staged rows vs the previous week's refresh
                      quarantine_share   quarantined ÷ landed (error above the configured share)
     marts/<table>    gx_suite           the mart's suite (weekly marts: the refreshed weeks' rows)
@@ -37,9 +39,17 @@ from dagster_project.defs.quality.frames import count_rows, read_scope
 from dagster_project.defs.quality.freshness import measure_freshness
 from dagster_project.defs.quality.gx_suites import GxValidator
 from dagster_project.defs.quality.quarantine import QuarantineShare, error_share_for, refresh_log_counts
+from dagster_project.defs.quality.reuse import (
+    GxVerdict,
+    fingerprint,
+    input_keys,
+    record_results,
+    recorded_results,
+    reusable_key,
+)
 from dagster_project.defs.quality.row_counts import RowCountBounds, RowCountChange, record_counts, recorded_count
 from dagster_project.defs.quality.suites import Suite, default_relation, load_suites, suite_path
-from dagster_project.lib.engine import connect_engine
+from dagster_project.lib.engine import connect_engine, engine_of
 from dagster_project.lib.warehouse import connect
 from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import Settings
@@ -159,8 +169,26 @@ class _Evaluator:
         self.suites = suites
         self.counts: dict[str, int] = {}
         self._validator = None
+        # landing suites: the staged relations' input keys and the results kept for them (reuse.py)
+        self.input_keys = input_keys(con)
+        self.kept = recorded_results(con)
+        self.computed: dict[str, tuple[str, GxVerdict]] = {}  # what this step validated, for the record
 
     def gx(self, asset_key: dg.AssetKey, suite: Suite) -> dg.AssetCheckResult:
+        check = asset_key.to_user_string()
+        relation_key = reusable_key(suite, self.input_keys)
+        digest = None
+        if relation_key is not None:
+            digest = fingerprint(suite, relation_key, self.config.gx_max_rows, engine_of(self.con))
+            kept = self.kept.get(check)
+            if kept is not None and kept.fingerprint == digest and kept.verdict.passed:
+                return _gx_result(asset_key, suite, kept.verdict, reused_from=kept.run_id)
+        verdict = self._validate(suite)
+        if digest is not None:
+            self.computed[check] = (digest, verdict)
+        return _gx_result(asset_key, suite, verdict)
+
+    def _validate(self, suite: Suite) -> GxVerdict:
         scoped = read_scope(
             self.con,
             suite.relation,
@@ -175,31 +203,15 @@ class _Evaluator:
         scope = scoped.describe() + (
             f" of {self.window.first} … {self.window.last} ({suite.week_column})" if suite.week_column else ""
         )
-        metadata: dict[str, dg.MetadataValue] = {
-            "suite": dg.MetadataValue.path(str(suite.path)),
-            "relation": dg.MetadataValue.text(suite.relation),
-            "scope": dg.MetadataValue.text(scope),
-            "rows_validated": dg.MetadataValue.int(len(scoped.frame)),
-            "rows_in_scope": dg.MetadataValue.int(scoped.rows_in_scope),
-            "expectations": dg.MetadataValue.int(outcome.evaluated),
-            "failed_expectations": dg.MetadataValue.int(len(outcome.failures)),
-        }
-        if outcome.failures:
-            rows = "\n".join(
-                f"| {f.severity} | `{f.expectation}` | {f.target} | {f.detail} | {', '.join(f.sample) or '-'} |"
-                for f in outcome.failures
-            )
-            metadata["failures"] = dg.MetadataValue.md(
-                "| severity | expectation | column | observed | sample values |\n|---|---|---|---|---|\n" + rows
-            )
-            metadata["failures_json"] = dg.MetadataValue.json([f.as_dict() for f in outcome.failures])
-        return dg.AssetCheckResult(
-            asset_key=asset_key,
-            check_name=GX_CHECK,
+        return GxVerdict(
             passed=outcome.passed,
-            severity=ERROR if outcome.errors else WARN,
+            error=bool(outcome.errors),
             description=f"{suite.name}: {outcome.summary()}",
-            metadata=metadata,
+            scope=scope,
+            rows_validated=len(scoped.frame),
+            rows_in_scope=scoped.rows_in_scope,
+            expectations=outcome.evaluated,
+            failures=tuple(f.as_dict() for f in outcome.failures),
         )
 
     def row_count(self, asset_key: dg.AssetKey, suite: Suite | None, relation: str) -> dg.AssetCheckResult:
@@ -267,6 +279,42 @@ class _Evaluator:
         )
 
 
+def _gx_result(
+    asset_key: dg.AssetKey, suite: Suite, verdict: GxVerdict, reused_from: str | None = None
+) -> dg.AssetCheckResult:
+    metadata: dict[str, dg.MetadataValue] = {
+        "suite": dg.MetadataValue.path(str(suite.path)),
+        "relation": dg.MetadataValue.text(suite.relation),
+        "scope": dg.MetadataValue.text(verdict.scope),
+        "rows_validated": dg.MetadataValue.int(verdict.rows_validated),
+        "rows_in_scope": dg.MetadataValue.int(verdict.rows_in_scope),
+        "expectations": dg.MetadataValue.int(verdict.expectations),
+        "failed_expectations": dg.MetadataValue.int(len(verdict.failures)),
+    }
+    if verdict.failures:
+        rows = "\n".join(
+            f"| {f['severity']} | `{f['expectation']}` | {f['target']} | {f['detail']} | "
+            f"{', '.join(f['sample']) or '-'} |"
+            for f in verdict.failures
+        )
+        metadata["failures"] = dg.MetadataValue.md(
+            "| severity | expectation | column | observed | sample values |\n|---|---|---|---|---|\n" + rows
+        )
+        metadata["failures_json"] = dg.MetadataValue.json([dict(f) for f in verdict.failures])
+    description = verdict.description
+    if reused_from is not None:
+        metadata["validated_in_run"] = dg.MetadataValue.text(reused_from)
+        description += f" (validated by run {reused_from[:8]}; the staged rows and the suite are unchanged since)"
+    return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=GX_CHECK,
+        passed=verdict.passed,
+        severity=ERROR if verdict.error else WARN,
+        description=description,
+        metadata=metadata,
+    )
+
+
 def _quality_specs(mart_tables: list[str], mart_keys: list[dg.AssetKey]) -> list[dg.AssetCheckSpec]:
     specs: list[dg.AssetCheckSpec] = []
     for spec in landing_tables():
@@ -320,12 +368,13 @@ def build_quality_checks(
             finally:
                 if staging is not None:
                     staging.wait()  # before the connection its cursor reads through closes
-            counts = evaluator.counts
+            counts, computed = evaluator.counts, evaluator.computed
         with (
             staging.own_write() if staging is not None else contextlib.nullcontext(),
             connect_engine(settings) as con,
         ):
             record_counts(con, window.last, counts, context.run.run_id)
+            record_results(con, computed, context.run.run_id)
         context.log.info(f"recorded row counts of {len(counts)} table(s) for week {window.last}")
 
     return data_quality_checks
