@@ -224,6 +224,10 @@ def test_a_changed_landing_table_s_suite_is_validated_again(on_duckdb: Settings)
 
 def test_duckdb_and_postgres_publish_the_same_outputs(tmp_path_factory, on_duckdb, pg_env, capsys):
     postgres = _run_scenario(tmp_path_factory.mktemp("on-postgres"), PARTNERPULSE_TARGET="postgres", **pg_env)
+    # the landing suites' results are kept in, and reused from, PostgreSQL too (reuse.py)
+    assert "landing.accounts: all 12 expectations passed (validated by run" in newest_refresh_log(
+        postgres.warehouse_dir
+    ).read_text(encoding="utf-8")
     for settings in (on_duckdb, postgres):
         _assert_covered(settings)
     _assert_same(on_duckdb, postgres, capsys)
