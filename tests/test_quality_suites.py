@@ -447,3 +447,18 @@ def test_only_passed_suite_results_are_kept_and_an_unreadable_record_is_ignored(
         assert recorded_results(con) == {"landing/contacts": Recorded("f2", "run-2", passed)}
         con.execute(f"update {RESULTS_TABLE} set verdict = '{{\"passed\": true}}'")
         assert recorded_results(con) == {}
+
+
+def test_kept_results_that_cannot_be_read_mean_validating_everything_with_a_warning(tmp_path: Path, suites):
+    from dagster_project.defs.quality.checks import _Evaluator
+
+    said: list[str] = []
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create schema quality")
+        con.execute("create table quality.gx_results (check_key varchar)")  # not the table reuse.py writes
+        evaluator = _Evaluator(
+            con, load_quality_config(), WeekWindow(dt.date(2024, 6, 17), dt.date(2024, 6, 17)), suites, warn=said.append
+        )
+    assert evaluator.kept == {} and evaluator.input_keys == {}
+    assert len(said) == 1 and said[0].startswith("kept suite results not read (BinderException: ")
+    assert said[0].endswith("every suite is validated")

@@ -139,11 +139,11 @@ class ParquetStaging:
 
     @contextmanager
     def own_write(self) -> Iterator[None]:
-        """Around the checks step's own write into the working file after ``wait`` — its row counts, into
-        ``quality.row_counts`` only, under the run's warehouse lock: the marts are still those the thread
-        hashed, so the file's identity after that write is recorded for the publish step
-        (``read_staged_chunks``). Only if nothing else wrote the file between ``wait`` and this write: else
-        the recorded identity stays the old one and the publish step hashes the marts itself."""
+        """Around the checks step's own write into the working file after ``wait`` — its row counts and kept
+        suite results, into ``quality.row_counts`` and ``quality.gx_results`` only, under the run's warehouse
+        lock: the marts are still those the thread hashed, so the file's identity after that write is recorded
+        for the publish step (``read_staged_chunks``). Only if nothing else wrote the file between ``wait`` and
+        this write: else the recorded identity stays the old one and the publish step hashes the marts itself."""
         unchanged = self.warehouse is not None and self.warehouse == duckdb_file_identity(self.settings.duckdb_path)
         yield
         folder = staging_dir(self.settings)

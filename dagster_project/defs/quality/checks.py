@@ -21,7 +21,7 @@ or not. A table without a suite gets a failed *warning* telling how to add one.
 import contextlib
 import datetime as dt
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -41,6 +41,7 @@ from dagster_project.defs.quality.gx_suites import GxValidator
 from dagster_project.defs.quality.quarantine import QuarantineShare, error_share_for, refresh_log_counts
 from dagster_project.defs.quality.reuse import (
     GxVerdict,
+    Recorded,
     fingerprint,
     input_keys,
     record_results,
@@ -162,7 +163,14 @@ def build_freshness_checks(directory: Path) -> dg.AssetChecksDefinition | None:
 class _Evaluator:
     """Runs the checks of one step against one read-only connection; GX is started on first use."""
 
-    def __init__(self, con, config: QualityConfig, window: WeekWindow, suites: dict[str, Suite]) -> None:
+    def __init__(
+        self,
+        con,
+        config: QualityConfig,
+        window: WeekWindow,
+        suites: dict[str, Suite],
+        warn: Callable[[str], None] = print,
+    ) -> None:
         self.con = con
         self.config = config
         self.window = window
@@ -170,8 +178,12 @@ class _Evaluator:
         self.counts: dict[str, int] = {}
         self._validator = None
         # landing suites: the staged relations' input keys and the results kept for them (reuse.py)
-        self.input_keys = input_keys(con)
-        self.kept = recorded_results(con)
+        self.input_keys: dict[str, str] = {}
+        self.kept: dict[str, Recorded] = {}
+        try:
+            self.input_keys, self.kept = input_keys(con), recorded_results(con)
+        except Exception as exc:  # a cache: without it every suite is validated, never a failed check
+            warn(f"kept suite results not read ({type(exc).__name__}: {exc}); every suite is validated")
         self.computed: dict[str, tuple[str, GxVerdict]] = {}  # what this step validated, for the record
 
     def gx(self, asset_key: dg.AssetKey, suite: Suite) -> dg.AssetCheckResult:
@@ -362,7 +374,7 @@ def build_quality_checks(
         ordered = _ordered(selected, landing_names, mart_by_key)
         with connect_engine(settings, read_only=True) as con:
             staging = _start_staging(context, settings, con, sorted(mart_by_key.values()))
-            evaluator = _Evaluator(con, config, window, suites)
+            evaluator = _Evaluator(con, config, window, suites, warn=context.log.warning)
             try:
                 yield from _evaluate(evaluator, con, ordered, suites, window, directory)
             finally:
@@ -374,7 +386,10 @@ def build_quality_checks(
             connect_engine(settings) as con,
         ):
             record_counts(con, window.last, counts, context.run.run_id)
-            record_results(con, computed, context.run.run_id)
+            try:
+                record_results(con, computed, context.run.run_id)
+            except Exception as exc:  # a cache: the next run validates these suites again
+                context.log.warning(f"suite results not kept ({type(exc).__name__}: {exc}): validated again next run")
         context.log.info(f"recorded row counts of {len(counts)} table(s) for week {window.last}")
 
     return data_quality_checks
