@@ -9,7 +9,7 @@ built from. So a passed result is kept in ``quality.gx_results`` with a fingerpr
 - the suite file (every expectation and setting) and the relation it reads,
 - the staged relation's input key,
 - the sample size (``PARTNERPULSE_GX_MAX_ROWS``) and the engine (its sample hash),
-- this code (the checks' modules) and the installed Great Expectations version,
+- this code (the checks' modules, the engines' sample hash) and the installed Great Expectations version,
 
 and a later run whose fingerprint for the check is the same reports that result again, saying which run
 validated it, instead of reading the rows and validating them again. Anything else validates: a landing
@@ -36,8 +36,17 @@ from dagster_project.defs.warehouse.models_state import MODELS_TABLE
 from dagster_project.lib.warehouse import transaction
 
 RESULTS_TABLE = "quality.gx_results"
-# the modules whose code decides what a suite's result is (reading the rows, validating, describing)
-_CODE = ("checks.py", "frames.py", "gx_suites.py", "reuse.py", "suites.py")
+# the modules whose code decides what a suite's result is (reading the rows and their sample, validating,
+# describing), relative to the package
+_CODE = (
+    "defs/quality/checks.py",
+    "defs/quality/frames.py",
+    "defs/quality/gx_suites.py",
+    "defs/quality/reuse.py",
+    "defs/quality/suites.py",
+    "lib/engine.py",
+)
+_PACKAGE = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -74,9 +83,8 @@ class Recorded:
 def code_version() -> str:
     """A hash of the checks' code and the Great Expectations version (read from its metadata, not imported)."""
     digest = hashlib.sha256()
-    here = Path(__file__).parent
     for name in _CODE:
-        digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
+        digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes() + b"\0")
     try:
         digest.update(metadata.version("great_expectations").encode())
     except metadata.PackageNotFoundError:
@@ -130,7 +138,7 @@ def recorded_results(con: Any) -> dict[str, Recorded]:
     for check, digest, run_id, verdict in rows:
         try:
             kept[str(check)] = Recorded(str(digest), str(run_id), GxVerdict.from_json(str(verdict)))
-        except (ValueError, TypeError):  # a record this code cannot read is validated again, and replaced
+        except (ValueError, TypeError, AttributeError):  # a record this code cannot read: validated again, replaced
             continue
     return kept
 
