@@ -27,6 +27,7 @@ from dagster_project.defs.warehouse.models_state import (
     landing_keys,
     last_month_end,
     models_state,
+    models_written,
     read_landing_keys,
     record_models_built,
     relations,
@@ -169,6 +170,17 @@ def test_left_out_only_with_the_same_key_on_record_and_the_relation_present(tmp_
         unchanged = dict(models_state(con, manifest, keys).unchanged)
         assert unchanged == {"base_crm__accounts": "run-2", "stg_crm__accounts": "run-1"}
         assert ModelsState(keys).exclude_args() == []  # nothing left out: dbt's usual selection
+
+        # stg_crm__partners loses its key (its optional landing file is gone, say) and is rebuilt: the build
+        # forgets its record too, or a later build with the old key would leave out what the table now holds
+        record_models_built(con, ModelsState({**keys, "stg_crm__partners": "k4"}), ["stg_crm__partners"], "run-2")
+        without = ModelsState(keys, {"base_crm__accounts": "run-2"})
+        written = models_written(manifest, without)
+        assert "stg_crm__partners" in written and "stg_crm__partners" not in without.keys
+        assert "base_crm__accounts" not in written and len(written) == len(relations(manifest)) - 1
+        forget_models(con, written)
+        recorded = {row[0] for row in con.execute(f"select model_name from {MODELS_TABLE}").fetchall()}
+        assert recorded == {"base_crm__accounts"}
     finally:
         con.close()
 

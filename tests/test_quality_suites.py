@@ -417,11 +417,13 @@ def test_a_landing_suite_s_fingerprint_follows_everything_its_result_depends_on(
         )
         == 5
     )
-    keys = {"stg_crm__accounts": "key-1", "fct_account_health_weekly": "key-3"}
+    keys = {"stg_crm__accounts": "key-1", "fct_account_health_weekly": "key-3", "dim_accounts": "key-4"}
     assert suite.relation == "staging.stg_crm__accounts" and reusable_key(suite, keys) == "key-1"
     assert reusable_key(suite, {}) is None  # no recorded key (a failed build forgot it): validated
     assert reusable_key(suites["marts.dim_accounts"], keys) is None  # marts: always validated
     assert reusable_key(dataclasses.replace(suite, week_column="week_start"), keys) is None
+    # a suite reading another relation than its table's staged view: validated
+    assert reusable_key(dataclasses.replace(suite, relation="marts.stg_crm__accounts"), keys) is None
 
 
 def test_only_passed_suite_results_are_kept_and_an_unreadable_record_is_ignored(tmp_path: Path):

@@ -35,7 +35,7 @@ from dagster_project.defs.publish.assets import PUBLISH_KEY
 from dagster_project.defs.publish.publisher import parquet_check
 from dagster_project.defs.publish.staging import ParquetStaging, start_staging
 from dagster_project.defs.quality.config import QualityConfig, load_quality_config
-from dagster_project.defs.quality.frames import count_rows, read_scope
+from dagster_project.defs.quality.frames import count_rows, read_scope, relation_exists
 from dagster_project.defs.quality.freshness import measure_freshness
 from dagster_project.defs.quality.gx_suites import GxValidator
 from dagster_project.defs.quality.quarantine import QuarantineShare, error_share_for, refresh_log_counts
@@ -185,20 +185,33 @@ class _Evaluator:
         except Exception as exc:  # a cache: without it every suite is validated, never a failed check
             warn(f"kept suite results not read ({type(exc).__name__}: {exc}); every suite is validated")
         self.computed: dict[str, tuple[str, GxVerdict]] = {}  # what this step validated, for the record
+        self._engine_label: str | None = None
 
     def gx(self, asset_key: dg.AssetKey, suite: Suite) -> dg.AssetCheckResult:
         check = asset_key.to_user_string()
-        relation_key = reusable_key(suite, self.input_keys)
         digest = None
-        if relation_key is not None:
-            digest = fingerprint(suite, relation_key, self.config.gx_max_rows, engine_of(self.con))
-            kept = self.kept.get(check)
-            if kept is not None and kept.fingerprint == digest and kept.verdict.passed:
-                return _gx_result(asset_key, suite, kept.verdict, reused_from=kept.run_id)
+        try:
+            relation_key = reusable_key(suite, self.input_keys)
+            if relation_key is not None and relation_exists(self.con, suite.relation):
+                digest = fingerprint(suite, relation_key, self.config.gx_max_rows, self._engine())
+                kept = self.kept.get(check)
+                if kept is not None and kept.fingerprint == digest and kept.verdict.passed:
+                    return _gx_result(asset_key, suite, kept.verdict, reused_from=kept.run_id)
+        except Exception:  # a kept result that cannot be used (reuse.py): the suite is validated
+            digest = None
         verdict = self._validate(suite)
         if digest is not None:
             self.computed[check] = (digest, verdict)
         return _gx_result(asset_key, suite, verdict)
+
+    def _engine(self) -> str:
+        """The engine, for the fingerprint: PostgreSQL's sample hash (``hashtext``) with the server's version."""
+        if self._engine_label is None:
+            engine = engine_of(self.con)
+            if engine != "duckdb":
+                engine += " " + str(self.con.execute("show server_version_num").fetchone()[0])
+            self._engine_label = engine
+        return self._engine_label
 
     def _validate(self, suite: Suite) -> GxVerdict:
         scoped = read_scope(

@@ -8,15 +8,18 @@ built from. So a passed result is kept in ``quality.gx_results`` with a fingerpr
 
 - the suite file (every expectation and setting) and the relation it reads,
 - the staged relation's input key,
-- the sample size (``PARTNERPULSE_GX_MAX_ROWS``) and the engine (its sample hash),
-- this code (the checks' modules, the engines' sample hash) and the installed Great Expectations version,
+- the sample size (``PARTNERPULSE_GX_MAX_ROWS``) and the engine (its sample hash; PostgreSQL's server version),
+- this code (the checks' modules, the engines' sample hash) and the installed versions of Great Expectations,
+  DuckDB, pandas, numpy and psycopg2,
 
 and a later run whose fingerprint for the check is the same reports that result again, saying which run
 validated it, instead of reading the rows and validating them again. Anything else validates: a landing
 file, a setting, a model or a suite that changed, a relation without a recorded key (a build that failed or
 was interrupted forgets the keys of what it was writing), a result that did not pass (a failure is always
-validated again, with today's sample values), a suite scoped to weeks, and every mart (a mart is rebuilt
-by every run). The record is a cache, never a verdict of its own: deleting the table only costs time.
+validated again, with today's sample values), a suite scoped to weeks or reading another relation than its
+staged view, a relation that is gone, and every mart (a mart is rebuilt by every run). The record is a cache,
+never a verdict of its own: deleting the table only costs time, and a record that cannot be used means
+validating.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from dagster_project.defs.quality.suites import Suite
+from dagster_project.defs.quality.suites import Suite, default_relation
 from dagster_project.defs.warehouse.models_state import MODELS_TABLE
 from dagster_project.lib.warehouse import transaction
 
@@ -47,6 +50,7 @@ _CODE = (
     "lib/engine.py",
 )
 _PACKAGE = Path(__file__).resolve().parents[2]
+_PACKAGES = ("great_expectations", "duckdb", "pandas", "numpy", "psycopg2-binary")
 
 
 @dataclass(frozen=True)
@@ -85,10 +89,11 @@ def code_version() -> str:
     digest = hashlib.sha256()
     for name in _CODE:
         digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes() + b"\0")
-    try:
-        digest.update(metadata.version("great_expectations").encode())
-    except metadata.PackageNotFoundError:
-        digest.update(b"great_expectations: not installed")
+    for package in _PACKAGES:  # GX validates; DuckDB's hash() picks a big table's sample; pandas, numpy hold it
+        try:
+            digest.update(f"{package} {metadata.version(package)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package} not installed\0".encode())
     return digest.hexdigest()
 
 
@@ -106,8 +111,9 @@ def fingerprint(suite: Suite, input_key: str, max_rows: int, engine: str) -> str
 
 
 def reusable_key(suite: Suite, input_keys: Mapping[str, str]) -> str | None:
-    """The input key of the relation a landing suite reads, when its result may be reused; else None."""
-    if suite.kind != "landing" or suite.week_column:
+    """The input key of the relation a landing suite reads, when its result may be reused; else None (a mart,
+    a suite scoped to weeks, a suite reading another relation than its table's staged view)."""
+    if suite.kind != "landing" or suite.week_column or suite.relation != default_relation(suite.kind, suite.table):
         return None
     _, _, model = suite.relation.rpartition(".")
     return input_keys.get(model)

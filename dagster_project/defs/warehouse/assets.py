@@ -26,6 +26,7 @@ from dagster_project.defs.quality.gx_suites import import_in_background as impor
 from dagster_project.defs.warehouse.models_state import (
     ModelsState,
     forget_models,
+    models_written,
     plan_models,
     record_models_built,
 )
@@ -87,7 +88,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             built_models = plan_models(
                 con, settings, manifest, fingerprint, seeds, window.as_of_date, leave_out=every_asset
             )
-            forget_models(con, set(built_models.keys) - set(built_models.unchanged))
+            forget_models(con, models_written(manifest, built_models))
         if settings.target == "spark" and not spark_keeps_seeds(settings, seeds.relations):
             seeds = dataclasses.replace(seeds, loaded_in_run=None)
         seed_keys = selected_model_keys(context, [relation.name for relation in seeds.relations])

@@ -261,6 +261,14 @@ def models_state(
     return ModelsState(keys, unchanged)
 
 
+def models_written(manifest: Mapping[str, Any], state: ModelsState) -> set[str]:
+    """The models a build may write: every model but those it leaves out — also the models without an input
+    key this time (an optional landing table whose files are gone, say), whose record from an earlier build
+    would otherwise outlive the table it described and let a later build with that key leave out what it
+    now holds."""
+    return set(relations(manifest)) - set(state.unchanged)
+
+
 def forget_models(con: Any, names: Iterable[str]) -> None:
     """Before a build: the models it writes lose their record until it succeeds."""
     names = sorted(set(names))
