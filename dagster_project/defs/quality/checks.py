@@ -180,22 +180,32 @@ class _Evaluator:
         # landing suites: the staged relations' input keys and the results kept for them (reuse.py)
         self.input_keys: dict[str, str] = {}
         self.kept: dict[str, Recorded] = {}
+        # for the fingerprint: the engine's sample hash, PostgreSQL's (``hashtext``) with the server's version
+        self.engine = engine_of(con)
         try:
             self.input_keys, self.kept = input_keys(con), recorded_results(con)
+            if self.engine != "duckdb":
+                self.engine += " " + str(con.execute("show server_version_num").fetchone()[0])
         except Exception as exc:  # a cache: without it every suite is validated, never a failed check
+            self.input_keys, self.kept = {}, {}
             warn(f"kept suite results not read ({type(exc).__name__}: {exc}); every suite is validated")
         self.computed: dict[str, tuple[str, GxVerdict]] = {}  # what this step validated, for the record
-        self._engine_label: str | None = None
 
     def gx(self, asset_key: dg.AssetKey, suite: Suite) -> dg.AssetCheckResult:
         check = asset_key.to_user_string()
         digest = None
         try:
             relation_key = reusable_key(suite, self.input_keys)
-            if relation_key is not None and relation_exists(self.con, suite.relation):
-                digest = fingerprint(suite, relation_key, self.config.gx_max_rows, self._engine())
+            if relation_key is not None:
+                digest = fingerprint(suite, relation_key, self.config.gx_max_rows, self.engine)
                 kept = self.kept.get(check)
-                if kept is not None and kept.fingerprint == digest and kept.verdict.passed:
+                # a relation that is gone fails validating: never reported as passed from the record
+                if (
+                    kept
+                    and kept.fingerprint == digest
+                    and kept.verdict.passed
+                    and relation_exists(self.con, suite.relation)
+                ):
                     return _gx_result(asset_key, suite, kept.verdict, reused_from=kept.run_id)
         except Exception:  # a kept result that cannot be used (reuse.py): the suite is validated
             digest = None
@@ -203,15 +213,6 @@ class _Evaluator:
         if digest is not None:
             self.computed[check] = (digest, verdict)
         return _gx_result(asset_key, suite, verdict)
-
-    def _engine(self) -> str:
-        """The engine, for the fingerprint: PostgreSQL's sample hash (``hashtext``) with the server's version."""
-        if self._engine_label is None:
-            engine = engine_of(self.con)
-            if engine != "duckdb":
-                engine += " " + str(self.con.execute("show server_version_num").fetchone()[0])
-            self._engine_label = engine
-        return self._engine_label
 
     def _validate(self, suite: Suite) -> GxVerdict:
         scoped = read_scope(

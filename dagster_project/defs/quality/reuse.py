@@ -34,6 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from dagster_project.defs.quality.frames import relation_exists
 from dagster_project.defs.quality.suites import Suite, default_relation
 from dagster_project.defs.warehouse.models_state import MODELS_TABLE
 from dagster_project.lib.warehouse import transaction
@@ -119,17 +120,9 @@ def reusable_key(suite: Suite, input_keys: Mapping[str, str]) -> str | None:
     return input_keys.get(model)
 
 
-def _table_exists(con: Any, qualified: str) -> bool:
-    schema, _, name = qualified.partition(".")
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def input_keys(con: Any) -> dict[str, str]:
     """model name -> the input key its relation was built from (ops.models_built; empty if none yet)."""
-    if not _table_exists(con, MODELS_TABLE):
+    if not relation_exists(con, MODELS_TABLE):
         return {}
     rows = con.execute(f"select model_name, input_key from {MODELS_TABLE}").fetchall()
     return {str(name): str(key) for name, key in rows}
@@ -137,7 +130,7 @@ def input_keys(con: Any) -> dict[str, str]:
 
 def recorded_results(con: Any) -> dict[str, Recorded]:
     """check (``landing/<table>``) -> the passed result kept for it, with its fingerprint and run."""
-    if not _table_exists(con, RESULTS_TABLE):
+    if not relation_exists(con, RESULTS_TABLE):
         return {}
     rows = con.execute(f"select check_key, fingerprint, run_id, verdict from {RESULTS_TABLE}").fetchall()
     kept: dict[str, Recorded] = {}
