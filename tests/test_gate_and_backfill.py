@@ -28,6 +28,7 @@ from dagster_project.defs.operations.alerts import recent_alerts
 from dagster_project.defs.operations.instance import get_instance
 from dagster_project.defs.operations.jobs import REFRESH_JOB
 from dagster_project.defs.quality.suites import dump_suite
+from dagster_project.lib.parquet_append import row_group_count
 from dagster_project.settings import EXPECTATIONS_DIR, Settings
 from tests.helpers import isolated_env, query
 
@@ -136,6 +137,15 @@ def _published_rows(path: Path, table: str, week_filter: str = "") -> list[tuple
         return sorted(con.execute(f'select {select} from "{table}" {week_filter}').fetchall(), key=repr)
 
 
+def _parquet_rows(path: Path, week_filter: str = "") -> list[tuple]:
+    with duckdb.connect() as con:
+        columns = [c for (c, *_) in con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()]
+        select = ", ".join(f'"{c}"' for c in columns if c not in VOLATILE_COLUMNS)
+        return sorted(
+            con.execute(f"select {select} from read_parquet(?) {week_filter}", [str(path)]).fetchall(), key=repr
+        )
+
+
 def test_every_refresh_and_the_backfill_succeed(sequential: Built, backfilled: Built):
     for label, (code, out, err) in {**sequential.outputs, **backfilled.outputs}.items():
         assert code == 0, f"{label}: {out[-2000:]}\n{err[-3000:]}"
@@ -156,6 +166,16 @@ def test_a_two_week_backfill_equals_two_single_week_refreshes(sequential: Built,
         expected = _published_rows(one_by_one, table, week_filter)
         assert _published_rows(at_once, table, week_filter) == expected, f"{table} differs"
         assert expected or table in {"dq_quarantine", "rpt_score_backtest"}, f"{table} is empty: nothing compared"
+    # the Parquet files too: the second single-week refresh appended its week to the first one's files (the
+    # weekly marts changed no earlier week; decision 142), the backfill wrote them whole
+    appended = {}
+    for parquet in sorted(sequential.settings.published_parquet_dir.glob("*.parquet")):
+        table = parquet.stem
+        week_filter = last_week if table in REFRESH_LOGS else ""
+        assert _parquet_rows(parquet, week_filter) == _published_rows(at_once, table, week_filter), f"{parquet.name}"
+        appended[table] = row_group_count(parquet)
+    assert appended["fct_account_health_weekly"] == 2 and appended["fct_expansion_readiness_weekly"] == 2
+    assert row_group_count(backfilled.settings.published_parquet_dir / "fct_account_health_weekly.parquet") == 1
     weekly = query(at_once, "select week_start, count(*) from fct_account_health_weekly group by 1 order by 1")
     every_week = [FIRST_WEEK + dt.timedelta(weeks=i) for i in range(25)]  # 2024-01-01 … 2024-06-17
     assert every_week[-2:] == WEEKS

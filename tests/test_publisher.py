@@ -12,9 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.defs.publish import publisher
+from dagster_project.defs.publish import publisher, staging
 from dagster_project.defs.publish.publisher import PARQUET_MANIFEST, PUBLISHED_CHUNKS, parquet_check, publish_marts
 from dagster_project.defs.publish.staging import read_staged, staging_dir, start_staging
+from dagster_project.lib.parquet_append import row_group_count
 from dagster_project.lib.warehouse import connect
 from dagster_project.settings import Settings
 from tests.conftest import FIRST_WEEK
@@ -392,4 +393,71 @@ def test_a_published_file_written_while_it_is_copied_is_hashed(settings, monkeyp
     hashed = _hashed_schemas(monkeypatch)
     publish_marts(settings, TABLES, WEEK, "run-2", log=lambda _: None)
     assert hashed.count("main") == 3
+    assert _published_equals_warehouse(settings, TABLES)
+
+
+def test_a_next_week_appends_its_rows_to_the_published_parquet_file(settings):
+    """Decision 142: every earlier week of fct_weekly is unchanged, so its file is the published file's pages
+    plus those of the new week — in the checks step's staging and in the publish step itself."""
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    parquet = settings.published_parquet_dir / "fct_weekly.parquet"
+    manifest = json.loads((settings.published_parquet_dir / PARQUET_MANIFEST).read_text())
+    assert len(manifest["fct_weekly"]["chunks"]["chunks"]) == 6  # what the file holds, week by week
+    assert row_group_count(parquet) == 1
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-18', 'A1', 12.00)")
+    said: list[str] = []
+    with connect(settings, read_only=True) as con:
+        staged = start_staging(settings, con, TABLES, "run-2", parquet_check(settings), said.append).wait()
+    assert (staged["fct_weekly"].appended, staged["fct_weekly"].rows) == (1, 13)
+    assert any("1 by appending their new chunks to the published file" in line for line in said)
+    publish_marts(settings, TABLES, WEEK + dt.timedelta(weeks=1), "run-2", log=lambda _: None)
+    assert row_group_count(parquet) == 2 and _published_equals_warehouse(settings, TABLES)
+
+    # nothing staged (the publish step writes the files itself, as for PostgreSQL's marts): appended there too
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-25', 'A1', 13.00)")
+    said.clear()
+    publish_marts(settings, TABLES, WEEK + dt.timedelta(weeks=2), "run-3", log=said.append)
+    assert any(line.endswith("its Parquet: 1 new chunk(s) appended to the published file)") for line in said)
+    assert row_group_count(parquet) == 3 and _published_equals_warehouse(settings, TABLES)
+
+    # rows with no week: DuckDB stores the column as optional now, the file has it required: written whole
+    _warehouse(settings, "insert into marts.fct_weekly values (null, 'A2', 0.00)")
+    said.clear()
+    fourth = publish_marts(settings, TABLES, WEEK + dt.timedelta(weeks=2), "run-4", log=said.append)
+    assert (
+        "fct_weekly: Parquet written whole (the new rows' columns are stored unlike the file's (types, or NULLs))"
+        in said
+    )
+    assert fourth.how["fct_weekly"] == "1 chunk(s)" and row_group_count(parquet) == 1
+    assert _published_equals_warehouse(settings, TABLES)
+
+
+def test_a_changed_week_an_unrecorded_file_or_too_many_row_groups_write_the_parquet_whole(settings, monkeypatch):
+    publish_marts(settings, TABLES, WEEK, "run-1", log=lambda _: None)
+    parquet = settings.published_parquet_dir / "fct_weekly.parquet"
+    # an earlier week corrected: the published file's rows are not all in the table any more
+    _warehouse(settings, "update marts.fct_weekly set amount = 1.01 where week_start = '2024-02-05'")
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-18', 'A1', 12.00)")
+    said: list[str] = []
+    publish_marts(settings, TABLES, WEEK, "run-2", log=said.append)
+    assert not any("appended" in line for line in said) and row_group_count(parquet) == 1
+    assert _published_equals_warehouse(settings, TABLES)
+
+    # a manifest that records no chunks (written before decision 142): whole
+    manifest_path = settings.published_parquet_dir / PARQUET_MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["fct_weekly"]["chunks"]
+    manifest_path.write_text(json.dumps(manifest))
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-03-25', 'A1', 13.00)")
+    said.clear()
+    publish_marts(settings, TABLES, WEEK, "run-3", log=said.append)
+    assert not any("appended" in line for line in said) and row_group_count(parquet) == 1
+
+    # a file of many appended weeks is written whole again, which merges them
+    monkeypatch.setattr(staging, "MAX_APPENDED_ROW_GROUPS", 0)
+    _warehouse(settings, "insert into marts.fct_weekly values (date '2024-04-01', 'A1', 14.00)")
+    said.clear()
+    publish_marts(settings, TABLES, WEEK, "run-4", log=said.append)
+    assert "fct_weekly: Parquet written whole (2 row groups: written whole to merge the weeks appended)" in said
+    assert row_group_count(parquet) == 1
     assert _published_equals_warehouse(settings, TABLES)

@@ -152,7 +152,7 @@ class ShapedChunks:
     chunks: TableChunks
 
 
-def _shaped_to_json(known: ShapedChunks) -> dict[str, Any]:
+def shaped_to_json(known: ShapedChunks) -> dict[str, Any]:
     return {
         "shape": [list(pair) for pair in known.shape],
         "column": known.chunks.column,
@@ -160,7 +160,7 @@ def _shaped_to_json(known: ShapedChunks) -> dict[str, Any]:
     }
 
 
-def _shaped_from_json(schema: str, table: str, entry: Any) -> ShapedChunks:
+def shaped_from_json(schema: str, table: str, entry: Any) -> ShapedChunks:
     column = entry["column"]
     if column is not None and not isinstance(column, str):
         raise TypeError(column)
@@ -178,7 +178,7 @@ def _shaped_from_json(schema: str, table: str, entry: Any) -> ShapedChunks:
 def chunks_record(identity: dict[str, Any], known: Mapping[str, ShapedChunks]) -> dict[str, Any]:
     """A JSON document of each table's chunks (``known``), read from a DuckDB file of ``identity``
     (``duckdb_file_identity``)."""
-    return {"file": identity, "tables": {table: _shaped_to_json(entry) for table, entry in sorted(known.items())}}
+    return {"file": identity, "tables": {table: shaped_to_json(entry) for table, entry in sorted(known.items())}}
 
 
 def recorded_chunks(record: Any, path: Path, schema: str) -> dict[str, ShapedChunks]:
@@ -187,7 +187,7 @@ def recorded_chunks(record: Any, path: Path, schema: str) -> dict[str, ShapedChu
     try:
         if record["file"] != duckdb_file_identity(path):
             return {}
-        return {str(table): _shaped_from_json(schema, str(table), entry) for table, entry in record["tables"].items()}
+        return {str(table): shaped_from_json(schema, str(table), entry) for table, entry in record["tables"].items()}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"not a record of chunks: {exc!r}") from exc
 

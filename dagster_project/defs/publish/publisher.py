@@ -40,7 +40,14 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.defs.publish.staging import StagedFile, clear_staging, read_staged, read_staged_chunks
+from dagster_project.defs.publish.staging import (
+    ParquetBase,
+    StagedFile,
+    clear_staging,
+    read_staged,
+    read_staged_chunks,
+    write_parquet,
+)
 from dagster_project.lib.chunks import (
     ShapedChunks,
     chunk_filter,
@@ -49,6 +56,8 @@ from dagster_project.lib.chunks import (
     duckdb_file_identity,
     fingerprint,
     recorded_chunks,
+    shaped_from_json,
+    shaped_to_json,
     table_chunks,
     table_shape,
 )
@@ -214,16 +223,40 @@ def _parquet_is_current(
     return counted == rows
 
 
-def parquet_check(settings: Settings) -> Callable[[duckdb.DuckDBPyConnection, str, str, int], bool]:
-    """``(con, table, fingerprint, rows) -> True`` when the published Parquet of ``table`` holds that data
-    (for staging.py: only the others are written while the checks run)."""
-    written = _read_parquet_manifest(settings.published_parquet_dir)
+@dataclass(frozen=True)
+class _PublishedParquet:
+    """The published Parquet files as their manifest describes them (staging.py ``PublishedParquet``)."""
 
-    def is_current(con: duckdb.DuckDBPyConnection, table: str, fingerprint_: str, rows: int) -> bool:
-        path = settings.published_parquet_dir / f"{table}.parquet"
-        return _parquet_is_current(con, path, written.get(table), fingerprint_, rows)
+    directory: Path
+    written: dict[str, dict]
 
-    return is_current
+    def is_current(self, con: duckdb.DuckDBPyConnection, table: str, fingerprint_: str, rows: int) -> bool:
+        """The published Parquet of ``table`` holds that data (only the others are written)."""
+        path = self.directory / f"{table}.parquet"
+        return _parquet_is_current(con, path, self.written.get(table), fingerprint_, rows)
+
+    def base(self, table: str) -> ParquetBase | None:
+        """The published file of ``table`` and the chunks it holds, when its manifest entry describes this very
+        file and records chunks that give the fingerprint recorded for it; else None (it is written whole)."""
+        path = self.directory / f"{table}.parquet"
+        entry = self.written.get(table)
+        if entry is None or "chunks" not in entry or not path.is_file():
+            return None
+        if {k: entry.get(k) for k in ("size", "mtime_ns", "duckdb")} != _file_identity(path):
+            return None
+        try:
+            known = shaped_from_json("main", table, entry["chunks"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if fingerprint(known.chunks, known.shape) != entry.get("fingerprint"):
+            return None
+        return ParquetBase(path, known)
+
+
+def parquet_check(settings: Settings) -> _PublishedParquet:
+    """What the published Parquet files hold: for staging.py, which marts' files to write, and from which
+    published file a next week's file can be made by appending (``write_parquet``)."""
+    return _PublishedParquet(settings.published_parquet_dir, _read_parquet_manifest(settings.published_parquet_dir))
 
 
 def _usable(staged: StagedFile, fingerprint_: str, rows: int, parquet_dir: Path) -> bool:
@@ -237,9 +270,17 @@ def _usable(staged: StagedFile, fingerprint_: str, rows: int, parquet_dir: Path)
         return False
 
 
-def _write_parquet_manifest(parquet_dir: Path, fingerprints: dict[str, str], token: str) -> None:
+def _write_parquet_manifest(
+    parquet_dir: Path, fingerprints: dict[str, str], chunks: dict[str, ShapedChunks], token: str
+) -> None:
+    """Per table: the fingerprint of the data its file holds, the file's identity, and the chunks (the next week
+    appends its new chunks to a file whose chunks are all still in the table: staging.py ``write_parquet``)."""
     manifest = {
-        table: {"fingerprint": value, **_file_identity(parquet_dir / f"{table}.parquet")}
+        table: {
+            "fingerprint": value,
+            **_file_identity(parquet_dir / f"{table}.parquet"),
+            **({"chunks": shaped_to_json(chunks[table])} if table in chunks else {}),
+        }
         for table, value in fingerprints.items()
     }
     tmp = parquet_dir / f".{PARQUET_MANIFEST}-{token}.tmp"
@@ -270,7 +311,8 @@ def _build(
     """Bring ``tmp_db`` (a copy of the last published file, or empty) to the warehouse's marts and write
     the Parquet files whose data changed; the temporary Parquet files are listed even when it fails."""
     built = _Built()
-    written = _read_parquet_manifest(settings.published_parquet_dir)
+    published = parquet_check(settings)
+    written = published.written
     con = duckdb.connect(str(tmp_db))
     try:
         configure(con, settings)
@@ -301,10 +343,16 @@ def _build(
                     how += "; its Parquet written while the checks ran"
                 else:
                     built.parquet[table] = settings.published_parquet_dir / f".{table}-{token}.parquet.tmp"
-                    con.execute(
-                        f"copy main.{name} to {quote_literal(str(built.parquet[table]))} "
-                        "(format parquet, compression zstd)"
+                    appended = write_parquet(
+                        con,
+                        f"select * from main.{name}",
+                        built.parquet[table],
+                        built.chunks[table],
+                        published.base(table),
+                        log,
                     )
+                    if appended:
+                        how += f"; its Parquet: {appended} new chunk(s) appended to the published file"
             log(f"published {table}: {built.row_counts[table]:,} rows ({how})")
         con.execute(
             f"create table main.{PUBLISH_INFO_TABLE} as select "
@@ -390,7 +438,7 @@ def publish_marts(
         # file, every reader would fail ("WAL ... does not match the database file")
         settings.published_duckdb.with_name(settings.published_duckdb.name + ".wal").unlink(missing_ok=True)
         os.replace(tmp_db, settings.published_duckdb)
-        _write_parquet_manifest(settings.published_parquet_dir, built.fingerprints, token)
+        _write_parquet_manifest(settings.published_parquet_dir, built.fingerprints, built.chunks, token)
         _write_published_chunks(settings, built.chunks, token, log)
     finally:
         tmp_db.unlink(missing_ok=True)

@@ -32,11 +32,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
 from dagster_project.lib.chunks import (
     ShapedChunks,
+    chunk_rows_query,
     chunks_record,
     duckdb_file_identity,
     fingerprint,
@@ -44,12 +46,17 @@ from dagster_project.lib.chunks import (
     table_chunks,
     table_shape,
 )
+from dagster_project.lib.parquet_append import ParquetLayoutError, append_row_groups, row_group_count
 from dagster_project.lib.warehouse import quote_ident, quote_literal
 from dagster_project.settings import Settings
 
 STAGING_FOLDER = "publish_staging"
 STAGED_MANIFEST = "staged.json"
 MARTS_SCHEMA = "marts"
+DUCKDB_ROW_GROUP_ROWS = 122_880  # DuckDB's default row group size when it writes Parquet
+# row groups an appended file may have beyond those of a file written whole, before it is written whole again
+# (each week appended adds at least one; ~half a year of weeks, then one full write compacts them)
+MAX_APPENDED_ROW_GROUPS = 26
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,87 @@ class StagedFile:
     path: Path
     fingerprint: str
     rows: int
+    appended: int = 0  # chunks appended to the published file's pages (0: written whole)
+
+
+@dataclass(frozen=True)
+class ParquetBase:
+    """A published Parquet file and the chunks it holds, as the manifest written with it says (checked by the
+    caller: the file is the one described, and the chunks give the fingerprint recorded for it)."""
+
+    path: Path
+    known: ShapedChunks
+
+
+class PublishedParquet(Protocol):
+    """What the published Parquet files hold (publisher.py ``parquet_check``)."""
+
+    def is_current(self, con: duckdb.DuckDBPyConnection, table: str, fingerprint_: str, rows: int) -> bool: ...
+
+    def base(self, table: str) -> ParquetBase | None: ...
+
+
+def _added_chunks(new: ShapedChunks, old: ShapedChunks) -> tuple[str, ...]:
+    """The chunks ``new`` has beyond ``old`` when it holds every chunk of ``old`` unchanged (same columns, same
+    chunk column); empty when the rows of ``old`` are not all still there as they were."""
+    if new.shape != old.shape or new.chunks.column is None or new.chunks.column != old.chunks.column:
+        return ()
+    if any(new.chunks.chunks.get(key) != chunk for key, chunk in old.chunks.chunks.items()):
+        return ()
+    return tuple(sorted(new.chunks.chunks.keys() - old.chunks.chunks.keys()))
+
+
+def _append(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    path: Path,
+    new: ShapedChunks,
+    base: ParquetBase,
+    added: tuple[str, ...],
+) -> None:
+    """Write ``path`` as the published file's pages plus those of the rows of the ``added`` chunks, checking that
+    DuckDB wrote exactly those rows and that the result counts the table's rows."""
+    delta = path.with_name(f".{path.name}.new-chunks")
+    query, params = chunk_rows_query(source, new.chunks.column, added, whole=False)
+    try:
+        con.execute(f"copy ({query}) to {quote_literal(str(delta))} (format parquet, compression zstd)", params)
+        columns = tuple(column for column, _ in new.shape)
+        read_back = f"select * from read_parquet({quote_literal(str(delta))})"
+        got = table_chunks(con, new.chunks.schema, new.chunks.table, read_back, columns).chunks
+        if got != {key: new.chunks.chunks[key] for key in added}:
+            raise ParquetLayoutError("the new chunks' Parquet does not read back as those chunks")
+        groups = row_group_count(base.path) + row_group_count(delta)
+        if groups > -(-new.chunks.rows // DUCKDB_ROW_GROUP_ROWS) + MAX_APPENDED_ROW_GROUPS:
+            raise ParquetLayoutError(f"{groups} row groups: written whole to merge the weeks appended")
+        if append_row_groups(base.path, delta, path) != new.chunks.rows:
+            path.unlink(missing_ok=True)
+            raise ParquetLayoutError("the appended file does not count the table's rows")
+    finally:
+        delta.unlink(missing_ok=True)
+
+
+def write_parquet(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    path: Path,
+    new: ShapedChunks,
+    base: ParquetBase | None,
+    log: Callable[[str], None],
+) -> int:
+    """Write the Parquet of ``source`` (whose columns and chunks are ``new``) to ``path``. When the published
+    file (``base``) holds every chunk of the table unchanged and the table has new ones — a next week of a
+    weekly mart — only the new chunks' rows are encoded, and appended to a copy of the published file's pages
+    (lib/parquet_append.py); else, or if that cannot be done, the file is written whole. Returns the chunks
+    appended (0: written whole)."""
+    added = _added_chunks(new, base.known) if base is not None else ()
+    if added and base is not None:
+        try:
+            _append(con, source, path, new, base, added)
+            return len(added)
+        except ParquetLayoutError as exc:
+            log(f"{new.chunks.table}: Parquet written whole ({exc})")
+    con.execute(f"copy ({source}) to {quote_literal(str(path))} (format parquet, compression zstd)")
+    return 0
 
 
 def staging_dir(settings: Settings) -> Path:
@@ -80,8 +168,9 @@ def _stage(
     cursor: duckdb.DuckDBPyConnection,
     folder: Path,
     tables: list[str],
-    is_current: Callable[[duckdb.DuckDBPyConnection, str, str, int], bool],
+    published: PublishedParquet,
     computed: dict[str, ShapedChunks],
+    log: Callable[[str], None],
 ) -> dict[str, StagedFile]:
     database = cursor.execute("select current_database()").fetchone()[0]
     staged: dict[str, StagedFile] = {}
@@ -93,11 +182,11 @@ def _stage(
         chunks = table_chunks(cursor, MARTS_SCHEMA, table, source, tuple(column for column, _ in shape))
         computed[table] = ShapedChunks(shape, chunks)
         value = fingerprint(chunks, shape)
-        if is_current(cursor, table, value, chunks.rows):
+        if published.is_current(cursor, table, value, chunks.rows):
             continue
         path = folder / f"{table}.parquet"
-        cursor.execute(f"copy ({source}) to {quote_literal(str(path))} (format parquet, compression zstd)")
-        staged[table] = StagedFile(path, value, chunks.rows)
+        appended = write_parquet(cursor, source, path, computed[table], published.base(table), log)
+        staged[table] = StagedFile(path, value, chunks.rows, appended)
     return staged
 
 
@@ -114,12 +203,15 @@ class ParquetStaging:
     warehouse: dict | None = None  # the working file's identity while the checks' connection held it
     error: BaseException | None = None
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # said by the thread, logged by ``wait`` in the step's thread
 
     def wait(self) -> dict[str, StagedFile]:
         if self.thread is None:
             return {}
         self.thread.join()
         self.thread = None
+        for note in self.notes:
+            self.log(note)
         self.warehouse = duckdb_file_identity(self.settings.duckdb_path)
         folder = staging_dir(self.settings)
         if self.error is None:
@@ -131,8 +223,10 @@ class ParquetStaging:
             self.log(f"Parquet not staged while the checks ran ({self.error}); the publish step writes it")
             clear_staging(self.settings)
             return {}
+        appended = sorted(table for table, file in self.staged.items() if file.appended)
+        how = f"; {len(appended)} by appending their new chunks to the published file" if appended else ""
         self.log(
-            f"Parquet of {len(self.staged)} changed mart(s) written while the checks ran ({self.seconds:.1f} s), "
+            f"Parquet of {len(self.staged)} changed mart(s) written while the checks ran ({self.seconds:.1f} s{how}), "
             f"to {folder}: published only if the checks pass"
         )
         return self.staged
@@ -157,7 +251,12 @@ class ParquetStaging:
         manifest = {
             "run_id": self.run_id,
             "tables": {
-                table: {"file": file.path.name, "fingerprint": file.fingerprint, "rows": file.rows}
+                table: {
+                    "file": file.path.name,
+                    "fingerprint": file.fingerprint,
+                    "rows": file.rows,
+                    "appended": file.appended,
+                }
                 for table, file in sorted(self.staged.items())
             },
             "chunks": chunks_record(self.warehouse, self.chunks),
@@ -172,11 +271,12 @@ def start_staging(
     con: duckdb.DuckDBPyConnection,
     tables: list[str],
     run_id: str,
-    is_current: Callable[[duckdb.DuckDBPyConnection, str, str, int], bool],
+    published: PublishedParquet,
     log: Callable[[str], None],
 ) -> ParquetStaging:
     """Start writing the Parquet of the marts among ``tables`` whose published file does not hold their data
-    (``is_current(cursor, table, fingerprint, rows)``) through a cursor of ``con`` (the working DuckDB file).
+    (``published.is_current``) through a cursor of ``con`` (the working DuckDB file); a mart whose published
+    file holds all its chunks but new ones gets that file's pages and the new chunks' (``write_parquet``).
     When the folder cannot be made, nothing is started (the publish step then writes every file itself)."""
     staging = ParquetStaging(settings, run_id, log)
     clear_staging(settings)
@@ -191,7 +291,7 @@ def start_staging(
     def run() -> None:
         started = time.monotonic()
         try:
-            staging.staged = _stage(cursor, folder, tables, is_current, staging.chunks)
+            staging.staged = _stage(cursor, folder, tables, published, staging.chunks, staging.notes.append)
         except BaseException as exc:  # reported by wait(), in the step's thread
             staging.error = exc
         finally:
@@ -216,7 +316,9 @@ def read_staged(settings: Settings, run_id: str) -> dict[str, StagedFile]:
     for table, entry in (manifest.get("tables") or {}).items():
         try:
             path = folder / Path(str(entry["file"])).name
-            staged[str(table)] = StagedFile(path, str(entry["fingerprint"]), int(entry["rows"]))
+            staged[str(table)] = StagedFile(
+                path, str(entry["fingerprint"]), int(entry["rows"]), int(entry.get("appended", 0))
+            )
         except (KeyError, TypeError, ValueError):
             continue
     return staged
