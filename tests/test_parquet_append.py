@@ -3,6 +3,7 @@ decision 142): real files written by DuckDB and pyarrow in a temp dir, read back
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import duckdb
@@ -10,7 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from dagster_project.defs.publish.staging import ParquetBase, write_parquet
+from dagster_project.lib.chunks import ShapedChunks, TableChunks, table_chunks
 from dagster_project.lib.parquet_append import (
+    I64,
+    Field,
     ParquetLayoutError,
     append_row_groups,
     decode,
@@ -107,3 +112,39 @@ def test_a_file_with_page_indexes_is_refused(tmp_path: Path):
     with pytest.raises(ParquetLayoutError, match="page index"):
         append_row_groups(old, new_rows, out)
     assert not out.exists()
+
+
+def test_a_footer_field_this_module_does_not_know_is_refused(tmp_path: Path, con):
+    """A field a later writer might add could hold an offset that would not be moved: refused, not copied."""
+    old, new_rows, out = tmp_path / "old.parquet", tmp_path / "new.parquet", tmp_path / "out.parquet"
+    _write(con, old, 0, 100)
+    _write(con, new_rows, 100, 200)
+    footer = read_footer(new_rows)
+    first_column_meta = footer.row_groups[0][0].value.values[0]  # RowGroup.columns[0]
+    meta = next(field for field in first_column_meta if field.id == 3).value
+    meta.append(Field(30, I64, 4))  # an unknown ColumnMetaData field
+    body = new_rows.read_bytes()[: footer.end]
+    encoded = encode(footer.metadata)
+    new_rows.write_bytes(body + encoded + struct.pack("<I", len(encoded)) + b"PAR1")
+    assert pq.read_table(new_rows).num_rows == 100  # still a valid file for a reader that skips the field
+    with pytest.raises(ParquetLayoutError, match=r"fields \[30\] this module does not know"):
+        append_row_groups(old, new_rows, out)
+    assert not out.exists()
+
+
+def test_write_parquet_writes_the_file_whole_when_the_published_one_cannot_be_read(tmp_path: Path, con):
+    con.execute("create schema marts")
+    con.execute(f"create table marts.t as {ROWS.format(start=0, stop=300)}")
+    source = "select * from marts.t"
+    shape = [(c, t) for c, t, *_ in con.execute(f"describe {source}").fetchall()]
+    new = ShapedChunks(shape, table_chunks(con, "marts", "t", source, tuple(c for c, _ in shape)))
+    older = {key: chunk for key, chunk in new.chunks.chunks.items() if key != "v:2024-02-26"}
+    known = ShapedChunks(shape, TableChunks("main", "t", "week_start", older))
+    broken = tmp_path / "published.parquet"
+    broken.write_bytes(b"PAR1 a published file someone truncated")
+    said: list[str] = []
+    path = tmp_path / "t.parquet"
+    assert write_parquet(con, source, path, new, ParquetBase(broken, known), said.append) == 0
+    assert said == ["t: Parquet written whole (published.parquet: not a Parquet file (or an encrypted one))"]
+    assert _difference(con, path, 0, 300) == 0
+    assert not list(tmp_path.glob(".*new-chunks"))  # the new rows' file is gone

@@ -22,6 +22,7 @@ not) and encoded back: tests/test_parquet_append.py checks a DuckDB footer comes
 
 from __future__ import annotations
 
+import bisect
 import os
 import struct
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ FILE_SCHEMA, FILE_NUM_ROWS, FILE_ROW_GROUPS = 2, 3, 4
 FILE_COMPARED = (1, 2, 5, 6, 7)  # version, schema, key_value_metadata, created_by, column_orders
 FILE_KNOWN = {1, 2, 3, 4, 5, 6, 7}  # anything else (8, 9: encryption) is refused
 GROUP_COLUMNS, GROUP_FILE_OFFSET, GROUP_ORDINAL = 1, 5, 7
+GROUP_KNOWN = set(range(1, 8))  # columns, sizes, rows, sorting columns, file offset, ordinal
 CHUNK_FILE_OFFSET, CHUNK_META = 2, 3
 CHUNK_REFUSED = {  # what a column chunk may hold that cannot be moved here
     1: "a column chunk in another file",
@@ -48,8 +50,10 @@ CHUNK_REFUSED = {  # what a column chunk may hold that cannot be moved here
     8: "encryption",
     9: "encryption",
 }
+CHUNK_KNOWN = {2, 3, 5, 7}  # file offset, metadata, page index lengths (only with their offsets: refused)
 META_TOTAL_COMPRESSED, META_DATA_PAGE, META_INDEX_PAGE, META_DICTIONARY_PAGE = 7, 9, 10, 11
 META_BLOOM_OFFSET, META_BLOOM_LENGTH = 14, 15
+META_KNOWN = set(range(1, 18))  # parquet.thrift's ColumnMetaData up to its geospatial statistics
 
 
 class ParquetLayoutError(ValueError):
@@ -265,38 +269,83 @@ class Footer:
     @property
     def num_rows(self) -> int:
         field = _get(self.metadata, FILE_NUM_ROWS)
+        if field is not None and field.type not in _INTEGERS:
+            raise ParquetLayoutError("a row count that is not a number")
         return int(field.value) if field else 0
 
     @property
     def row_groups(self) -> list[Struct]:
-        field = _get(self.metadata, FILE_ROW_GROUPS)
-        return list(field.value.values) if field else []
+        return _groups(self.metadata)
+
+
+def _read_footer(handle: BinaryIO, path: Path) -> Footer:
+    size = os.fstat(handle.fileno()).st_size
+    if size < 12:
+        raise ParquetLayoutError(f"{path.name}: too short to be a Parquet file")
+    handle.seek(0)
+    if handle.read(4) != MAGIC:
+        raise ParquetLayoutError(f"{path.name}: not a Parquet file")
+    handle.seek(size - 8)
+    tail = handle.read(8)
+    length = struct.unpack("<I", tail[:4])[0]
+    if tail[4:] != MAGIC or length + 12 > size:
+        raise ParquetLayoutError(f"{path.name}: not a Parquet file (or an encrypted one)")
+    handle.seek(size - 8 - length)
+    return Footer(path, decode(handle.read(length)), size - 8 - length)
 
 
 def read_footer(path: Path) -> Footer:
     with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size < 12:
-            raise ParquetLayoutError(f"{path.name}: too short to be a Parquet file")
-        if handle.read(4) != MAGIC:
-            raise ParquetLayoutError(f"{path.name}: not a Parquet file")
-        handle.seek(size - 8)
-        tail = handle.read(8)
-        length = struct.unpack("<I", tail[:4])[0]
-        if tail[4:] != MAGIC or length + 12 > size:
-            raise ParquetLayoutError(f"{path.name}: not a Parquet file (or an encrypted one)")
-        handle.seek(size - 8 - length)
-        return Footer(path, decode(handle.read(length)), size - 8 - length)
+        return _read_footer(handle, path)
+
+
+def _only_known(fields: Struct, known: set[int], what: str) -> None:
+    """A field this module does not know might hold an offset it would not move: refused."""
+    if unknown := sorted({field.id for field in fields} - known):
+        raise ParquetLayoutError(f"a {what} with fields {unknown} this module does not know")
 
 
 def _meta(chunk: Struct) -> Struct:
     for field_id, what in CHUNK_REFUSED.items():
         if _get(chunk, field_id) is not None:
             raise ParquetLayoutError(f"{what} is not supported")
+    _only_known(chunk, CHUNK_KNOWN, "column chunk")
     meta = _get(chunk, CHUNK_META)
-    if meta is None:
+    if meta is None or meta.type != STRUCT:
         raise ParquetLayoutError("a column chunk without its metadata")
+    _only_known(meta.value, META_KNOWN, "column's metadata")
+    for field in meta.value:
+        if (
+            field.id
+            in (
+                META_TOTAL_COMPRESSED,
+                META_DATA_PAGE,
+                META_INDEX_PAGE,
+                META_DICTIONARY_PAGE,
+                META_BLOOM_OFFSET,
+                META_BLOOM_LENGTH,
+            )
+            and field.type not in _INTEGERS
+        ):
+            raise ParquetLayoutError(f"a column's metadata field {field.id} that is not a number")
     return meta.value
+
+
+def _groups(footer_metadata: Struct) -> list[Struct]:
+    field = _get(footer_metadata, FILE_ROW_GROUPS)
+    if field is None:
+        return []
+    if field.type != LIST or field.value.element_type != STRUCT:
+        raise ParquetLayoutError("row groups that are not a list of structures")
+    for group in field.value.values:
+        _only_known(group, GROUP_KNOWN, "row group")
+        columns = _get(group, GROUP_COLUMNS)
+        if columns is not None and (columns.type != LIST or columns.value.element_type != STRUCT):
+            raise ParquetLayoutError("a row group's columns that are not a list of structures")
+        for field_id in (GROUP_FILE_OFFSET,):
+            if (offset := _get(group, field_id)) is not None and offset.type not in _INTEGERS:
+                raise ParquetLayoutError("a row group's offset that is not a number")
+    return list(field.value.values)
 
 
 def _ranges(footer: Footer) -> list[tuple[int, int]]:
@@ -337,9 +386,14 @@ class _Moves:
 
     ranges: list[tuple[int, int, int]]  # (old start, length, new start), sorted by old start
 
+    def __post_init__(self) -> None:
+        self.starts = [start for start, _, _ in self.ranges]
+
     def __call__(self, offset: int) -> int:
-        for start, length, new_start in self.ranges:
-            if start <= offset < start + length:
+        index = bisect.bisect_right(self.starts, offset) - 1  # the last range starting at or before it
+        if index >= 0:
+            start, length, new_start = self.ranges[index]
+            if offset < start + length:
                 return new_start + offset - start
         raise ParquetLayoutError(f"an offset ({offset}) that points into no page")
 
@@ -392,8 +446,13 @@ def _copy(source: BinaryIO, target: BinaryIO, start: int, length: int) -> None:
 def append_row_groups(old: Path, delta: Path, out: Path) -> int:
     """Write ``out``: the rows of ``old`` then those of ``delta`` (both Parquet, the same columns), copying their
     pages as they are. Returns the rows of ``out``. ParquetLayoutError when that cannot be done this way (then
-    ``out`` is not written)."""
-    first, second = read_footer(old), read_footer(delta)
+    ``out`` is not written). Each file is opened once: its footer and its pages are read from the same file,
+    even if the name is given to another one meanwhile."""
+    with open(old, "rb") as old_handle, open(delta, "rb") as delta_handle:
+        return _append(_read_footer(old_handle, old), old_handle, _read_footer(delta_handle, delta), delta_handle, out)
+
+
+def _append(first: Footer, first_handle: BinaryIO, second: Footer, second_handle: BinaryIO, out: Path) -> int:
     for field_id in FILE_COMPARED:
         a, b = _get(first.metadata, field_id), _get(second.metadata, field_id)
         if (a is None) != (b is None) or (a is not None and encode([a]) != encode([b])):
@@ -422,10 +481,9 @@ def append_row_groups(old: Path, delta: Path, out: Path) -> int:
     try:
         with open(out, "wb") as target:
             target.write(MAGIC)
-            for footer, moved in plans:
-                with open(footer.path, "rb") as source:
-                    for start, length in _merged([(start, length) for start, length, _ in moved.ranges]):
-                        _copy(source, target, start, length)
+            for source, (_, moved) in zip((first_handle, second_handle), plans, strict=True):
+                for start, length in _merged([(start, length) for start, length, _ in moved.ranges]):
+                    _copy(source, target, start, length)
             if target.tell() != position:
                 raise ParquetLayoutError("the copied pages are not where the footer says")
             target.write(footer_bytes)

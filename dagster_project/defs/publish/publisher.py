@@ -203,8 +203,19 @@ def _read_parquet_manifest(parquet_dir: Path) -> dict[str, dict]:
 
 
 def _file_identity(path: Path) -> dict:
+    """What tells that a published Parquet file was not replaced or written since its manifest entry: its size,
+    modification and change times (the change time cannot be set back), inode, and the DuckDB version."""
     stat = path.stat()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "duckdb": duckdb.__version__}
+    return {
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "ctime_ns": stat.st_ctime_ns,
+        "inode": stat.st_ino,
+        "duckdb": duckdb.__version__,
+    }
+
+
+IDENTITY_KEYS = ("size", "mtime_ns", "ctime_ns", "inode", "duckdb")
 
 
 def _parquet_is_current(
@@ -214,7 +225,7 @@ def _parquet_is_current(
     writer) and its footer is readable and counts the table's rows."""
     if entry is None or not path.is_file() or entry.get("fingerprint") != fingerprint_:
         return False
-    if {k: entry.get(k) for k in ("size", "mtime_ns", "duckdb")} != _file_identity(path):
+    if {k: entry.get(k) for k in IDENTITY_KEYS} != _file_identity(path):
         return False
     try:
         counted = con.execute("select sum(num_rows) from parquet_file_metadata(?)", [str(path)]).fetchone()[0]
@@ -242,7 +253,7 @@ class _PublishedParquet:
         entry = self.written.get(table)
         if entry is None or "chunks" not in entry or not path.is_file():
             return None
-        if {k: entry.get(k) for k in ("size", "mtime_ns", "duckdb")} != _file_identity(path):
+        if {k: entry.get(k) for k in IDENTITY_KEYS} != _file_identity(path):
             return None
         try:
             known = shaped_from_json("main", table, entry["chunks"])

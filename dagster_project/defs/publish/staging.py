@@ -141,7 +141,10 @@ def write_parquet(
         try:
             _append(con, source, path, new, base, added)
             return len(added)
-        except ParquetLayoutError as exc:
+        except (ParquetLayoutError, OSError, ValueError, TypeError, duckdb.Error) as exc:
+            # the published file moved or unreadable, a footer this module cannot read: the whole file instead
+            # (whose own errors, a full disk say, are the step's)
+            path.unlink(missing_ok=True)
             log(f"{new.chunks.table}: Parquet written whole ({exc})")
     con.execute(f"copy ({source}) to {quote_literal(str(path))} (format parquet, compression zstd)")
     return 0
