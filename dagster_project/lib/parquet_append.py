@@ -342,9 +342,8 @@ def _groups(footer_metadata: Struct) -> list[Struct]:
         columns = _get(group, GROUP_COLUMNS)
         if columns is not None and (columns.type != LIST or columns.value.element_type != STRUCT):
             raise ParquetLayoutError("a row group's columns that are not a list of structures")
-        for field_id in (GROUP_FILE_OFFSET,):
-            if (offset := _get(group, field_id)) is not None and offset.type not in _INTEGERS:
-                raise ParquetLayoutError("a row group's offset that is not a number")
+        if (offset := _get(group, GROUP_FILE_OFFSET)) is not None and offset.type not in _INTEGERS:
+            raise ParquetLayoutError("a row group's offset that is not a number")
     return list(field.value.values)
 
 
@@ -406,7 +405,8 @@ def _moved_offset(fields: Struct, field_id: int, moved: _Moves, zero_allowed: bo
 
 
 def _moved_groups(footer: Footer, moved: _Moves) -> list[Struct]:
-    groups = [decode(encode(group)) for group in footer.row_groups]  # a copy: the footer is left as read
+    """The footer's row groups, their offsets moved (in place: a footer is read for one append only)."""
+    groups = footer.row_groups
     for group in groups:
         _moved_offset(group, GROUP_FILE_OFFSET, moved, zero_allowed=True)
         columns = _get(group, GROUP_COLUMNS)
@@ -443,13 +443,18 @@ def _copy(source: BinaryIO, target: BinaryIO, start: int, length: int) -> None:
         remaining -= len(block)
 
 
-def append_row_groups(old: Path, delta: Path, out: Path) -> int:
+def append_row_groups(old: Path, delta: Path, out: Path, max_row_groups: int | None = None) -> int:
     """Write ``out``: the rows of ``old`` then those of ``delta`` (both Parquet, the same columns), copying their
-    pages as they are. Returns the rows of ``out``. ParquetLayoutError when that cannot be done this way (then
-    ``out`` is not written). Each file is opened once: its footer and its pages are read from the same file,
-    even if the name is given to another one meanwhile."""
+    pages as they are. Returns the rows of ``out``. ParquetLayoutError when that cannot be done this way, or when
+    ``out`` would have more than ``max_row_groups`` row groups (then ``out`` is not written). Each file is opened
+    once: its footer and its pages are read from the same file, even if the name is given to another one
+    meanwhile."""
     with open(old, "rb") as old_handle, open(delta, "rb") as delta_handle:
-        return _append(_read_footer(old_handle, old), old_handle, _read_footer(delta_handle, delta), delta_handle, out)
+        first, second = _read_footer(old_handle, old), _read_footer(delta_handle, delta)
+        groups = len(first.row_groups) + len(second.row_groups)
+        if max_row_groups is not None and groups > max_row_groups:
+            raise ParquetLayoutError(f"{groups} row groups: written whole to merge the weeks appended")
+        return _append(first, old_handle, second, delta_handle, out)
 
 
 def _append(first: Footer, first_handle: BinaryIO, second: Footer, second_handle: BinaryIO, out: Path) -> int:
@@ -462,6 +467,7 @@ def _append(first: Footer, first_handle: BinaryIO, second: Footer, second_handle
     for footer in (first, second):
         if unknown := {field.id for field in footer.metadata} - FILE_KNOWN:
             raise ParquetLayoutError(f"{footer.path.name}: footer fields {sorted(unknown)} (encryption) not supported")
+    rows = first.num_rows + second.num_rows
     plans = []
     position = len(MAGIC)
     for footer in (first, second):
@@ -474,8 +480,8 @@ def _append(first: Footer, first_handle: BinaryIO, second: Footer, second_handle
     if any(_get(group, GROUP_ORDINAL) is not None for group in groups):
         for ordinal, group in enumerate(groups):
             _set(group, GROUP_ORDINAL, I16, ordinal)
-    metadata = decode(encode(first.metadata))
-    _set(metadata, FILE_NUM_ROWS, I64, first.num_rows + second.num_rows)
+    metadata = first.metadata  # the first file's, with both files' row groups
+    _set(metadata, FILE_NUM_ROWS, I64, rows)
     _set(metadata, FILE_ROW_GROUPS, LIST, ThriftList(STRUCT, groups))
     footer_bytes = encode(metadata)
     try:
@@ -492,7 +498,7 @@ def _append(first: Footer, first_handle: BinaryIO, second: Footer, second_handle
     except BaseException:
         out.unlink(missing_ok=True)
         raise
-    return first.num_rows + second.num_rows
+    return rows
 
 
 def row_group_count(path: Path) -> int:

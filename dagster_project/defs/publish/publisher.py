@@ -215,7 +215,9 @@ def _file_identity(path: Path) -> dict:
     }
 
 
-IDENTITY_KEYS = ("size", "mtime_ns", "ctime_ns", "inode", "duckdb")
+def _describes(entry: dict, path: Path) -> bool:
+    """The manifest entry was written for this very file (``_file_identity``), which is there."""
+    return path.is_file() and all(entry.get(key) == value for key, value in _file_identity(path).items())
 
 
 def _parquet_is_current(
@@ -223,9 +225,7 @@ def _parquet_is_current(
 ) -> bool:
     """The Parquet file holds the table's data: the manifest says so for this very file (size, mtime,
     writer) and its footer is readable and counts the table's rows."""
-    if entry is None or not path.is_file() or entry.get("fingerprint") != fingerprint_:
-        return False
-    if {k: entry.get(k) for k in IDENTITY_KEYS} != _file_identity(path):
+    if entry is None or entry.get("fingerprint") != fingerprint_ or not _describes(entry, path):
         return False
     try:
         counted = con.execute("select sum(num_rows) from parquet_file_metadata(?)", [str(path)]).fetchone()[0]
@@ -251,9 +251,7 @@ class _PublishedParquet:
         file and records chunks that give the fingerprint recorded for it; else None (it is written whole)."""
         path = self.directory / f"{table}.parquet"
         entry = self.written.get(table)
-        if entry is None or "chunks" not in entry or not path.is_file():
-            return None
-        if {k: entry.get(k) for k in IDENTITY_KEYS} != _file_identity(path):
+        if entry is None or "chunks" not in entry or not _describes(entry, path):
             return None
         try:
             known = shaped_from_json("main", table, entry["chunks"])
@@ -290,7 +288,7 @@ def _write_parquet_manifest(
         table: {
             "fingerprint": value,
             **_file_identity(parquet_dir / f"{table}.parquet"),
-            **({"chunks": shaped_to_json(chunks[table])} if table in chunks else {}),
+            "chunks": shaped_to_json(chunks[table]),
         }
         for table, value in fingerprints.items()
     }

@@ -46,7 +46,7 @@ from dagster_project.lib.chunks import (
     table_chunks,
     table_shape,
 )
-from dagster_project.lib.parquet_append import ParquetLayoutError, append_row_groups, row_group_count
+from dagster_project.lib.parquet_append import ParquetLayoutError, append_row_groups
 from dagster_project.lib.warehouse import quote_ident, quote_literal
 from dagster_project.settings import Settings
 
@@ -57,6 +57,7 @@ DUCKDB_ROW_GROUP_ROWS = 122_880  # DuckDB's default row group size when it write
 # row groups an appended file may have beyond those of a file written whole, before it is written whole again
 # (each week appended adds at least one; ~half a year of weeks, then one full write compacts them)
 MAX_APPENDED_ROW_GROUPS = 26
+PARQUET_OPTIONS = "(format parquet, compression zstd)"  # every Parquet file a publish writes
 
 
 @dataclass(frozen=True)
@@ -107,18 +108,15 @@ def _append(
     delta = path.with_name(f".{path.name}.new-chunks")
     query, params = chunk_rows_query(source, new.chunks.column, added, whole=False)
     try:
-        con.execute(f"copy ({query}) to {quote_literal(str(delta))} (format parquet, compression zstd)", params)
+        con.execute(f"copy ({query}) to {quote_literal(str(delta))} {PARQUET_OPTIONS}", params)
         columns = tuple(column for column, _ in new.shape)
         read_back = f"select * from read_parquet({quote_literal(str(delta))})"
         got = table_chunks(con, new.chunks.schema, new.chunks.table, read_back, columns).chunks
         if got != {key: new.chunks.chunks[key] for key in added}:
             raise ParquetLayoutError("the new chunks' Parquet does not read back as those chunks")
-        groups = row_group_count(base.path) + row_group_count(delta)
-        if groups > -(-new.chunks.rows // DUCKDB_ROW_GROUP_ROWS) + MAX_APPENDED_ROW_GROUPS:
-            raise ParquetLayoutError(f"{groups} row groups: written whole to merge the weeks appended")
-        if append_row_groups(base.path, delta, path) != new.chunks.rows:
-            path.unlink(missing_ok=True)
-            raise ParquetLayoutError("the appended file does not count the table's rows")
+        max_row_groups = -(-new.chunks.rows // DUCKDB_ROW_GROUP_ROWS) + MAX_APPENDED_ROW_GROUPS
+        if append_row_groups(base.path, delta, path, max_row_groups) != new.chunks.rows:
+            raise ParquetLayoutError("the appended file does not count the table's rows")  # removed by the caller
     finally:
         delta.unlink(missing_ok=True)
 
@@ -146,7 +144,7 @@ def write_parquet(
             # (whose own errors, a full disk say, are the step's)
             path.unlink(missing_ok=True)
             log(f"{new.chunks.table}: Parquet written whole ({exc})")
-    con.execute(f"copy ({source}) to {quote_literal(str(path))} (format parquet, compression zstd)")
+    con.execute(f"copy ({source}) to {quote_literal(str(path))} {PARQUET_OPTIONS}")
     return 0
 
 
@@ -254,12 +252,7 @@ class ParquetStaging:
         manifest = {
             "run_id": self.run_id,
             "tables": {
-                table: {
-                    "file": file.path.name,
-                    "fingerprint": file.fingerprint,
-                    "rows": file.rows,
-                    "appended": file.appended,
-                }
+                table: {"file": file.path.name, "fingerprint": file.fingerprint, "rows": file.rows}
                 for table, file in sorted(self.staged.items())
             },
             "chunks": chunks_record(self.warehouse, self.chunks),
@@ -319,9 +312,7 @@ def read_staged(settings: Settings, run_id: str) -> dict[str, StagedFile]:
     for table, entry in (manifest.get("tables") or {}).items():
         try:
             path = folder / Path(str(entry["file"])).name
-            staged[str(table)] = StagedFile(
-                path, str(entry["fingerprint"]), int(entry["rows"]), int(entry.get("appended", 0))
-            )
+            staged[str(table)] = StagedFile(path, str(entry["fingerprint"]), int(entry["rows"]))
         except (KeyError, TypeError, ValueError):
             continue
     return staged
