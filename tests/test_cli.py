@@ -31,6 +31,7 @@ from dagster_project.defs.operations.instance import get_instance
 from dagster_project.defs.operations.jobs import REFRESH_JOB
 from dagster_project.defs.operations.summary import read_headline
 from dagster_project.defs.operations.up_to_date import Verdict, up_to_date
+from dagster_project.defs.warehouse import threads as dbt_threads
 from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import Settings
 from tests.helpers import isolated_env
@@ -238,6 +239,7 @@ class Refreshes:
     second: Printed  # the same week again, PARTNERPULSE_KEEP_DBT_RUNS=1
     dbt_runs_after_second: list[str]
     dbt_run_files: set[str]  # what the second refresh's dbt folder holds
+    dbt_threads_of_second: int | None  # the --threads its dbt build was given
     again: Printed  # the same week, nothing changed: up to date
     runs_before_again: int
     runs_after_again: int
@@ -261,9 +263,13 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Refreshes]:
         first = _printed("refresh", "--week", WEEK)
         status = _printed("status")
         mp.setenv("PARTNERPULSE_KEEP_DBT_RUNS", "1")
+        # no PARTNERPULSE_DBT_THREADS (the profile's default is 2), and any landing counts as big
+        mp.delenv(dbt_threads.THREADS_ENV, raising=False)
+        mp.setattr(dbt_threads, "ONE_AT_A_TIME_MIN_LANDED_ROWS", 0)
         second = _printed("refresh", "--week", WEEK)
         runs = sorted(p.name for p in (settings.warehouse_dir / "dbt_runs").iterdir())
         run_files = {p.name for p in (settings.warehouse_dir / "dbt_runs" / runs[-1]).iterdir()}
+        run_results = json.loads((settings.warehouse_dir / "dbt_runs" / runs[-1] / "run_results.json").read_text())
         instance = get_instance(settings)
         runs_before, published_before = instance.get_runs_count(), settings.published_duckdb.stat()
         again = _printed("refresh", "--week", WEEK)
@@ -285,6 +291,7 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Refreshes]:
             second,
             runs,
             run_files,
+            run_results["args"].get("threads"),
             again,
             runs_before,
             runs_after,
@@ -361,6 +368,19 @@ def test_dbt_runs_keeps_only_the_newest_runs(refreshed: Refreshes):
     # manifest, run results, compiled SQL; no dbt.log, dbt's debug log (DBT_LOG_LEVEL_FILE=debug, decision 104)
     assert {"compiled", "manifest.json", "run_results.json"} <= refreshed.dbt_run_files
     assert "dbt.log" not in refreshed.dbt_run_files
+
+
+@pytest.mark.slow
+def test_a_big_landing_is_built_one_model_at_a_time(refreshed: Refreshes):
+    """Without PARTNERPULSE_DBT_THREADS, a DuckDB build of more than ONE_AT_A_TIME_MIN_LANDED_ROWS landed rows (0
+    for the second refresh) runs one dbt thread, and the log says why (decision 143); the first refresh, with the
+    tests' PARTNERPULSE_DBT_THREADS=1, kept the profile's threads and said nothing."""
+    assert refreshed.dbt_threads_of_second == 1
+    printed = (refreshed.first, refreshed.second)
+    logs = [Path(re.search(r"^Full log: (\S+)", each.out, re.M)[1]) for each in printed]
+    said = "landed rows: dbt builds one model at a time, each query with DuckDB's whole memory limit"
+    assert said not in logs[0].read_text(encoding="utf-8")
+    assert said in logs[1].read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -50,6 +50,7 @@ from dagster_project.defs.warehouse.spark_sync import (
     take_back_from_spark,
 )
 from dagster_project.defs.warehouse.staging_rebuild import models_rebuilt_on_project_change, rebuilt_in_build
+from dagster_project.defs.warehouse.threads import THREADS_ENV, build_threads
 from dagster_project.defs.warehouse.translator import LayeredTranslator
 from dagster_project.lib.dbt_manifest import read_manifest
 from dagster_project.lib.engine import connect_engine
@@ -123,6 +124,12 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 f"{landed:,} landed rows: Great Expectations is imported by the checks, not during the dbt build "
                 "(its memory would add to dbt's at the peak)"
             )
+        threads = build_threads(settings.target, landed)
+        if threads is not None:
+            context.log.info(
+                f"{landed:,} landed rows: dbt builds one model at a time, each query with DuckDB's whole memory "
+                f"limit ({THREADS_ENV} to choose; threads.py)"
+            )
         # the seeds are reloaded when the project changed (or a seed table): the incremental base tables this
         # build builds are built whole (macros/staging_rebuild.sql reads the variable when they run)
         candidates = models_rebuilt_on_project_change(manifest)
@@ -144,6 +151,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                     "unit_test",
                     *(EXCLUDE_SEEDS if seeds.current else []),
                     *built_models.exclude_args(),
+                    *(["--threads", str(threads)] if threads is not None else []),
                 ],
                 context=context,
                 target_path=target_path,

@@ -1,11 +1,6 @@
 {#- Feature adoption at each scored week's as-of date D (SPEC §5): over the trailing 28 days (the
     four ISO weeks ending on D), the features used (events > 0), the advanced ones among them, and
     breadth = features used / features of the products the account holds at D. -#}
-{#- Built after int_account_weeks_engagement_measured, which it does not read: the two are the health
-    chain's largest queries (a window over every feature-week, range joins over every fact) and, run side
-    by side by dbt's two threads under one DuckDB memory limit, ran out of memory at 200,000 accounts with
-    the default 8 GB (decision 143). dbt orders models only by their refs. -#}
--- depends_on: {{ ref('int_account_weeks_engagement_measured') }}
 with
 
 active as (
