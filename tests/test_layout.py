@@ -46,6 +46,7 @@ PLAIN_MODULES = (
     "dagster_project.defs.warehouse.spark_sync",
     "dagster_project.defs.warehouse.parse_state",
     "dagster_project.defs.warehouse.staging_rebuild",
+    "dagster_project.defs.warehouse.threads",
     "dagster_project.defs.publish.publisher",
     "dagster_project.defs.publish.staging",
     "dagster_project.defs.payouts.contract",
