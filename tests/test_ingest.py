@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -10,8 +11,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from dagster_project.defs.landing import isolated
 from dagster_project.defs.landing.contract import landing_tables
 from dagster_project.defs.landing.files import IngestError
+from dagster_project.defs.landing.isolated import landing_bytes, load_in_subprocess, load_warehouse_raw
 from dagster_project.defs.landing.loader import load_landing
 from dagster_project.defs.landing.manifest import landed_rows
 from dagster_project.lib.warehouse import connect
@@ -333,3 +336,62 @@ def test_ingest_reads_only_new_or_changed_files_and_equals_a_full_load(pp_env: S
     assert (removed.mode, removed.reason) == ("reload", "usage_daily/2024-02-01.csv is no longer in the landing folder")
     assert (removed.rows_read, removed.rows_malformed) == (3, 1)
     assert _raw_state(pp_env.duckdb_path) == _full_load_state(landing, tmp_path, "after_remove")
+
+
+def test_a_load_in_a_process_of_its_own_gives_the_same_raw_tables_log_and_loads(pp_env: Settings, tmp_path: Path):
+    """Decision 145: a large landing folder loads in a spawned child; nothing about the result may differ."""
+    landing = write_minimal_landing(pp_env.landing_dir)
+    path = landing / "contacts.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(2, "C9,A1,too,many,fields,here")  # a malformed line: kept for quarantine in both
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    here: list[str] = []
+    with connect(pp_env) as con:
+        expected_loads = load_landing(con, landing, log=here.append)
+    there: list[str] = []
+    child = replace(pp_env, warehouse_dir=tmp_path / "child_warehouse")
+    loads = load_in_subprocess(child, log=there.append)
+    assert loads == expected_loads
+    assert there == here and "contacts: 3 rows from 1 file(s) (loaded)" in there
+    assert loads[[load.table for load in loads].index("contacts")].warnings == [
+        "contacts: 1 malformed CSV row(s) quarantined"
+    ]
+    assert _raw_state(child.duckdb_path) == _raw_state(pp_env.duckdb_path)
+    assert _landed(child.duckdb_path) == _landed(pp_env.duckdb_path)
+
+
+def test_a_problem_found_in_the_load_s_process_fails_as_it_would_in_the_refresh_s(pp_env: Settings):
+    write_minimal_landing(pp_env.landing_dir)
+    load_in_subprocess(pp_env, log=lambda _: None)
+    path = pp_env.landing_dir / "training_enrollments.csv"
+    path.write_bytes(path.read_bytes() + b"TE9,A1,C\xff,2024-01-01,\n")  # found only while loading
+    with pytest.raises(IngestError) as info:
+        load_in_subprocess(pp_env, log=lambda _: None)
+    assert len(info.value.problems) == 1
+    assert info.value.problems[0].startswith("training_enrollments.csv: unreadable (")
+    with duckdb.connect(str(pp_env.duckdb_path), read_only=True) as con:  # rolled back: the first load stands
+        assert con.execute("select count(*) from raw.training_enrollments").fetchone()[0] == len(
+            MINIMAL["training_enrollments"]
+        )
+
+    pp_env.duckdb_path.unlink()
+    pp_env.duckdb_path.mkdir()  # any other error: its traceback, from the child
+    with pytest.raises(RuntimeError, match=r"(?s)the landing load failed in its process.*Traceback.*duckdb"):
+        load_in_subprocess(pp_env, log=lambda _: None)
+
+
+def test_only_a_large_landing_folder_loads_in_a_process_of_its_own(pp_env: Settings, monkeypatch: pytest.MonkeyPatch):
+    landing = write_minimal_landing(pp_env.landing_dir)
+    size = sum(file.stat().st_size for file in landing.rglob("*") if file.is_file())
+    assert landing_bytes(landing) == size
+    for threshold, child in ((size + 1, False), (size, True)):
+        monkeypatch.setattr(isolated, "SUBPROCESS_MIN_BYTES", threshold)
+        log: list[str] = []
+        loads = load_warehouse_raw(pp_env, log=log.append)
+        assert len(loads) == len(landing_tables())
+        said = [line for line in log if "loaded in a process of its own" in line]
+        assert said == (
+            ["landing files: 0.0 GB; loaded in a process of its own, whose memory is freed when it ends"]
+            if child
+            else []
+        )

@@ -30,6 +30,7 @@ PLAIN_MODULES = (
     "dagster_project.defs.landing.contract",
     "dagster_project.defs.landing.files",
     "dagster_project.defs.landing.loader",
+    "dagster_project.defs.landing.isolated",
     "dagster_project.defs.landing.manifest",
     "dagster_project.defs.landing.engine_sync",
     "dagster_project.defs.quality.config",

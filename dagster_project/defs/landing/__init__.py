@@ -3,6 +3,7 @@
     contract.py     the landing contract, read from the dbt sources YAML (models/staging/*/_*__sources.yml)
     files.py        finding a table's files, checking headers and encoding; IngestError
     loader.py       loading every table into raw.<table> as text, malformed lines kept for quarantine
+    isolated.py     a large landing folder loaded in a child process, so that its memory is freed before dbt
     assets.py       the ``ingest_landing`` multi-asset (one asset per landing table, group ``landing``)
     definitions.py  the area's Dagster definitions
 

@@ -6,9 +6,9 @@ from dagster import AssetExecutionContext
 from dagster_project.defs.landing.contract import landing_tables
 from dagster_project.defs.landing.engine_sync import copy_raw_to_engine
 from dagster_project.defs.landing.files import IngestError
-from dagster_project.defs.landing.loader import MALFORMED_TABLE, REPORT_TABLE, load_landing
+from dagster_project.defs.landing.isolated import load_warehouse_raw
+from dagster_project.defs.landing.loader import MALFORMED_TABLE, REPORT_TABLE
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
-from dagster_project.lib.warehouse import connect
 
 LANDING_GROUP = "landing"
 
@@ -61,8 +61,8 @@ def build_ingest_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDef
     ):  # warehouse_lock: held for the whole run (one writer at a time)
         settings = partnerpulse.settings()
         try:
-            with connect(settings) as con:
-                loads = load_landing(con, settings.landing_dir, log=context.log.info)
+            # a large landing folder loads in a process of its own (isolated.py)
+            loads = load_warehouse_raw(settings, log=context.log.info)
         except IngestError as exc:
             raise dg.Failure(description=str(exc), metadata={"problems": "\n".join(exc.problems)}) from exc
         copy_raw_to_engine(settings, log=context.log.info)  # postgres: the engine's raw schema (engine_sync.py)
