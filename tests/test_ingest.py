@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 from dataclasses import replace
 from pathlib import Path
 
@@ -395,3 +396,27 @@ def test_only_a_large_landing_folder_loads_in_a_process_of_its_own(pp_env: Setti
             if child
             else []
         )
+
+
+def test_a_load_stopped_in_the_refresh_s_process_stops_its_child_and_leaves_a_usable_warehouse(
+    pp_env: Settings, capfd: pytest.CaptureFixture[str]
+):
+    landing = write_minimal_landing(pp_env.landing_dir)
+    rows = [("A1", "PR-CORE-1", "2024-02-02", 1, 2, 3, 4, 5.5, day) for day in range(400_000)]
+    write_table(landing, "usage_daily", rows, columns=MINIMAL_COLUMNS("usage_daily"))  # seconds of loading
+
+    def stop(line: str) -> None:  # the first table's line arrives long before usage_daily is loaded
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        load_in_subprocess(pp_env, log=stop)
+    assert multiprocessing.active_children() == []
+    # stopped where it was; not left to load on until its next line meets the closed pipe (a traceback)
+    assert "Traceback" not in capfd.readouterr().err
+    with duckdb.connect(str(pp_env.duckdb_path), read_only=True) as con:  # stopped before its commit
+        assert con.execute("select count(*) from information_schema.tables where table_schema = 'raw'").fetchone() == (
+            0,
+        )
+    loads = load_in_subprocess(pp_env, log=lambda _: None)  # the file is neither locked nor damaged
+    assert {load.table: load.rows_read for load in loads}["usage_daily"] == 400_000
+    assert _raw_state(pp_env.duckdb_path) == _full_load_state(landing, pp_env.warehouse_dir, "from_scratch")

@@ -61,6 +61,9 @@ def load_in_subprocess(settings: Settings, log: Log) -> list[TableLoad]:
                 log(str(payload))
             else:
                 outcome = (kind, payload)
+    except BaseException:  # interrupted or stopped: the child's uncommitted load goes with it
+        child.terminate()
+        raise
     finally:
         receiver.close()
         child.join()
