@@ -69,16 +69,16 @@ def load_in_subprocess(settings: Settings, log: Log) -> list[TableLoad]:
         child.join()
     if outcome is None:
         raise RuntimeError(
-            f"the landing load's process ended (exit code {child.exitcode}) before reporting a result; nothing "
-            "was committed. A negative code is the signal that ended it (-9: killed, often by the system for "
-            "lack of memory: lower PARTNERPULSE_DUCKDB_MEMORY_LIMIT)."
+            f"the landing load's process ended (exit code {child.exitcode}) before reporting a result; the next "
+            "refresh loads whatever it did not commit. A negative code is the signal that ended it (-9: killed, "
+            "often by the system for lack of memory: lower PARTNERPULSE_DUCKDB_MEMORY_LIMIT)."
         )
     kind, payload = outcome
     if kind == "loaded":
         return payload  # type: ignore[return-value]
     if kind == "ingest_error":
         raise IngestError(payload)  # type: ignore[arg-type]
-    raise RuntimeError(f"the landing load failed in its process; nothing was committed:\n{payload}")
+    raise RuntimeError(f"the landing load failed in its process:\n{payload}")
 
 
 def _child(settings: Settings, sender: Connection) -> None:
