@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from dagster_project.lib.engine import engine_of, query_frame, sample_hash
 from dagster_project.lib.warehouse import quote_ident
 from dagster_project.lib.weeks import WeekWindow
+
+if TYPE_CHECKING:  # the frames come from query_frame: pandas is not imported until a check reads one
+    import pandas as pd
 
 
 class RelationMissing(LookupError):
