@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -377,8 +382,10 @@ def test_a_problem_found_in_the_load_s_process_fails_as_it_would_in_the_refresh_
 
     pp_env.duckdb_path.unlink()
     pp_env.duckdb_path.mkdir()  # any other error: its traceback, from the child
-    with pytest.raises(RuntimeError, match=r"(?s)the landing load failed in its process.*Traceback.*duckdb"):
-        load_in_subprocess(pp_env, log=lambda _: None)
+    log: list[str] = []
+    with pytest.raises(RuntimeError, match=r"^the landing load failed in its process: IOException: .*partnerpulse"):
+        load_in_subprocess(pp_env, log=log.append)  # the cause in one line; its traceback in the run's log
+    assert log[-1].startswith("the landing load's process failed:\nTraceback (most recent call last):")
 
 
 def test_only_a_large_landing_folder_loads_in_a_process_of_its_own(pp_env: Settings, monkeypatch: pytest.MonkeyPatch):
@@ -390,9 +397,9 @@ def test_only_a_large_landing_folder_loads_in_a_process_of_its_own(pp_env: Setti
         log: list[str] = []
         loads = load_warehouse_raw(pp_env, log=log.append)
         assert len(loads) == len(landing_tables())
-        said = [line for line in log if "loaded in a process of its own" in line]
+        said = [line for line in log if "in a process of its own" in line]
         assert said == (
-            ["landing files: 0.0 GB; loaded in a process of its own, whose memory is freed when it ends"]
+            ["landing files: 0.0 GB; loading in a process of its own, whose memory is freed when it ends"]
             if child
             else []
         )
@@ -420,3 +427,48 @@ def test_a_load_stopped_in_the_refresh_s_process_stops_its_child_and_leaves_a_us
     loads = load_in_subprocess(pp_env, log=lambda _: None)  # the file is neither locked nor damaged
     assert {load.table: load.rows_read for load in loads}["usage_daily"] == 400_000
     assert _raw_state(pp_env.duckdb_path) == _full_load_state(landing, pp_env.warehouse_dir, "from_scratch")
+
+
+KILLED_PARENT = """
+from dagster_project.defs.landing.isolated import load_in_subprocess
+from dagster_project.settings import load_settings
+
+if __name__ == "__main__":
+    load_in_subprocess(load_settings(), lambda line: print(line, flush=True))
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie (an orphan nobody reaped yet) has stopped
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
+def test_a_load_whose_refresh_process_is_killed_stops_with_it(pp_env: Settings, tmp_path: Path):
+    """A killed refresh cannot stop its child: the child stops itself as its parent dies (decision 145)."""
+    landing = write_minimal_landing(pp_env.landing_dir)
+    rows = [("A1", "PR-CORE-1", "2024-02-02", 1, 2, 3, 4, 5.5, day) for day in range(400_000)]
+    write_table(landing, "usage_daily", rows, columns=MINIMAL_COLUMNS("usage_daily"))
+    script = tmp_path / "refresh_process.py"
+    script.write_text(KILLED_PARENT, encoding="utf-8")
+    parent = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    assert parent.stdout is not None and parent.stderr is not None
+    assert parent.stdout.readline().startswith("products: ")  # the child is loading
+    children = Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text(encoding="utf-8").split()
+    loaders = [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert len(loaders) == 1
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while _alive(loaders[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(loaders[0])
+    # stopped by its signal, not left to load on until its next line met the closed pipe (a traceback)
+    assert "Traceback" not in parent.stderr.read()
+    loads = load_in_subprocess(pp_env, log=lambda _: None)  # the warehouse is neither locked nor damaged
+    assert {load.table: load.rows_read for load in loads}["usage_daily"] == 400_000
