@@ -428,7 +428,7 @@ def test_generated_faults_are_quarantined_exactly(pp_env: Settings, monkeypatch:
     assert main(["demo-data", "--accounts", "60", "--seed", "3", "--end", DEMO_END.isoformat(), "--faults"]) == 0
     faults = json.loads((pp_env.landing_dir / "_faults.json").read_text(encoding="utf-8"))
     assert refresh(WEEK)[0] == 0
-    assert "loaded in a process of its own" in newest_refresh_log(pp_env.warehouse_dir).read_text(encoding="utf-8")
+    assert "loading in a process of its own" in newest_refresh_log(pp_env.warehouse_dir).read_text(encoding="utf-8")
     quarantined = query(
         pp_env.duckdb_path,
         "select table_name, reason_code, record_key, source_file from marts.dq_quarantine where refresh_week = ?",
