@@ -71,6 +71,7 @@ def load_in_subprocess(settings: Settings, log: Log) -> list[TableLoad]:
                 outcome = (kind, payload)
     except BaseException:  # interrupted or stopped: the child's uncommitted load goes with it
         child.terminate()
+        child.join()  # before the pipe closes: gone, it never meets the closed pipe
         raise
     finally:
         receiver.close()
@@ -114,13 +115,21 @@ def _child(settings: Settings, sender: Connection, parent_pid: int) -> None:
     # interrupted load ends one way, not also through a KeyboardInterrupt here racing it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent(parent_pid)
+
+    def send(message: tuple[str, object]) -> None:
+        try:
+            sender.send(message)
+        except OSError:  # the refresh's process is gone (its end of the pipe closed): stop, as if terminated
+            os.kill(os.getpid(), signal.SIGTERM)
+            raise
+
     try:
         with connect(settings) as con:
-            loads = load_landing(con, settings.landing_dir, log=lambda message: sender.send(("log", message)))
-        sender.send(("loaded", loads))
+            loads = load_landing(con, settings.landing_dir, log=lambda line: send(("log", line)))
+        send(("loaded", loads))
     except IngestError as exc:
-        sender.send(("ingest_error", exc.problems))
+        send(("ingest_error", exc.problems))
     except BaseException as exc:  # reported to the parent, which raises it as the step's failure
-        sender.send(("error", (f"{type(exc).__name__}: {exc}", traceback.format_exc())))
+        send(("error", (f"{type(exc).__name__}: {exc}", traceback.format_exc())))
     finally:
         sender.close()
