@@ -114,6 +114,9 @@ def _child(settings: Settings, sender: Connection, parent_pid: int) -> None:
     # Ctrl-C reaches the whole process group: the refresh's process stops this one (terminate), so that an
     # interrupted load ends one way, not also through a KeyboardInterrupt here racing it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # an ignored SIGTERM survives exec: a parent that ignores it (pytest-xdist's workers do) would make
+    # terminate, and the stops below, do nothing
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _exit_with_parent(parent_pid)
 
     def send(message: tuple[str, object]) -> None:
