@@ -71,11 +71,10 @@ def load_in_subprocess(settings: Settings, log: Log) -> list[TableLoad]:
                 outcome = (kind, payload)
     except BaseException:  # interrupted or stopped: the child's uncommitted load goes with it
         child.terminate()
-        child.join()  # before the pipe closes: gone, it never meets the closed pipe
         raise
     finally:
+        child.join()  # before the pipe closes: a terminated child is gone before it could meet the closed pipe
         receiver.close()
-        child.join()
     if outcome is None:
         raise RuntimeError(
             f"the landing load's process ended (exit code {child.exitcode}) before reporting a result; the next "
@@ -95,13 +94,16 @@ def load_in_subprocess(settings: Settings, log: Log) -> list[TableLoad]:
 def _exit_with_parent(parent_pid: int) -> None:
     """Stop this process (as ``terminate`` would) when the refresh's process is gone: killed, it cannot stop
     its child itself, and the child would load on, holding the warehouse's DuckDB lock. On Linux the kernel
-    sends the signal as the parent dies (``PR_SET_PDEATHSIG``); elsewhere a thread looks every second."""
+    sends the signal as the parent dies (``PR_SET_PDEATHSIG``); elsewhere, or if that fails, a thread looks
+    every second."""
+    kernel_signals = False
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+            kernel_signals = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM) == 0
     if os.getppid() != parent_pid:  # it died before that: no signal will come
         os.kill(os.getpid(), signal.SIGTERM)
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    if not kernel_signals:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
 
 
 def _watch_parent(parent_pid: int) -> None:
