@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -108,7 +109,7 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 def _watch_parent(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
-        threading.Event().wait(1.0)
+        time.sleep(1.0)
     os.kill(os.getpid(), signal.SIGTERM)
 
 
