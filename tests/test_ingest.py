@@ -405,12 +405,30 @@ def test_only_a_large_landing_folder_loads_in_a_process_of_its_own(pp_env: Setti
         )
 
 
+def _write_slow_landing(landing_dir: Path) -> Path:
+    """The minimal landing with 400,000 usage rows: seconds of loading, so a test can stop the load midway."""
+    landing = write_minimal_landing(landing_dir)
+    rows = [("A1", "PR-CORE-1", "2024-02-02", 1, 2, 3, 4, 5.5, day) for day in range(400_000)]
+    write_table(landing, "usage_daily", rows, columns=MINIMAL_COLUMNS("usage_daily"))
+    return landing
+
+
+def _raw_table_count(duckdb_path: Path) -> int:
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        (count,) = con.execute("select count(*) from information_schema.tables where table_schema = 'raw'").fetchone()
+    return count
+
+
+def _assert_the_warehouse_loads_again(pp_env: Settings) -> None:
+    """After a stopped load the warehouse is neither locked nor damaged: the next load reads everything."""
+    loads = load_in_subprocess(pp_env, log=lambda _: None)
+    assert {load.table: load.rows_read for load in loads}["usage_daily"] == 400_000
+
+
 def test_a_load_stopped_in_the_refresh_s_process_stops_its_child_and_leaves_a_usable_warehouse(
     pp_env: Settings, capfd: pytest.CaptureFixture[str]
 ):
-    landing = write_minimal_landing(pp_env.landing_dir)
-    rows = [("A1", "PR-CORE-1", "2024-02-02", 1, 2, 3, 4, 5.5, day) for day in range(400_000)]
-    write_table(landing, "usage_daily", rows, columns=MINIMAL_COLUMNS("usage_daily"))  # seconds of loading
+    landing = _write_slow_landing(pp_env.landing_dir)
 
     def stop(line: str) -> None:  # the first table's line arrives long before usage_daily is loaded
         raise KeyboardInterrupt
@@ -420,12 +438,8 @@ def test_a_load_stopped_in_the_refresh_s_process_stops_its_child_and_leaves_a_us
     assert multiprocessing.active_children() == []
     # stopped where it was; not left to load on until its next line meets the closed pipe (a traceback)
     assert "Traceback" not in capfd.readouterr().err
-    with duckdb.connect(str(pp_env.duckdb_path), read_only=True) as con:  # stopped before its commit
-        assert con.execute("select count(*) from information_schema.tables where table_schema = 'raw'").fetchone() == (
-            0,
-        )
-    loads = load_in_subprocess(pp_env, log=lambda _: None)  # the file is neither locked nor damaged
-    assert {load.table: load.rows_read for load in loads}["usage_daily"] == 400_000
+    assert _raw_table_count(pp_env.duckdb_path) == 0  # stopped before its commit
+    _assert_the_warehouse_loads_again(pp_env)
     assert _raw_state(pp_env.duckdb_path) == _full_load_state(landing, pp_env.warehouse_dir, "from_scratch")
 
 
@@ -449,9 +463,7 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
 def test_a_load_whose_refresh_process_is_killed_stops_with_it(pp_env: Settings, tmp_path: Path):
     """A killed refresh cannot stop its child: the child stops itself as its parent dies (decision 145)."""
-    landing = write_minimal_landing(pp_env.landing_dir)
-    rows = [("A1", "PR-CORE-1", "2024-02-02", 1, 2, 3, 4, 5.5, day) for day in range(400_000)]
-    write_table(landing, "usage_daily", rows, columns=MINIMAL_COLUMNS("usage_daily"))
+    _write_slow_landing(pp_env.landing_dir)
     script = tmp_path / "refresh_process.py"
     script.write_text(KILLED_PARENT, encoding="utf-8")
     parent = subprocess.Popen(
@@ -471,5 +483,5 @@ def test_a_load_whose_refresh_process_is_killed_stops_with_it(pp_env: Settings, 
     # ended as a terminated child ends (by the kernel's signal, or at its next line into the closed pipe):
     # no traceback, nothing committed
     assert "Traceback" not in parent.stderr.read()
-    loads = load_in_subprocess(pp_env, log=lambda _: None)  # the warehouse is neither locked nor damaged
-    assert {load.table: load.rows_read for load in loads}["usage_daily"] == 400_000
+    assert _raw_table_count(pp_env.duckdb_path) == 0
+    _assert_the_warehouse_loads_again(pp_env)
