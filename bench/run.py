@@ -26,7 +26,8 @@ Every refresh is `partnerpulse refresh` in its own process: wall time and peak R
 sum over the process tree and the largest process's own peak, VmHWM, sampled every 0.2 s). DuckDB runs at
 the product's default memory_limit, 8GB (PARTNERPULSE_DUCKDB_MEMORY_LIMIT to change). Results go to
 bench/results.md (this run first; the runs before it are kept below it, dated). Progress is printed
-as it goes.
+as it goes. Before the first step the run estimates the free disk it needs (disk.py) and, when the disk
+has less, stops with what it needs and what is free (BENCH_DISK_CHECK=0 runs anyway).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from pathlib import Path
 import duckdb
 from changed_history import correct_month, link_landing
 from compiled_bound import CORE
+from disk import describe, disk_plan, refusal
 from engines import engines_from_env, fresh_database, postgres_server
 
 from dagster_project.demo.generator import MIN_ACCOUNTS
@@ -787,10 +789,14 @@ def earlier_runs(previous: str) -> str:
 def main() -> None:
     scales = [int(s) for s in os.environ.get("BENCH_SCALES", "2000,20000,200000").split(",") if s.strip()]
     engines = engines_from_env()
-    CACHE.mkdir(parents=True, exist_ok=True)
     started, load = dt.datetime.now(dt.UTC), os.getloadavg()
-    earlier = earlier_runs(RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "")
     say(f"memory_limit {MEMORY_LIMIT}; load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
+    disk = disk_plan(scales, CACHE)
+    say(describe(disk, CACHE, engines))
+    if not disk.enough and os.environ.get("BENCH_DISK_CHECK", "1").strip() not in {"0", "false", "no"}:
+        raise SystemExit(refusal(disk, CACHE))  # before anything is written: a full disk would fail it an hour in
+    CACHE.mkdir(parents=True, exist_ok=True)
+    earlier = earlier_runs(RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "")
     results: list[dict] = []
     fixed = None
     if os.environ.get("BENCH_FIXED", "1").strip() not in {"0", "false", "no"}:
