@@ -627,15 +627,16 @@ def test_a_corrected_deal_in_a_closed_period_becomes_one_adjustment(ledger_env):
             "and incentive_type = 'expansion_commission') "
             "from fct_incentive_payouts where incentive_type = 'adjustment'",
         )
-        # 11,000 EUR x 1.20 x 10.5% = 1,386.00; 1,386.00 - 1,260.00 = 126.00, in July (D's month)
-        assert adjustments == [(dt.date(2024, 7, 1), "P1", Decimal("126"), dt.date(2024, 5, 1), "open", True)], attempt
+        # 11,000 EUR x 1.20 x 10.5% = 1,386.00; 1,386.00 - 1,260.00 = 126.00, in June: the first open period
+        # after May (April and May are closed), which finance closes and pays next (decision 148)
+        assert adjustments == [(dt.date(2024, 6, 1), "P1", Decimal("126"), dt.date(2024, 5, 1), "open", True)], attempt
         statuses = dict(
             query(
                 ledger_env.published_duckdb,
                 "select payout_period, max(period_status) from fct_incentive_payouts group by 1",
             )
         )
-        assert statuses[dt.date(2024, 5, 1)] == "closed" and statuses[dt.date(2024, 7, 1)] == "open"
+        assert statuses[dt.date(2024, 5, 1)] == "closed" and statuses[dt.date(2024, 6, 1)] == "open"
     assert {p.name: p.read_bytes() for p in (ledger_env.exports_dir / "payouts" / "2024-05").iterdir()} == final_files
 
 

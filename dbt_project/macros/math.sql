@@ -65,3 +65,10 @@
 {% macro spark__pp_series(upper_bound) -%}
     select explode(sequence(1, {{ upper_bound }})) as generated_number
 {%- endmacro %}
+
+{#- An amount as the finance files pay it: rounded half away from zero to cents (csvsafe.to_cents
+    rounds the same way), kept at the marts' money type. Used where an amount is compared with what
+    was paid (the payout ledger's adjustments). -#}
+{% macro pp_cents(amount) -%}
+    cast(round(cast({{ amount }} as decimal(38, 6)), 2) as decimal(38, 6))
+{%- endmacro %}

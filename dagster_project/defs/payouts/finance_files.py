@@ -6,7 +6,10 @@ partner_statements.csv / .parquet one row per partner: a column per incentive ty
 manifest.json                     period, status (open | final), line count, total, file checksums
 
 Open periods are rewritten by every refresh; a closed period's files are written once, marked
-final, and never rewritten.
+final, and never rewritten. An open period's folder whose period has no line in the published ledger
+any more (its lines moved, a refresh of an older week) is removed, so the folders always show one
+ledger; only a folder the step wrote (its manifest says open, it holds nothing but the files above)
+is removed, never a final one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -258,15 +262,58 @@ def write_period(
     )
 
 
-def export_all_periods(published_db: Path, root: Path) -> list[PeriodExport]:
-    """Finance files for every period of the published ledger (closed periods are final)."""
+PERIOD_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}")
+PERIOD_FILES = frozenset(
+    {
+        "manifest.json",
+        "payout_lines.csv",
+        "payout_lines.parquet",
+        "partner_statements.csv",
+        "partner_statements.parquet",
+    }
+)
+WORK_FILE = re.compile(r"\.(?:manifest|[a-z_]+\.(?:csv|parquet))\.[0-9a-f]{32}\.tmp")  # an interrupted write's
+
+
+def remove_stale_open_folders(root: Path, keep: set[str]) -> list[str]:
+    """Remove the open periods' folders under ``root`` not named in ``keep``: real directories named like a
+    period whose manifest says open and that hold nothing but a period's files. Returns their names."""
+    removed: list[str] = []
+    if not root.is_dir():
+        return removed
+    for entry in sorted(root.iterdir()):
+        if entry.name in keep or not PERIOD_FOLDER.fullmatch(entry.name):
+            continue
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        try:
+            manifest = read_manifest(entry)
+        except (OSError, ValueError):
+            continue
+        if not manifest or manifest.get("status") != "open":
+            continue  # a final period, or a folder this step did not write
+        if all(child.name in PERIOD_FILES or WORK_FILE.fullmatch(child.name) for child in entry.iterdir()):
+            shutil.rmtree(entry)
+            removed.append(entry.name)
+    return removed
+
+
+@dataclass(frozen=True)
+class ExportedPeriods:
+    periods: list[PeriodExport]
+    removed: list[str]  # open periods' folders removed: no line of theirs in the published ledger any more
+
+
+def export_all_periods(published_db: Path, root: Path) -> ExportedPeriods:
+    """Finance files for every period of the published ledger (closed periods are final); the folders of
+    open periods without lines in it any more are removed."""
     with duckdb.connect(str(published_db), read_only=True) as con:
         as_of_date = con.execute("select as_of_date from publish_info").fetchone()[0]
         lines = load_lines(con)
     by_period: dict[dt.date, list[dict]] = defaultdict(list)
     for line in lines:
         by_period[line["payout_period"]].append(line)
-    return [
+    periods = [
         write_period(
             root,
             period,
@@ -276,3 +323,5 @@ def export_all_periods(published_db: Path, root: Path) -> list[PeriodExport]:
         )
         for period, period_lines in sorted(by_period.items())
     ]
+    removed = remove_stale_open_folders(root, keep={period_label(period) for period in by_period})
+    return ExportedPeriods(periods=periods, removed=removed)

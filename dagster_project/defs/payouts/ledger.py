@@ -332,10 +332,17 @@ def close_period(
 
 def export_payouts(settings: Settings, log: Callable[[str], None] = print) -> list:
     """Finance files for every period of the published ledger (used by the refresh)."""
-    exports = export_all_periods(settings.published_duckdb, settings.exports_dir / "payouts")
+    exported = export_all_periods(settings.published_duckdb, settings.exports_dir / "payouts")
+    exports = exported.periods
     written = [e for e in exports if e.written]
     log(
         f"finance files: {len(written)} period(s) written, {len(exports) - len(written)} final period(s) kept, "
         f"in {settings.exports_dir / 'payouts'}"
+        + (
+            f"; removed the open period folder(s) {', '.join(exported.removed)}: no line of theirs in the "
+            "published ledger any more"
+            if exported.removed
+            else ""
+        )
     )
     return exports

@@ -3,11 +3,14 @@
     - A closed period's lines are the frozen ones (ledger.payout_lines_closed), never recomputed.
     - An open period's lines are computed by this refresh (int_payout_lines_computed).
     - When this refresh computes something different for a closed period (late data, a corrected
-      deal), the difference not yet booked becomes an `adjustment` line in the current open
-      period (the month of D, or the next open one): computed - frozen - adjustments already frozen.
-      Only lines earned on or before D are compared, so refreshing an older week (a re-run, a
-      backfill) never reverses closed lines earned after it. Once that open period is closed the
-      difference is booked and no new adjustment appears.
+      deal, a line that is gone), the difference not yet booked becomes an `adjustment` line in the
+      first open period after that closed one: the period finance closes and pays next, where it
+      stays until that period is closed and freezes it (decision 148). The difference is counted in
+      cents, as the finance files pay every line: the line's amount now, in cents, less its frozen
+      amount in cents, less the adjustments to it already frozen. The lines compared are those of
+      the closed periods the refresh sees whole (ended on or before D): refreshing an older week (a
+      re-run, a backfill) never adjusts a period it sees only part of. A line that is gone is
+      reversed whether it was frozen with its period or added later by a frozen adjustment.
     The table is rebuilt from these three parts each refresh, so a re-run never duplicates a line.
     Its columns are a payout line's (this model's contract declares them; macros/ledger.sql) and
     period_status. -#}
@@ -34,23 +37,6 @@ frozen as (
 numbers as (
 
     {{ pp_series(240) }}
-
-),
-
-current_open_period as (
-
-    {#- the month of D, or the first month after it that is not closed -#}
-    select min(candidate_period) as payout_period
-    from (
-        select
-            cast(
-                {{ dbt.dateadd('month', 'cast(numbers.generated_number as integer) - 1',
-                               dbt.date_trunc('month', refresh_as_of_date())) }}
-                as date
-            ) as candidate_period
-        from numbers
-    ) as candidates
-    where candidate_period not in (select payout_period from closed_periods) -- noqa: RF02
 
 ),
 
@@ -91,66 +77,130 @@ frozen_adjustments as (
 
     select
         adjusts_payout_line_id,
-        sum(amount_usd) as adjusted_usd
+        min(adjusts_period) as adjusts_period,
+        min(partner_id) as partner_id,
+        min(partner_tier) as partner_tier,
+        min(account_id) as account_id,
+        min(plan_version) as plan_version,
+        sum({{ pp_cents('amount_usd') }}) as adjusted_usd
     from frozen
     where incentive_type = 'adjustment'
     group by adjusts_payout_line_id
 
 ),
 
+compared_lines as (
+
+    {#- every line of a closed period this refresh sees whole: recomputed, frozen with its period, or
+        adjusted by a frozen adjustment -#}
+    select payout_line_id from recomputed_closed
+    union
+    select payout_line_id from frozen_originals
+    union
+    select adjusts_payout_line_id as payout_line_id from frozen_adjustments
+
+),
+
 differences as (
 
     select
-        coalesce(recomputed_closed.payout_line_id, frozen_originals.payout_line_id) as original_line_id,
-        coalesce(recomputed_closed.payout_period, frozen_originals.payout_period) as original_period,
-        coalesce(recomputed_closed.partner_id, frozen_originals.partner_id) as partner_id,
-        coalesce(recomputed_closed.partner_tier, frozen_originals.partner_tier) as partner_tier,
-        coalesce(recomputed_closed.incentive_type, frozen_originals.incentive_type) as original_type,
-        coalesce(recomputed_closed.source_type, frozen_originals.source_type) as source_type,
-        coalesce(recomputed_closed.source_id, frozen_originals.source_id) as source_id,
-        coalesce(recomputed_closed.account_id, frozen_originals.account_id) as account_id,
-        coalesce(recomputed_closed.plan_version, frozen_originals.plan_version) as plan_version,
-        coalesce(recomputed_closed.amount_usd, 0)
-        - coalesce(frozen_originals.amount_usd, 0)
+        compared_lines.payout_line_id as original_line_id,
+        coalesce(
+            recomputed_closed.payout_period, frozen_originals.payout_period, frozen_adjustments.adjusts_period
+        ) as original_period,
+        coalesce(
+            recomputed_closed.partner_id, frozen_originals.partner_id, frozen_adjustments.partner_id
+        ) as partner_id,
+        coalesce(
+            recomputed_closed.partner_tier, frozen_originals.partner_tier, frozen_adjustments.partner_tier
+        ) as partner_tier,
+        coalesce(
+            'Correction of ' || coalesce(recomputed_closed.incentive_type, frozen_originals.incentive_type)
+            || ' ' || coalesce(recomputed_closed.source_id, frozen_originals.source_id),
+            'Reversal of the adjustments to line ' || compared_lines.payout_line_id || ', no longer computed,'
+        ) as correction,
+        coalesce(
+            recomputed_closed.account_id, frozen_originals.account_id, frozen_adjustments.account_id
+        ) as account_id,
+        coalesce(
+            recomputed_closed.plan_version, frozen_originals.plan_version, frozen_adjustments.plan_version
+        ) as plan_version,
+        coalesce({{ pp_cents('recomputed_closed.amount_usd') }}, 0)
+        - coalesce({{ pp_cents('frozen_originals.amount_usd') }}, 0)
         - coalesce(frozen_adjustments.adjusted_usd, 0) as difference_usd
-    from recomputed_closed
-    full outer join frozen_originals
-        on recomputed_closed.payout_line_id = frozen_originals.payout_line_id
+    from compared_lines
+    left join recomputed_closed
+        on compared_lines.payout_line_id = recomputed_closed.payout_line_id
+    left join frozen_originals
+        on compared_lines.payout_line_id = frozen_originals.payout_line_id
     left join frozen_adjustments
-        on coalesce(recomputed_closed.payout_line_id, frozen_originals.payout_line_id)
-        = frozen_adjustments.adjusts_payout_line_id
-    {#- a refresh of week D computes only lines earned up to D: a frozen line earned later is not
-        "gone", it is outside this refresh's view, and is never reversed by it #}
-    where coalesce(recomputed_closed.earned_on, frozen_originals.earned_on) <= {{ refresh_as_of_date() }}
+        on compared_lines.payout_line_id = frozen_adjustments.adjusts_payout_line_id
+
+),
+
+seen_whole as (
+
+    {#- a refresh of week D sees a closed period whole when it ended on or before D: one that ends
+        after D (a re-run or backfill of its weeks) is outside its view, and is never adjusted by it -#}
+    select differences.*
+    from differences
+    where {{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'differences.original_period')) }}
+        <= {{ refresh_as_of_date() }}
+
+),
+
+months_after as (
+
+    select
+        closed_periods.payout_period as closed_period,
+        cast(
+            {{ dbt.dateadd('month', 'cast(numbers.generated_number as integer)', 'closed_periods.payout_period') }}
+            as date
+        ) as candidate_period
+    from closed_periods
+    cross join numbers
+
+),
+
+next_open_periods as (
+
+    {#- per closed period, the first period after it that is not closed: where its adjustments go -#}
+    select
+        months_after.closed_period,
+        min(months_after.candidate_period) as payout_period
+    from months_after
+    where months_after.candidate_period not in (select payout_period from closed_periods) -- noqa: RF02
+    group by months_after.closed_period
 
 ),
 
 adjustment_lines as (
 
     select
-        {{ dbt.hash("'adjustment|' || differences.original_line_id || '|' "
-                    ~ "|| cast(current_open_period.payout_period as " ~ pp_type_text() ~ ")") }}
+        {{ dbt.hash("'adjustment|' || seen_whole.original_line_id || '|' "
+                    ~ "|| cast(next_open_periods.payout_period as " ~ pp_type_text() ~ ")") }}
             as payout_line_id,
-        current_open_period.payout_period,
-        differences.partner_id,
-        differences.partner_tier,
+        next_open_periods.payout_period,
+        seen_whole.partner_id,
+        seen_whole.partner_tier,
         'adjustment' as incentive_type,
         'payout_line' as source_type,
-        differences.original_line_id as source_id,
-        differences.account_id,
+        seen_whole.original_line_id as source_id,
+        seen_whole.account_id,
         {{ refresh_as_of_date() }} as earned_on,
-        differences.difference_usd as basis_usd,
+        seen_whole.difference_usd as basis_usd,
         cast(1 as decimal(18, 8)) as rate,
-        differences.difference_usd as amount_usd,
-        differences.plan_version,
-        'Correction of ' || differences.original_type || ' ' || differences.source_id || ' in closed period '
-        || cast(differences.original_period as {{ pp_type_text() }}) as description,
-        differences.original_line_id as adjusts_payout_line_id,
-        differences.original_period as adjusts_period,
+        seen_whole.difference_usd as amount_usd,
+        seen_whole.plan_version,
+        seen_whole.correction || ' in closed period '
+        || cast(seen_whole.original_period as {{ pp_type_text() }}) as description,
+        seen_whole.original_line_id as adjusts_payout_line_id,
+        seen_whole.original_period as adjusts_period,
         'open' as period_status
-    from differences
-    cross join current_open_period
-    where differences.difference_usd <> 0
+    from seen_whole
+    inner join next_open_periods
+        on seen_whole.original_period = next_open_periods.closed_period
+    where seen_whole.difference_usd <> 0
 
 ),
 
