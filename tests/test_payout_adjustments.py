@@ -238,6 +238,9 @@ def test_only_open_period_folders_the_step_wrote_are_removed(tmp_path):
     folder("2024-08", "open")
     folder("2024-06", "final")
     folder("2024-09", "open", extra="notes.txt")
+    (folder("2024-11", "open") / "payout_lines.parquet").mkdir()  # a folder named like a file
+    (tmp_path / "2024-12").mkdir()
+    (tmp_path / "2024-12" / "manifest.json").write_text("[]")  # not a manifest
     folder("july", "open")
     (tmp_path / "2024-10").symlink_to(folder("elsewhere", "open"))
     assert remove_stale_open_folders(tmp_path, keep={"2024-08"}) == ["2024-07"]
@@ -246,8 +249,17 @@ def test_only_open_period_folders_the_step_wrote_are_removed(tmp_path):
         "2024-08",
         "2024-09",
         "2024-10",
+        "2024-11",
+        "2024-12",
         "elsewhere",
         "july",
     ]
     assert (tmp_path / "elsewhere" / "manifest.json").is_file()
     assert remove_stale_open_folders(tmp_path / "missing", keep=set()) == []
+
+
+def test_the_folder_removal_knows_every_file_a_period_s_export_writes(tmp_path):
+    from dagster_project.defs.payouts.finance_files import PERIOD_FILES, write_period
+
+    written = write_period(tmp_path, MAY, [], dt.date(2024, 7, 7), final=False)
+    assert written.written and {path.name for path in written.directory.iterdir()} == PERIOD_FILES

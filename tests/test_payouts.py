@@ -586,8 +586,9 @@ def test_clawbacks_book_the_lost_part_where_it_is_measured(ledger_env):
 
 def test_refreshing_a_week_of_a_closed_period_changes_nothing_that_was_paid(ledger_env):
     """May 2024 is closed (test_close_period_rules). A refresh of its week 2024-05-06 (D = May 12) sees
-    only lines earned by May 12: D1 (May 10) is unchanged; D2 (May 20), A5's spiff and D3's clawback (May
-    31) were earned after D and must not be reversed by adjustments."""
+    only part of May: D2 (May 20), A5's spiff and D3's clawback (May 31) are earned after D. So May is not
+    compared at all (decision 148: only closed periods that ended on or before D are), and nothing is
+    adjusted."""
     may = ledger_env.exports_dir / "payouts" / "2024-05"
     final_files = {p.name: p.read_bytes() for p in may.iterdir()}
     assert refresh(dt.date(2024, 5, 6))[0] == 0

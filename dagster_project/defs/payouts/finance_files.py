@@ -263,21 +263,28 @@ def write_period(
 
 
 PERIOD_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}")
-PERIOD_FILES = frozenset(
-    {
-        "manifest.json",
-        "payout_lines.csv",
-        "payout_lines.parquet",
-        "partner_statements.csv",
-        "partner_statements.parquet",
-    }
+DATA_FILES = ("payout_lines.csv", "partner_statements.csv", "payout_lines.parquet", "partner_statements.parquet")
+PERIOD_FILES = frozenset({"manifest.json", *DATA_FILES})  # every file write_period writes
+# an interrupted write's temporary file (csvsafe.write_csv_atomically, _write_parquet_atomically, the manifest's)
+WORK_FILE = re.compile(
+    r"\.(?:manifest|payout_lines\.(?:csv|parquet)|partner_statements\.(?:csv|parquet))\.[0-9a-f]{32}\.tmp"
 )
-WORK_FILE = re.compile(r"\.(?:manifest|[a-z_]+\.(?:csv|parquet))\.[0-9a-f]{32}\.tmp")  # an interrupted write's
+
+
+def _only_period_files(folder: Path) -> bool:
+    """Nothing in ``folder`` but regular files (not links, not folders) a period's export writes."""
+    for child in folder.iterdir():
+        if child.is_symlink() or not child.is_file():
+            return False
+        if child.name not in PERIOD_FILES and not WORK_FILE.fullmatch(child.name):
+            return False
+    return True
 
 
 def remove_stale_open_folders(root: Path, keep: set[str]) -> list[str]:
     """Remove the open periods' folders under ``root`` not named in ``keep``: real directories named like a
-    period whose manifest says open and that hold nothing but a period's files. Returns their names."""
+    period whose manifest says open and that hold nothing but a period's files. Returns their names; a folder
+    that cannot be read is left as it is."""
     removed: list[str] = []
     if not root.is_dir():
         return removed
@@ -288,13 +295,14 @@ def remove_stale_open_folders(root: Path, keep: set[str]) -> list[str]:
             continue
         try:
             manifest = read_manifest(entry)
+            if not isinstance(manifest, dict) or manifest.get("status") != "open":
+                continue  # a final period, or a folder this step did not write
+            if not _only_period_files(entry):
+                continue
         except (OSError, ValueError):
             continue
-        if not manifest or manifest.get("status") != "open":
-            continue  # a final period, or a folder this step did not write
-        if all(child.name in PERIOD_FILES or WORK_FILE.fullmatch(child.name) for child in entry.iterdir()):
-            shutil.rmtree(entry)
-            removed.append(entry.name)
+        shutil.rmtree(entry)
+        removed.append(entry.name)
     return removed
 
 

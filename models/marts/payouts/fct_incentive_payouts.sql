@@ -73,18 +73,32 @@ frozen_originals as (
 
 ),
 
-frozen_adjustments as (
+frozen_adjustment_lines as (
 
     select
-        adjusts_payout_line_id,
-        min(adjusts_period) as adjusts_period,
-        min(partner_id) as partner_id,
-        min(partner_tier) as partner_tier,
-        min(account_id) as account_id,
-        min(plan_version) as plan_version,
-        sum({{ pp_cents('amount_usd') }}) as adjusted_usd
+        frozen.*,
+        row_number() over (
+            partition by frozen.adjusts_payout_line_id
+            order by frozen.payout_period desc, frozen.payout_line_id desc
+        ) as recency
     from frozen
-    where incentive_type = 'adjustment'
+    where frozen.incentive_type = 'adjustment'
+
+),
+
+frozen_adjustments as (
+
+    {#- per adjusted line: what its frozen adjustments paid, in cents, and the latest one's partner,
+        tier and plan (a reversal of a line that is gone takes them) -#}
+    select
+        adjusts_payout_line_id,
+        max(case when recency = 1 then adjusts_period end) as adjusts_period,
+        max(case when recency = 1 then partner_id end) as partner_id,
+        max(case when recency = 1 then partner_tier end) as partner_tier,
+        max(case when recency = 1 then account_id end) as account_id,
+        max(case when recency = 1 then plan_version end) as plan_version,
+        sum({{ pp_cents('amount_usd') }}) as adjusted_usd
+    from frozen_adjustment_lines
     group by adjusts_payout_line_id
 
 ),
@@ -144,7 +158,7 @@ seen_whole as (
         after D (a re-run or backfill of its weeks) is outside its view, and is never adjusted by it -#}
     select differences.*
     from differences
-    where {{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'differences.original_period')) }}
+    where cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'differences.original_period')) }} as date)
         <= {{ refresh_as_of_date() }}
 
 ),
