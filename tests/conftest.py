@@ -27,6 +27,7 @@ REFRESH_FIXTURES = {
     "test_gate_and_backfill.py": {"sequential", "backfilled"},
     "test_health.py": {"env"},
     "test_payouts.py": {"ledger_env"},
+    "test_payout_adjustments.py": {"story"},
     "test_quarantine.py": {"refreshed"},
     "test_refresh.py": {"scenario"},
     "test_revenue.py": {"warehouse"},
@@ -41,6 +42,7 @@ LONGEST_FIRST = (
     "test_engines.py",  # DuckDB, PostgreSQL and Spark on one scenario: the longest file
     "test_refresh.py",
     "test_payouts.py",
+    "test_payout_adjustments.py",  # five refreshes and two closes in one story (~170 s)
     "test_gate_and_backfill.py",
     "test_exports.py",
     "test_health.py",

@@ -32,8 +32,6 @@ from tests.helpers import isolated_env, query, refresh
 from tests.landing import write_minimal_landing, write_table
 from tests.test_payouts import EMPTY, FIRST, WEEK, _build, _with_a_partner_named_direct
 
-pytestmark = pytest.mark.slow
-
 MAY, JUNE, JULY = dt.date(2024, 5, 1), dt.date(2024, 6, 1), dt.date(2024, 7, 1)
 D1_ORIGINAL = "D1,A1,P1,sourced,Upsell,PR-CORE,Closed Won,10000"
 D1_CORRECTED = "D1,A1,P1,sourced,Upsell,PR-CORE,Closed Won,11000"
