@@ -30,7 +30,7 @@ import pytest
 from dagster_project.cli import main
 from tests.helpers import isolated_env, query, refresh
 from tests.landing import write_minimal_landing, write_table
-from tests.test_payouts import EMPTY, FIRST, WEEK, _build, _with_a_partner_named_direct
+from tests.test_payouts import EMPTY, FIRST, WEEK, _build, _with_a_partner_named_direct, upsell_row
 
 MAY, JUNE, JULY = dt.date(2024, 5, 1), dt.date(2024, 6, 1), dt.date(2024, 7, 1)
 D1_ORIGINAL = "D1,A1,P1,sourced,Upsell,PR-CORE,Closed Won,10000"
@@ -38,21 +38,7 @@ D1_CORRECTED = "D1,A1,P1,sourced,Upsell,PR-CORE,Closed Won,11000"
 
 
 def _d8(amount: str) -> list[str]:
-    return [
-        "D8",
-        "A2",
-        "P2",
-        "sourced",
-        "Upsell",
-        "PR-CORE",
-        "Closed Won",
-        amount,
-        "USD",
-        "",
-        "2024-04-01",
-        "2024-05-15",
-        "",
-    ]
+    return upsell_row("D8", "A2", "P2", amount, created="2024-04-01", won="2024-05-15")
 
 
 def _set_d8(landing: Path, amount: str | None) -> None:

@@ -342,6 +342,25 @@ def ledger_env(tmp_path_factory: pytest.TempPathFactory):
         yield settings
 
 
+def upsell_row(deal: str, account: str, partner: str, amount_usd: str, created: str, won: str) -> list[str]:
+    """An opportunities.csv row: a USD Upsell of PR-CORE the partner sourced, Closed Won on ``won``."""
+    return [
+        deal,
+        account,
+        partner,
+        "sourced",
+        "Upsell",
+        "PR-CORE",
+        "Closed Won",
+        amount_usd,
+        "USD",
+        "",
+        created,
+        won,
+        "",
+    ]
+
+
 def _lines(settings, where: str = "true") -> list[tuple]:
     return query(
         settings.published_duckdb,
@@ -648,23 +667,7 @@ def test_tier_changes_apply_from_the_week_they_happened(ledger_env):
     )
     with (ledger_env.landing_dir / "opportunities.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
-    rows.append(
-        [
-            "D6",
-            "A2",
-            "P2",
-            "sourced",
-            "Upsell",
-            "PR-CORE",
-            "Closed Won",
-            "1000",
-            "USD",
-            "",
-            "2024-07-01",
-            "2024-07-10",
-            "",
-        ]
-    )
+    rows.append(upsell_row("D6", "A2", "P2", "1000", created="2024-07-01", won="2024-07-10"))
     write_table(ledger_env.landing_dir, "opportunities", rows[1:], columns=rows[0])
     assert refresh(WEEK + dt.timedelta(weeks=1))[0] == 0
     lines = {row[1]: row for row in _lines(ledger_env, "incentive_type = 'expansion_commission'")}

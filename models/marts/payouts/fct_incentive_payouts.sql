@@ -122,23 +122,16 @@ differences as (
         coalesce(
             recomputed_closed.payout_period, frozen_originals.payout_period, frozen_adjustments.adjusts_period
         ) as original_period,
+        {%- for column in ['partner_id', 'partner_tier', 'account_id', 'plan_version'] %}
         coalesce(
-            recomputed_closed.partner_id, frozen_originals.partner_id, frozen_adjustments.partner_id
-        ) as partner_id,
-        coalesce(
-            recomputed_closed.partner_tier, frozen_originals.partner_tier, frozen_adjustments.partner_tier
-        ) as partner_tier,
+            recomputed_closed.{{ column }}, frozen_originals.{{ column }}, frozen_adjustments.{{ column }}
+        ) as {{ column }},
+        {%- endfor %}
         coalesce(
             'Correction of ' || coalesce(recomputed_closed.incentive_type, frozen_originals.incentive_type)
             || ' ' || coalesce(recomputed_closed.source_id, frozen_originals.source_id),
             'Reversal of the adjustments to line ' || compared_lines.payout_line_id || ', no longer computed,'
         ) as correction,
-        coalesce(
-            recomputed_closed.account_id, frozen_originals.account_id, frozen_adjustments.account_id
-        ) as account_id,
-        coalesce(
-            recomputed_closed.plan_version, frozen_originals.plan_version, frozen_adjustments.plan_version
-        ) as plan_version,
         coalesce({{ pp_cents('recomputed_closed.amount_usd') }}, 0)
         - coalesce({{ pp_cents('frozen_originals.amount_usd') }}, 0)
         - coalesce(frozen_adjustments.adjusted_usd, 0) as difference_usd
