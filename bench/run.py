@@ -786,6 +786,11 @@ def earlier_runs(previous: str) -> str:
     return f"{EARLIER}\n\n{latest}\n" + (f"\n{kept.strip()}\n" if kept.strip() else "")
 
 
+def switched_on(variable: str) -> bool:
+    """A bench switch (BENCH_FIXED, BENCH_DISK_CHECK): on unless set to 0, false or no."""
+    return os.environ.get(variable, "1").strip() not in {"0", "false", "no"}
+
+
 def main() -> None:
     scales = [int(s) for s in os.environ.get("BENCH_SCALES", "2000,20000,200000").split(",") if s.strip()]
     engines = engines_from_env()
@@ -793,13 +798,13 @@ def main() -> None:
     say(f"memory_limit {MEMORY_LIMIT}; load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     disk = disk_plan(scales, CACHE)
     say(describe(disk, CACHE, engines))
-    if not disk.enough and os.environ.get("BENCH_DISK_CHECK", "1").strip() not in {"0", "false", "no"}:
+    if not disk.enough and switched_on("BENCH_DISK_CHECK"):
         raise SystemExit(refusal(disk, CACHE))  # before anything is written: a full disk would fail it an hour in
     CACHE.mkdir(parents=True, exist_ok=True)
     earlier = earlier_runs(RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "")
     results: list[dict] = []
     fixed = None
-    if os.environ.get("BENCH_FIXED", "1").strip() not in {"0", "false", "no"}:
+    if switched_on("BENCH_FIXED"):
         fixed = fixed_cost()
         write_results(results, earlier, started, load, fixed)
     with contextlib.ExitStack() as stack:
