@@ -28,7 +28,12 @@ from dagster_project.defs.operations.progress import STEP_LABELS
 from dagster_project.defs.operations.retention import KEEP_RUN_LOGS, prune_run_logs
 from dagster_project.defs.operations.sensors import FAILURE_SENSOR
 from dagster_project.defs.operations.summary import read_headline
+from dagster_project.defs.partner_feeds.assets import PARTNER_FEEDS_KEY
+from dagster_project.defs.payouts.assets import FINANCE_EXPORTS_KEY
+from dagster_project.defs.publish.assets import DOCS_KEY
 from dagster_project.defs.quality.checks import FRESHNESS_STEP, QUALITY_STEP
+from dagster_project.defs.reports.assets import EXECUTIVE_PAGE_KEY
+from dagster_project.defs.serving.assets import POSTGRES_KEY
 from dagster_project.settings import Settings
 from tests.landing import write_minimal_landing
 
@@ -214,6 +219,18 @@ def test_a_second_writer_fails_fast_with_a_clear_message(pp_env: Settings, capsy
         assert not result.success
         (line,) = failure_lines(get_instance(pp_env), result.run_id)  # what the alert says
         assert line.startswith("run failed: WarehouseBusy: Another run is writing the warehouse")
+
+        # so is a run of one step after publishing, e.g. the finance files materialised alone from the UI while
+        # a close-period writes a period's final files
+        asset_job = defs.resolve_implicit_global_asset_job_def()
+        for key in (FINANCE_EXPORTS_KEY, PARTNER_FEEDS_KEY, EXECUTIVE_PAGE_KEY, DOCS_KEY, POSTGRES_KEY):
+            result = asset_job.execute_in_process(
+                partition_key=WEEK, asset_selection=[key], instance=get_instance(pp_env), raise_on_error=False
+            )
+            assert not result.success, key
+            (line,) = failure_lines(get_instance(pp_env), result.run_id)
+            assert line.startswith("run failed: WarehouseBusy: Another run is writing the warehouse"), (key, line)
+        assert not (pp_env.exports_dir / "payouts").exists()
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)

@@ -2,7 +2,9 @@
 
 Every run that writes the warehouse holds ``<warehouse>/.warehouse.lock`` (an exclusive ``flock``)
 from its start to its end, through the ``warehouse_lock`` resource (resources.py ``WarehouseLock``),
-whoever launched it: the CLI, the schedule, a backfill or the UI. A second writer fails fast with a
+whoever launched it: the CLI, the schedule, a backfill or the UI. So does a run of only the steps after
+publishing (finance files, partner feeds, the executive page, the docs, PostgreSQL): what they write, a
+refresh or a ``close-period`` writes too. A second writer fails fast with a
 message naming the holder, instead of waiting on DuckDB's file lock or corrupting a half-built
 refresh. The operating system releases the lock when the holding process ends, so a crashed run
 never leaves a stale lock.

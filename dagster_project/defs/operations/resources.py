@@ -48,7 +48,9 @@ class PartnerPulseConfig(dg.ConfigurableResource):
 
 class WarehouseLock(dg.ConfigurableResource):
     """Holds the warehouse's writer lock for the whole run (resources live as long as the run in
-    the in-process executor). Every step that writes the warehouse requires it (locking.py)."""
+    the in-process executor). Every asset and check of the refresh requires it (locking.py): those that
+    write the warehouse, and those that write what a refresh or a close writes after it (exports, reports,
+    docs, PostgreSQL), so that one of them materialised alone from the UI cannot interleave with a CLI run."""
 
     warehouse_dir: str
 

@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from dagster_project.defs.operations.resources import PartnerPulseConfig
+from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.partner_feeds.feeds import FeedError, write_partner_feeds
 from dagster_project.defs.publish.assets import PUBLISH_KEY
 
@@ -25,7 +25,9 @@ def build_partner_feeds_asset(partitions_def: dg.PartitionsDefinition) -> dg.Ass
             "exports/partners/index.csv (and index.parquet) maps every partner id to its folder."
         ),
     )
-    def partner_data_feeds(context: AssetExecutionContext, partnerpulse: PartnerPulseConfig):
+    def partner_data_feeds(
+        context: AssetExecutionContext, partnerpulse: PartnerPulseConfig, warehouse_lock: WarehouseLock
+    ):  # warehouse_lock: one writer of the exports at a time
         settings = partnerpulse.settings()
         try:
             result = write_partner_feeds(

@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from dagster_project.defs.operations.resources import PartnerPulseConfig
+from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.payouts.ledger import export_payouts
 from dagster_project.defs.publish.assets import PUBLISH_KEY
 
@@ -24,7 +24,9 @@ def build_finance_exports_asset(partitions_def: dg.PartitionsDefinition) -> dg.A
             "closed ones are final and never rewritten."
         ),
     )
-    def finance_payout_files(context: AssetExecutionContext, partnerpulse: PartnerPulseConfig):
+    def finance_payout_files(
+        context: AssetExecutionContext, partnerpulse: PartnerPulseConfig, warehouse_lock: WarehouseLock
+    ):  # warehouse_lock: a close-period writes the same folders
         exports = export_payouts(partnerpulse.settings(), log=context.log.info)
         return dg.MaterializeResult(
             metadata={

@@ -91,7 +91,12 @@ def build_docs_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             "the dbt project changed."
         ),
     )
-    def dbt_docs_site(context: AssetExecutionContext, dbt: DbtCliResource, partnerpulse: PartnerPulseConfig):
+    def dbt_docs_site(
+        context: AssetExecutionContext,
+        dbt: DbtCliResource,
+        partnerpulse: PartnerPulseConfig,
+        warehouse_lock: WarehouseLock,  # dbt docs generate reads the working warehouse's catalog
+    ):
         settings = partnerpulse.settings()
         if os.environ.get("PARTNERPULSE_PUBLISH_DOCS", "1").strip().lower() in {"0", "false", "no"}:
             context.log.info("PARTNERPULSE_PUBLISH_DOCS is off: dbt docs not regenerated")

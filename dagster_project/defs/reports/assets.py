@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from dagster_project.defs.operations.resources import PartnerPulseConfig
+from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.publish.assets import PUBLISH_KEY
 from dagster_project.defs.reports.executive import write_executive_page
 
@@ -23,7 +23,9 @@ def build_executive_page_asset(partitions_def: dg.PartitionsDefinition) -> dg.As
             "file with inline SVG charts, from the published marts."
         ),
     )
-    def executive_page(context: AssetExecutionContext, partnerpulse: PartnerPulseConfig):
+    def executive_page(
+        context: AssetExecutionContext, partnerpulse: PartnerPulseConfig, warehouse_lock: WarehouseLock
+    ):  # warehouse_lock: one writer of the reports at a time
         settings = partnerpulse.settings()
         page = write_executive_page(settings.published_duckdb, settings.reports_dir)
         context.log.info(f"executive page {page.path} written in {page.seconds:.2f}s")

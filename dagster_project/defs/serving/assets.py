@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from dagster_project.defs.operations.resources import PartnerPulseConfig
+from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.publish.assets import PUBLISH_KEY
 from dagster_project.defs.serving.postgres import ServingError, serve
 from dagster_project.defs.warehouse.project import get_dbt_project
@@ -28,7 +28,9 @@ def build_postgres_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDe
             "load leaves both schemas as they were."
         ),
     )
-    def postgres_marts(context: AssetExecutionContext, partnerpulse: PartnerPulseConfig):
+    def postgres_marts(
+        context: AssetExecutionContext, partnerpulse: PartnerPulseConfig, warehouse_lock: WarehouseLock
+    ):  # warehouse_lock: one serve at a time (it reads and records what was served)
         try:
             enabled = serve_postgres_enabled()
         except ConfigError as exc:
