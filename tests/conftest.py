@@ -27,7 +27,7 @@ REFRESH_FIXTURES = {
     "test_gate_and_backfill.py": {"sequential", "backfilled"},
     "test_health.py": {"env"},
     "test_payouts.py": {"ledger_env"},
-    "test_payout_adjustments.py": {"story"},
+    "test_payout_adjustments.py": {"story", "out_of_order"},
     "test_quarantine.py": {"refreshed"},
     "test_refresh.py": {"scenario"},
     "test_revenue.py": {"warehouse"},

@@ -15,6 +15,9 @@ The story, each step a real refresh or close through the CLI (D = the refreshed 
 6. a re-run of the week of 2024-05-06 (D = 2024-05-12), inside closed May: May is not seen whole, so
    nothing is adjusted (at D, EUR was still 1.20: D1 would have looked like 1,386.00); the July folder,
    whose lines the published ledger no longer has, is removed; the final folders stay byte for byte.
+
+A second, shorter story closes the periods out of order: June first, then May; a correction of May then goes
+to July, the first period after May that is still open.
 """
 
 from __future__ import annotations
@@ -201,6 +204,69 @@ def test_a_re_run_inside_a_closed_month_adjusts_nothing_and_leaves_no_stale_fold
     for period in ("2024-05", "2024-06"):
         assert after[period][0] == "final" and after[period] == before[period]
     assert after["2024-06"][1] == before["2024-06"][1]
+
+
+def _frozen(settings, period: dt.date) -> list[tuple]:
+    return query(
+        settings.duckdb_path,
+        "select payout_line_id, incentive_type, partner_id, amount_usd from ledger.payout_lines_closed "
+        "where payout_period = ? order by payout_line_id",
+        [period],
+    )
+
+
+@pytest.fixture(scope="module")
+def out_of_order(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The same data; June is closed before May, then D1 (a deal of May) is corrected."""
+    root = tmp_path_factory.mktemp("out-of-order")
+    data = _with_a_partner_named_direct(_build())
+    data["fx_rates"] = [*data["fx_rates"], ("EUR", "2024-05-20", "1.25")]
+    seen: dict = {}
+    with isolated_env(root, FIRST) as settings:
+        write_minimal_landing(root / "landing", overrides={**data, **{table: [] for table in EMPTY}})
+        assert refresh(WEEK)[0] == 0
+        seen["published june"] = query(
+            settings.published_duckdb,
+            "select payout_line_id, incentive_type, partner_id, amount_usd from fct_incentive_payouts "
+            "where payout_period = ? order by payout_line_id",
+            [JUNE],
+        )
+        assert main(["close-period", "2024-06"]) == 0
+        seen["june frozen"] = _frozen(settings, JUNE)
+        seen["may frozen before its close"] = _frozen(settings, MAY)
+        june_folder = settings.exports_dir / "payouts" / "2024-06"
+        seen["june files"] = {path.name: path.read_bytes() for path in june_folder.iterdir()}
+        assert main(["close-period", "2024-05"]) == 0
+        seen["may frozen"] = _frozen(settings, MAY)
+        opportunities = settings.landing_dir / "opportunities.csv"
+        opportunities.write_text(opportunities.read_text().replace(D1_ORIGINAL, D1_CORRECTED))
+        assert refresh(WEEK)[0] == 0
+        seen["adjustments"] = _adjustments(settings)
+        seen["june frozen after"] = _frozen(settings, JUNE)
+        seen["june files after"] = {path.name: path.read_bytes() for path in june_folder.iterdir()}
+        seen["july cells"] = _adjustment_cells(settings, "2024-07")
+        yield seen
+
+
+def test_periods_closed_out_of_order_freeze_each_its_own_lines(out_of_order):
+    june = out_of_order["june frozen"]
+    assert june and june == [row for row in out_of_order["published june"]]  # what June showed, nothing else
+    assert out_of_order["may frozen before its close"] == []  # closing June froze nothing of open May
+    d1 = [row for row in out_of_order["may frozen"] if row[1] == "expansion_commission" and row[2] == "P1"]
+    assert [row[3] for row in d1] == [Decimal("1312.5")]  # 10,000 EUR x 1.25 x 10.5%, frozen by May's own close
+    assert not {row[0] for row in out_of_order["may frozen"]} & {row[0] for row in june}
+
+
+def test_a_correction_after_out_of_order_closes_goes_past_the_closed_later_period(out_of_order):
+    """D1 corrected to 11,000 EUR after June and then May were closed: +131.25 (1,443.75 - 1,312.50) for May,
+    booked in July — June, although it comes right after May, is closed and stays as it was paid."""
+    d1_line = next(row[0] for row in out_of_order["may frozen"] if row[1] == "expansion_commission" and row[2] == "P1")
+    assert [row[:6] for row in out_of_order["adjustments"]] == [(JULY, "open", "P1", Decimal("131.25"), MAY, d1_line)]
+    assert out_of_order["july cells"] == [
+        ("P1", "131.25", "Correction of expansion_commission D1 in closed period 2024-05-01")
+    ]
+    assert out_of_order["june frozen after"] == out_of_order["june frozen"]
+    assert out_of_order["june files after"] == out_of_order["june files"]
 
 
 def test_only_open_period_folders_the_step_wrote_are_removed(tmp_path):
