@@ -85,14 +85,19 @@ def _adjustment_cells(settings, period: str) -> list[tuple[str, str, str]]:
         ]
 
 
+def _landing() -> dict[str, list]:
+    """test_payouts.py's dataset, with May's last EUR rate (1.25 from 2024-05-20)."""
+    data = _with_a_partner_named_direct(_build())
+    data["fx_rates"] = [*data["fx_rates"], ("EUR", "2024-05-20", "1.25")]
+    return {**data, **{table: [] for table in EMPTY}}
+
+
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("adjustments")
-    data = _with_a_partner_named_direct(_build())
-    data["fx_rates"] = [*data["fx_rates"], ("EUR", "2024-05-20", "1.25")]
     seen: dict = {}
     with isolated_env(root, FIRST) as settings:
-        write_minimal_landing(root / "landing", overrides={**data, **{table: [] for table in EMPTY}})
+        write_minimal_landing(root / "landing", overrides=_landing())
         opportunities = settings.landing_dir / "opportunities.csv"
         assert refresh(WEEK)[0] == 0
         assert main(["close-period", "2024-05"]) == 0
@@ -219,11 +224,9 @@ def _frozen(settings, period: dt.date) -> list[tuple]:
 def out_of_order(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The same data; June is closed before May, then D1 (a deal of May) is corrected."""
     root = tmp_path_factory.mktemp("out-of-order")
-    data = _with_a_partner_named_direct(_build())
-    data["fx_rates"] = [*data["fx_rates"], ("EUR", "2024-05-20", "1.25")]
     seen: dict = {}
     with isolated_env(root, FIRST) as settings:
-        write_minimal_landing(root / "landing", overrides={**data, **{table: [] for table in EMPTY}})
+        write_minimal_landing(root / "landing", overrides=_landing())
         assert refresh(WEEK)[0] == 0
         seen["published june"] = query(
             settings.published_duckdb,
@@ -250,7 +253,7 @@ def out_of_order(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_periods_closed_out_of_order_freeze_each_its_own_lines(out_of_order):
     june = out_of_order["june frozen"]
-    assert june and june == [row for row in out_of_order["published june"]]  # what June showed, nothing else
+    assert june and june == out_of_order["published june"]  # what June showed, nothing else
     assert out_of_order["may frozen before its close"] == []  # closing June froze nothing of open May
     d1 = [row for row in out_of_order["may frozen"] if row[1] == "expansion_commission" and row[2] == "P1"]
     assert [row[3] for row in d1] == [Decimal("1312.5")]  # 10,000 EUR x 1.25 x 10.5%, frozen by May's own close
