@@ -25,12 +25,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from dagster_project.cli import main
+from dagster_project.settings import Settings
 from tests.helpers import isolated_env, query, refresh
 from tests.landing import write_minimal_landing, write_table
 from tests.test_payouts import EMPTY, FIRST, WEEK, _build, _with_a_partner_named_direct, upsell_row
@@ -92,14 +95,21 @@ def _landing() -> dict[str, list]:
     return {**data, **{table: [] for table in EMPTY}}
 
 
-@pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root = tmp_path_factory.mktemp("adjustments")
-    seen: dict = {}
+@contextmanager
+def _refreshed(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Settings]:
+    """A temp folder of its own with that dataset landed and the week of 2024-07-01 refreshed (D = 2024-07-07)."""
+    root = tmp_path_factory.mktemp(name)
     with isolated_env(root, FIRST) as settings:
         write_minimal_landing(root / "landing", overrides=_landing())
-        opportunities = settings.landing_dir / "opportunities.csv"
         assert refresh(WEEK)[0] == 0
+        yield settings
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    seen: dict = {}
+    with _refreshed(tmp_path_factory, "adjustments") as settings:
+        opportunities = settings.landing_dir / "opportunities.csv"
         assert main(["close-period", "2024-05"]) == 0
         seen["d1_frozen"] = query(
             settings.duckdb_path,
@@ -223,11 +233,8 @@ def _frozen(settings, period: dt.date) -> list[tuple]:
 @pytest.fixture(scope="module")
 def out_of_order(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The same data; June is closed before May, then D1 (a deal of May) is corrected."""
-    root = tmp_path_factory.mktemp("out-of-order")
     seen: dict = {}
-    with isolated_env(root, FIRST) as settings:
-        write_minimal_landing(root / "landing", overrides=_landing())
-        assert refresh(WEEK)[0] == 0
+    with _refreshed(tmp_path_factory, "out-of-order") as settings:
         seen["published june"] = query(
             settings.published_duckdb,
             "select payout_line_id, incentive_type, partner_id, amount_usd from fct_incentive_payouts "
