@@ -52,6 +52,7 @@ from dagster_project.defs.warehouse.spark_sync import (
 from dagster_project.defs.warehouse.staging_rebuild import models_rebuilt_on_project_change, rebuilt_in_build
 from dagster_project.defs.warehouse.threads import THREADS_ENV, build_threads
 from dagster_project.defs.warehouse.translator import LayeredTranslator
+from dagster_project.lib.child_process import stop
 from dagster_project.lib.dbt_manifest import read_manifest
 from dagster_project.lib.engine import connect_engine
 from dagster_project.lib.warehouse import connect
@@ -159,6 +160,9 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         try:
             yield from invocation.stream()  # raises when the build failed
         except BaseException:  # also an interrupted build
+            # dbt still running (an error while following its events, not an interrupt, which dagster-dbt
+            # forwards): stopped, not left writing the warehouse after this run ends (decision 153)
+            stop(invocation.process, context.log.warning)
             if built_models.unchanged:
                 forget_left_out(settings, built_models, context.log)
             raise
