@@ -341,6 +341,7 @@ def test_a_changed_project_rebuilds_the_usage_staging_whole(scenario: Scenario):
 # hold one slice per week; every other dbt asset is rebuilt whole by each refresh.
 WEEKLY_TABLES = [
     dg.AssetKey(["intermediate", "int_account_weeks_health_snapshotted"]),
+    dg.AssetKey(["intermediate", "int_score_outcomes_counted"]),
     dg.AssetKey(["marts", "fct_account_health_weekly"]),
     dg.AssetKey(["marts", "fct_expansion_readiness_weekly"]),
     dg.AssetKey(["marts", "fct_expansion_recommendations"]),

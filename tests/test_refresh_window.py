@@ -32,6 +32,7 @@ WEEKLY = [
     "fct_expansion_recommendations",
     "fct_expansion_signals",
     "int_account_weeks_health_snapshotted",
+    "int_score_outcomes_counted",
     "rpt_campaign_audiences",
 ]
 
