@@ -10,8 +10,8 @@ import time
 from dagster_project.lib.child_process import stop
 
 # prints "ready" once its SIGINT handling is in place, then sleeps until it is stopped. Python's own handler (a
-# KeyboardInterrupt), set explicitly: dbt started from a terminal or the CLI has it, but a child inherits an ignored
-# SIGINT, and pytest-xdist's workers ignore it (the child then only ends on the SIGKILL)
+# KeyboardInterrupt), set explicitly: a child inherits an ignored SIGINT, and a job a non-interactive shell starts
+# in the background (`make test &` in a script) has SIGINT ignored — the child then ends only on the SIGKILL
 ENDS_ON_SIGINT = (
     "import signal, time; signal.signal(signal.SIGINT, signal.default_int_handler); print('ready', flush=True); "
     "time.sleep(60)"

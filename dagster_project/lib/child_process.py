@@ -7,7 +7,9 @@ leaves the step failed and the dbt process running on its own, still writing the
 process then ends, its warehouse lock with it, and the next refresh starts beside a build nobody waits for.
 
 ``stop`` ends such a process the way a person at the terminal would: SIGINT first (dbt cancels its
-queries, closes its connections and writes its run results, as on Ctrl-C), SIGKILL after a grace period.
+queries, closes its connections and writes its run results, as on Ctrl-C), SIGKILL after a grace period. A
+process that ignores SIGINT — it inherits an ignored SIGINT, e.g. from a refresh a script started in the background
+(a non-interactive shell's `cmd &`) — ends only on the SIGKILL.
 """
 
 from __future__ import annotations
