@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.bench_modules import load_bench_module
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def _disk_module():
-    spec = importlib.util.spec_from_file_location("bench_disk", REPO_ROOT / "bench" / "disk.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_disk", module)  # dataclasses look their module up while it runs
-    spec.loader.exec_module(module)
-    return module
-
-
-disk = _disk_module()
+disk = load_bench_module("disk")
 
 
 def _file(path: Path, size: int) -> int:

@@ -4,25 +4,12 @@ built again) and one that does not (bench/weeks.py, decision 154). Dates checked
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.bench_modules import load_bench_module
 
-
-def _weeks_module():
-    spec = importlib.util.spec_from_file_location("bench_weeks", REPO_ROOT / "bench" / "weeks.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_weeks", module)  # dataclasses look their module up while it runs
-    spec.loader.exec_module(module)
-    return module
-
-
-weeks = _weeks_module()
+weeks = load_bench_module("weeks")
 D = dt.date
 
 
