@@ -10,9 +10,9 @@ For each scale (BENCH_SCALES, default "2000,20000,200000"):
    SPEC without the models: weekly usage roll-ups, the scorecard of every account-week, monthly ARR
    and the bridge) on the same landing data and the same weeks, in its own process with the same
    memory limit. The headline is the full refresh ÷ this bound;
-4. two next-week refreshes, one week after the other: one of a week that holds a month's first day (the
-   revenue chain is built again) and one of a week that does not, the latest such pair of the data
-   (weeks.py); the full refresh is of the week before them;
+4. two next-week refreshes, one week after the other: one of a week that holds a month's last day (a
+   month-end week: the revenue chain is built again) and one of a week that does not, the latest such pair
+   of the data (weeks.py); the full refresh is of the week before them;
 5. a week with changed history: the payout period two months before the last refreshed week is closed
    (`partnerpulse close-period`, not timed), a late correction to that month lands (changed_history.py
    says what), and that week is refreshed again;
@@ -52,7 +52,7 @@ from changed_history import correct_month, link_landing
 from compiled_bound import CORE
 from disk import describe, disk_plan, refusal
 from engines import engines_from_env, fresh_database, postgres_server
-from weeks import MID_MONTH, NEW_MONTH, bench_weeks, kind_of_week
+from weeks import MID_MONTH, MONTH_END, bench_weeks, kind_of_week
 
 from dagster_project.demo.generator import MIN_ACCOUNTS
 from dagster_project.settings import DBT_EXECUTABLE
@@ -69,12 +69,12 @@ SAMPLE_SECONDS = 0.2
 GB = 1024**3
 
 FULL, CHANGED = "full refresh", "changed-history refresh"
-NEXT_KINDS = {MID_MONTH: "next-week refresh, mid-month", NEW_MONTH: "next-week refresh, a month's first week"}
+NEXT_KINDS = {MID_MONTH: "next-week refresh, mid-month", MONTH_END: "next-week refresh, a month-end week"}
 # each case's log files in bench/cache: <slug>-<accounts>.log, <slug>-bound-<accounts>.log
 SLUGS = {
     FULL: "full",
     NEXT_KINDS[MID_MONTH]: "next-week-mid-month",
-    NEXT_KINDS[NEW_MONTH]: "next-week-new-month",
+    NEXT_KINDS[MONTH_END]: "next-week-month-end",
     CHANGED: "changed-history",
 }
 
@@ -688,8 +688,8 @@ def write_results(
         "",
         "Each step runs in its own process. **Full refresh**: an empty warehouse, the whole weekly history, "
         "of the week before the next weeks. **Next-week refreshes**: the two weeks after it, one after the "
-        "other: of the data's latest two consecutive weeks, the one that holds a month's first day (its "
-        "as-of date is in a new month, so the monthly revenue chain is built again) and the one that does not "
+        "other: of the data's latest two consecutive weeks, the one that holds a month's last day (a "
+        "month completes by its as-of date, so the monthly revenue chain is built again) and the one that does not "
         "(bench/weeks.py); each is judged against the goal. "
         "**Changed-history refresh**: the second next week again, after closing the payout period two months "
         "before it and landing a late correction to that month (below). **Independent lower bound**: "

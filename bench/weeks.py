@@ -1,15 +1,16 @@
 """The weeks `make bench` refreshes (bench/run.py): a full refresh, then two next weeks, one of each kind.
 
-A refresh builds the revenue chain (monthly ARR, the bridge, retention) up to the last month end before
-the week's as-of date D, the Sunday that ends the week (decision 119). Most weeks leave that month end
-where it was, and the chain is not built again. A week that holds a month's first day has its D in a new
-month: the month end moves and the chain is built again over every month (decision 151). So what a
-"next week" costs depends on the calendar, and a bench that measured only the last week of its data
-measured one kind or the other depending on the day the data was generated (decision 154).
+A refresh builds the revenue chain (monthly ARR, the bridge, retention) up to the last month end on or
+before the week's as-of date D, the Sunday that ends the week (decision 119: ``refresh_last_month_end``,
+``models_state.last_month_end``). In most weeks that month end stays where it was, and the chain is not
+built again. In a week that holds a month's last day — a *month-end week* — the month end moves and the
+chain is built again over every month (decision 151). So what a "next week" costs depends on the calendar,
+and a bench that measured only the last week of its data measured one kind or the other depending on the
+day the data was generated (decision 154).
 
 The bench therefore refreshes, after the full refresh, the latest two consecutive weeks of the data of
-which one holds a month's first day and the other does not: each is measured as a next week, in order.
-Two weeks in a row never both hold a month's first day (a month is at least 28 days).
+which one is a month-end week and the other is not: each is measured as a next week, in order. Two weeks
+in a row are never both month-end weeks (a month is at least 28 days).
 """
 
 from __future__ import annotations
@@ -18,17 +19,22 @@ import datetime as dt
 from dataclasses import dataclass
 
 WEEK = dt.timedelta(weeks=1)
-MID_MONTH, NEW_MONTH = "mid-month", "a month's first week"
+MID_MONTH, MONTH_END = "mid-month", "a month-end week"
 
 
-def holds_a_months_first_day(week: dt.date) -> bool:
-    """The week that starts on Monday ``week`` holds the 1st of a month: its Sunday is in another month than
-    the Sunday before it (the previous week's as-of date)."""
-    return (week + dt.timedelta(days=6)).month != (week - dt.timedelta(days=1)).month
+def last_month_end(day: dt.date) -> dt.date:
+    """The last month end on or before ``day`` (the macro ``refresh_last_month_end``)."""
+    return (day + dt.timedelta(days=1)).replace(day=1) - dt.timedelta(days=1)
+
+
+def is_month_end_week(week: dt.date) -> bool:
+    """The week that starts on Monday ``week`` holds a month's last day: the last month end on or before its
+    as-of date (its Sunday) is not the one of the week before."""
+    return last_month_end(week + dt.timedelta(days=6)) != last_month_end(week - dt.timedelta(days=1))
 
 
 def kind_of_week(week: dt.date) -> str:
-    return NEW_MONTH if holds_a_months_first_day(week) else MID_MONTH
+    return MONTH_END if is_month_end_week(week) else MID_MONTH
 
 
 @dataclass(frozen=True)
@@ -46,8 +52,8 @@ def bench_weeks(last_week: dt.date) -> BenchWeeks:
     ``last_week`` (a Monday)."""
     if last_week.weekday() != 0:
         raise ValueError(f"the data's last week must start on a Monday, not on {last_week:%A} {last_week}")
-    new_month = last_week
-    while not holds_a_months_first_day(new_month):
-        new_month -= WEEK  # at most four steps back
-    first = last_week - WEEK if new_month == last_week else new_month
+    month_end = last_week
+    while not is_month_end_week(month_end):
+        month_end -= WEEK  # at most four steps back
+    first = last_week - WEEK if month_end == last_week else month_end
     return BenchWeeks(full=first - WEEK, next_weeks=(first, first + WEEK))
