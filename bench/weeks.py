@@ -18,18 +18,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dagster_project.defs.warehouse.models_state import last_month_end
+
 WEEK = dt.timedelta(weeks=1)
 MID_MONTH, MONTH_END = "mid-month", "a month-end week"
 
 
-def last_month_end(day: dt.date) -> dt.date:
-    """The last month end on or before ``day`` (the macro ``refresh_last_month_end``)."""
-    return (day + dt.timedelta(days=1)).replace(day=1) - dt.timedelta(days=1)
-
-
 def is_month_end_week(week: dt.date) -> bool:
     """The week that starts on Monday ``week`` holds a month's last day: the last month end on or before its
-    as-of date (its Sunday) is not the one of the week before."""
+    as-of date (its Sunday) is not the one of the week before (the rule the refresh's input keys apply,
+    models_state.last_month_end)."""
     return last_month_end(week + dt.timedelta(days=6)) != last_month_end(week - dt.timedelta(days=1))
 
 
