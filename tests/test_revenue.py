@@ -416,6 +416,41 @@ def test_retention_dimensions_use_the_partner_at_period_start(warehouse):
     ]
 
 
+def test_multi_product_adoption_at_the_period_end_by_hand(warehouse):
+    """Q2 2024 ends with June. The accounts with ARR > 0 in June, their product lines with ARR > 0
+    then, and their partner at the end of June:
+      A1 Core (P1 Gold MSP, SMB, NA)          A2 Core (Security dropped Apr 1; P2, Mid-Market, EMEA)
+      A3 Core (reactivated May 1; direct, SMB, NA)    A5 Core + Analytics (P2, Enterprise, EMEA;
+      Premium Support at price 0 is no line)   A6 Core (P2 since May 15, Mid-Market, NA)
+      A7 Core + Automation (direct, SMB, NA)   A4 churned in April, A8 and A9 have no ARR.
+    Active 6, of them with ≥ 2 lines A5 and A7. A6 counts for P2 here (the partner at the end),
+    while its cohort figures count for P1 (the partner at the start)."""
+    rows = query(
+        warehouse,
+        "select dimension, dimension_value, active_accounts_end, multi_product_accounts_end, "
+        "multi_product_adoption_rate from rpt_retention "
+        "where period_type = 'quarter' and period_start = '2024-04-01' order by 1, 2",
+    )
+    assert rows == [
+        ("attachment", "direct", 2, 1, ratio(1, 2)),
+        ("attachment", "partner_attached", 4, 1, ratio(1, 4)),
+        ("overall", "all", 6, 2, ratio(2, 6)),
+        ("partner", "P1", 1, 0, ratio(0, 1)),
+        ("partner", "P2", 3, 1, ratio(1, 3)),
+        ("partner_tier", "Gold", 1, 0, ratio(0, 1)),
+        ("partner_tier", "Silver", 3, 1, ratio(1, 3)),
+        ("partner_tier", "direct", 2, 1, ratio(1, 2)),
+        ("partner_type", "MSP", 1, 0, ratio(0, 1)),
+        ("partner_type", "Reseller", 3, 1, ratio(1, 3)),
+        ("partner_type", "direct", 2, 1, ratio(1, 2)),
+        ("region", "EMEA", 2, 1, ratio(1, 2)),
+        ("region", "NA", 4, 1, ratio(1, 4)),
+        ("segment", "Enterprise", 1, 1, ratio(1, 1)),
+        ("segment", "Mid-Market", 2, 0, ratio(0, 2)),
+        ("segment", "SMB", 3, 1, ratio(1, 3)),
+    ]
+
+
 def test_fx_moves_are_neither_expansion_nor_churn(warehouse):
     """March 2024 in February rates: A5's GBP revaluation (+400 in the bridge) is not expansion.
 

@@ -20,9 +20,7 @@ accounts as (
         account_id,
         sum(start_usd) as start_usd,
         sum(end_usd) as end_usd,
-        sum(case when start_local = 0 then end_usd else 0 end) as new_lines_usd,
-        count(distinct case when start_local > 0 then product_line end) as product_lines_start,
-        count(distinct case when end_usd > 0 then product_line end) as product_lines_end
+        sum(case when start_local = 0 then end_usd else 0 end) as new_lines_usd
     from product_lines
     group by period_type, period_start, start_month, last_month, account_id
 
@@ -49,9 +47,7 @@ measured as (
         case when end_usd > 0 and end_usd < start_usd then start_usd - end_usd else 0 end as contraction_usd,
         case when end_usd = 0 then start_usd else 0 end as churn_usd,
         case when end_usd < start_usd then end_usd else start_usd end as retained_usd,
-        end_usd = 0 as is_churned,
-        product_lines_start,
-        product_lines_end
+        end_usd = 0 as is_churned
     from accounts
 
 ),
@@ -72,9 +68,7 @@ final as (
         contraction_usd,
         churn_usd,
         retained_usd,
-        is_churned,
-        product_lines_start,
-        product_lines_end
+        is_churned
     from measured
 
 )

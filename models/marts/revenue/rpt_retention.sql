@@ -106,46 +106,79 @@ renewal_metrics as (
 
 ),
 
-active_accounts as (
+account_lines as (
 
     select
-        periods.period_type,
-        periods.period_start,
-        line_months.account_id,
-        count(distinct line_months.product_line) as product_lines
-    from periods
-    inner join line_months
-        on periods.last_month = line_months.month_start
-    group by periods.period_type, periods.period_start, line_months.account_id
+        account_id,
+        month_start,
+        count(distinct product_line) as product_lines
+    from line_months
+    group by account_id, month_start
 
 ),
 
-active_dimensioned as (
+account_months_dimensioned as (
 
     select
-        active_accounts.*,
+        account_lines.month_start,
+        account_lines.product_lines,
         partnered.partner_id_at_end as partner_id,
         partners.partner_tier,
         partners.partner_type,
         accounts.segment,
         accounts.region
-    from active_accounts
-    inner join periods
-        on active_accounts.period_type = periods.period_type
-        and active_accounts.period_start = periods.period_start
+    from account_lines
     inner join partnered
-        on active_accounts.account_id = partnered.account_id
-        and periods.last_month = partnered.month_start
+        on account_lines.account_id = partnered.account_id
+        and account_lines.month_start = partnered.month_start
     inner join accounts
-        on active_accounts.account_id = accounts.account_id
+        on account_lines.account_id = accounts.account_id
     left join partners
         on partnered.partner_id_at_end = partners.partner_id
 
 ),
 
+month_groups as (
+
+    {#- one row per month and combination of the dimensions' attributes, counted once however many
+        periods end in that month and before the seven dimensions multiply the rows (decision 155) -#}
+    select
+        month_start,
+        partner_id,
+        partner_tier,
+        partner_type,
+        segment,
+        region,
+        count(*) as active_accounts,
+        sum(case when product_lines >= 2 then 1 else 0 end) as multi_product_accounts
+    from account_months_dimensioned
+    group by month_start, partner_id, partner_tier, partner_type, segment, region
+
+),
+
+active_grouped as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        month_groups.partner_id,
+        month_groups.partner_tier,
+        month_groups.partner_type,
+        month_groups.segment,
+        month_groups.region,
+        month_groups.active_accounts,
+        month_groups.multi_product_accounts
+    from periods
+    inner join month_groups
+        on periods.last_month = month_groups.month_start
+
+),
+
 active_rows as (
 
-    {{ retention_dimension_rows('active_dimensioned', ['period_type', 'period_start', 'product_lines']) }}
+    {{ retention_dimension_rows(
+        'active_grouped', ['period_type', 'period_start', 'active_accounts', 'multi_product_accounts']
+    ) }}
 
 ),
 
@@ -156,8 +189,8 @@ active_metrics as (
         period_start,
         dimension,
         dimension_value,
-        count(*) as active_accounts_end,
-        sum(case when product_lines >= 2 then 1 else 0 end) as multi_product_accounts_end
+        cast(sum(active_accounts) as bigint) as active_accounts_end,
+        cast(sum(multi_product_accounts) as bigint) as multi_product_accounts_end
     from active_rows
     group by period_type, period_start, dimension, dimension_value
 
