@@ -20,12 +20,6 @@ cohort_metrics as (
 
 ),
 
-partnered as (
-
-    select * from {{ ref('int_account_months_partnered') }}
-
-),
-
 accounts as (
 
     select * from {{ ref('stg_crm__accounts') }}
@@ -44,10 +38,9 @@ renewals as (
 
 ),
 
-line_months as (
+month_groups as (
 
-    select * from {{ ref('int_account_arr_line_months_aggregated') }}
-    where is_complete
+    select * from {{ ref('int_active_account_months_grouped') }}
 
 ),
 
@@ -103,56 +96,6 @@ renewal_metrics as (
         count(*) as renewals_resolved
     from renewal_rows
     group by period_type, period_start, dimension, dimension_value
-
-),
-
-account_lines as (
-
-    select
-        account_id,
-        month_start,
-        count(distinct product_line) as product_lines
-    from line_months
-    group by account_id, month_start
-
-),
-
-account_months_dimensioned as (
-
-    select
-        account_lines.month_start,
-        account_lines.product_lines,
-        partnered.partner_id_at_end as partner_id,
-        partners.partner_tier,
-        partners.partner_type,
-        accounts.segment,
-        accounts.region
-    from account_lines
-    inner join partnered
-        on account_lines.account_id = partnered.account_id
-        and account_lines.month_start = partnered.month_start
-    inner join accounts
-        on account_lines.account_id = accounts.account_id
-    left join partners
-        on partnered.partner_id_at_end = partners.partner_id
-
-),
-
-month_groups as (
-
-    {#- one row per month and combination of the dimensions' attributes, counted once however many
-        periods end in that month and before the seven dimensions multiply the rows (decision 155) -#}
-    select
-        month_start,
-        partner_id,
-        partner_tier,
-        partner_type,
-        segment,
-        region,
-        count(*) as active_accounts,
-        sum(case when product_lines >= 2 then 1 else 0 end) as multi_product_accounts
-    from account_months_dimensioned
-    group by month_start, partner_id, partner_tier, partner_type, segment, region
 
 ),
 
