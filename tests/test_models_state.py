@@ -194,7 +194,7 @@ ARR_CHAIN = {
     "int_arr_movements_classified",
     "int_account_periods_retained",
     "int_retention_cohorts_aggregated",
-    "int_active_account_months_grouped",
+    "int_active_account_periods_grouped",
 }
 
 

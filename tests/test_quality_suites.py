@@ -115,7 +115,7 @@ def _health_rows() -> pd.DataFrame:
             "health_score": [20.0, 60.0, 95.0],
             "health_category": ["At Risk", "Healthy / Maintain", "Expansion Ready"],
             "previous_category": [None, "At Risk", "Healthy / Maintain"],
-            "trend_direction": ["new", "improving", "stable"],
+            "trend_direction": ["stable", "improving", "stable"],
             "lifecycle_phase": ["Adoption", "Onboarding", "Renewal & Expansion"],
             "renewal_plan_status": ["missing", "complete", "in_progress"],
             "license_utilization_value": [0.2, 0.6, 0.9],

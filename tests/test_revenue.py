@@ -401,30 +401,32 @@ def test_quarterly_retention_by_hand(warehouse):
 def test_retention_dimensions_use_the_partner_at_period_start(warehouse):
     rows = query(
         warehouse,
-        "select dimension, dimension_value, accounts_start, starting_arr_usd, ending_arr_usd, churn_arr_usd "
+        "select dimension, dimension_value, accounts_start, starting_arr_usd, ending_arr_usd, churn_arr_usd, "
+        "renewals_resolved, renewal_rate, needs_enablement_review "
         "from rpt_retention where period_type = 'quarter' and period_start = '2024-04-01' "
         "and dimension in ('partner', 'attachment') order by 1, 2",
     )
-    # A6 moved from P1 to P2 on 2024-05-15: it counts for P1, its partner on 2024-04-01; the direct
-    # account A7 is the attachment 'direct' row and has no partner row (a partner id is any text,
-    # 'direct' included: tests/test_payouts.py)
+    # A6 moved from P1 to P2 on 2024-05-15: it counts for P1, its partner on 2024-04-01, and so does its
+    # renewal S6 (10,000, renewed, resolved 2024-06-01; fct_renewals names P2, the partner on its last
+    # day): P1 resolved S4 (6,000, churned) and S6, 10,000 / 16,000 = the program's 0.625, so P1 is not
+    # below it (decision 156); the direct account A7 is the attachment 'direct' row and has no partner
+    # row (a partner id is any text, 'direct' included: tests/test_payouts.py)
     assert rows == [
-        ("attachment", "direct", 1, D(10000), D(10000), D(0)),
-        ("attachment", "partner_attached", 5, D(54300), D(51900), D(6000)),
-        ("partner", "P1", 3, D(29500), D(28200), D(6000)),
-        ("partner", "P2", 2, D(24800), D(23700), D(0)),
+        ("attachment", "direct", 1, D(10000), D(10000), D(0), 0, None, False),
+        ("attachment", "partner_attached", 5, D(54300), D(51900), D(6000), 2, D("0.6250000000"), False),
+        ("partner", "P1", 3, D(29500), D(28200), D(6000), 2, D("0.6250000000"), False),
+        ("partner", "P2", 2, D(24800), D(23700), D(0), 0, None, False),
     ]
 
 
 def test_multi_product_adoption_at_the_period_end_by_hand(warehouse):
     """Q2 2024 ends with June. The accounts with ARR > 0 in June, their product lines with ARR > 0
-    then, and their partner at the end of June:
+    then, and their partner of record on the quarter's first day, 2024-04-01 (decision 156):
       A1 Core (P1 Gold MSP, SMB, NA)          A2 Core (Security dropped Apr 1; P2, Mid-Market, EMEA)
       A3 Core (reactivated May 1; direct, SMB, NA)    A5 Core + Analytics (P2, Enterprise, EMEA;
-      Premium Support at price 0 is no line)   A6 Core (P2 since May 15, Mid-Market, NA)
+      Premium Support at price 0 is no line)   A6 Core (P1 on Apr 1, P2 since May 15; Mid-Market, NA)
       A7 Core + Automation (direct, SMB, NA)   A4 churned in April, A8 and A9 have no ARR.
-    Active 6, of them with ≥ 2 lines A5 and A7. A6 counts for P2 here (the partner at the end),
-    while its cohort figures count for P1 (the partner at the start)."""
+    Active 6, of them with ≥ 2 lines A5 and A7. A6 counts for P1 here, as in the cohort columns."""
     rows = query(
         warehouse,
         "select dimension, dimension_value, active_accounts_end, multi_product_accounts_end, "
@@ -435,13 +437,13 @@ def test_multi_product_adoption_at_the_period_end_by_hand(warehouse):
         ("attachment", "direct", 2, 1, ratio(1, 2)),
         ("attachment", "partner_attached", 4, 1, ratio(1, 4)),
         ("overall", "all", 6, 2, ratio(2, 6)),
-        ("partner", "P1", 1, 0, ratio(0, 1)),
-        ("partner", "P2", 3, 1, ratio(1, 3)),
-        ("partner_tier", "Gold", 1, 0, ratio(0, 1)),
-        ("partner_tier", "Silver", 3, 1, ratio(1, 3)),
+        ("partner", "P1", 2, 0, ratio(0, 2)),
+        ("partner", "P2", 2, 1, ratio(1, 2)),
+        ("partner_tier", "Gold", 2, 0, ratio(0, 2)),
+        ("partner_tier", "Silver", 2, 1, ratio(1, 2)),
         ("partner_tier", "direct", 2, 1, ratio(1, 2)),
-        ("partner_type", "MSP", 1, 0, ratio(0, 1)),
-        ("partner_type", "Reseller", 3, 1, ratio(1, 3)),
+        ("partner_type", "MSP", 2, 0, ratio(0, 2)),
+        ("partner_type", "Reseller", 2, 1, ratio(1, 2)),
         ("partner_type", "direct", 2, 1, ratio(1, 2)),
         ("region", "EMEA", 2, 1, ratio(1, 2)),
         ("region", "NA", 4, 1, ratio(1, 4)),

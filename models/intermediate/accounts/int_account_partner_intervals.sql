@@ -1,7 +1,9 @@
 {#- The partner of record of every account as non-overlapping intervals [valid_from, valid_to)
-    covering all time (SPEC §2): partner_assignments rows where they exist (when two overlap, the
-    later one starts where it starts), accounts.partner_id everywhere else (null = direct).
-    Look a day up with: valid_from <= day and day < valid_to. -#}
+    covering all time (SPEC §2): on a day that partner_assignments rows cover, the covering row that
+    started last (so a shorter assignment inside an open one holds for its own dates, and the open
+    one again after it ends); accounts.partner_id on every day no row covers (null = direct).
+    The intervals are cut at every assignment's start and end (decision 156): consecutive intervals
+    may have the same partner. Look a day up with: valid_from <= day and day < valid_to. -#}
 with
 
 accounts as (
@@ -16,72 +18,76 @@ assignments as (
 
 ),
 
-ordered as (
+spans as (
 
     select
         account_id,
         partner_id,
         valid_from,
-        coalesce(valid_to, cast('9999-12-31' as date)) as valid_to,
-        lead(valid_from) over (partition by account_id order by valid_from) as next_valid_from,
-        lag(valid_to) over (partition by account_id order by valid_from) as previous_valid_to,
-        row_number() over (partition by account_id order by valid_from) as position,
-        count(*) over (partition by account_id) as assignments
+        coalesce(valid_to, cast('9999-12-31' as date)) as valid_to
     from assignments
 
 ),
 
-assigned as (
+boundaries as (
+
+    {%- for boundary in ['valid_from', 'valid_to', "cast('1900-01-01' as date)", "cast('9999-12-31' as date)"] %}
+    select
+        account_id,
+        {{ boundary }} as boundary
+    from spans
+    {%- if not loop.last %}
+    union
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+pieces as (
 
     select
         account_id,
-        partner_id,
-        valid_from,
-        case when next_valid_from < valid_to then next_valid_from else valid_to end as valid_to,
-        'partner_assignments' as partner_source
-    from ordered
+        boundary as valid_from,
+        lead(boundary) over (partition by account_id order by boundary) as valid_to
+    from boundaries
 
 ),
 
-before_first as (
+covered as (
 
     select
-        ordered.account_id,
-        accounts.partner_id,
-        cast('1900-01-01' as date) as valid_from,
-        ordered.valid_from as valid_to,
-        'accounts' as partner_source
-    from ordered
-    inner join accounts on ordered.account_id = accounts.account_id
-    where ordered.position = 1
+        pieces.account_id,
+        pieces.valid_from,
+        spans.partner_id,
+        row_number() over (
+            partition by pieces.account_id, pieces.valid_from order by spans.valid_from desc
+        ) as recency
+    from pieces
+    inner join spans
+        on pieces.account_id = spans.account_id
+        and spans.valid_from <= pieces.valid_from
+        and spans.valid_to > pieces.valid_from
+    where pieces.valid_to is not null
 
 ),
 
-between_assignments as (
+assigned_accounts as (
 
     select
-        ordered.account_id,
-        accounts.partner_id,
-        ordered.previous_valid_to as valid_from,
-        ordered.valid_from as valid_to,
-        'accounts' as partner_source
-    from ordered
-    inner join accounts on ordered.account_id = accounts.account_id
-    where ordered.position > 1 and ordered.previous_valid_to < ordered.valid_from
-
-),
-
-after_last as (
-
-    select
-        ordered.account_id,
-        accounts.partner_id,
-        ordered.valid_to as valid_from,
-        cast('9999-12-31' as date) as valid_to,
-        'accounts' as partner_source
-    from ordered
-    inner join accounts on ordered.account_id = accounts.account_id
-    where ordered.position = ordered.assignments and ordered.valid_to < cast('9999-12-31' as date)
+        pieces.account_id,
+        pieces.valid_from,
+        pieces.valid_to,
+        case when covered.account_id is null then accounts.partner_id else covered.partner_id end as partner_id,
+        case when covered.account_id is null then 'accounts' else 'partner_assignments' end as partner_source,
+        (covered.account_id is not null or accounts.account_id is not null) as is_known
+    from pieces
+    left join covered
+        on pieces.account_id = covered.account_id
+        and pieces.valid_from = covered.valid_from
+        and covered.recency = 1
+    left join accounts
+        on pieces.account_id = accounts.account_id
+    where pieces.valid_to is not null
 
 ),
 
@@ -100,13 +106,14 @@ unassigned_accounts as (
 
 unioned as (
 
-    select * from assigned
-    union all
-    select * from before_first
-    union all
-    select * from between_assignments
-    union all
-    select * from after_last
+    select
+        account_id,
+        partner_id,
+        valid_from,
+        valid_to,
+        partner_source
+    from assigned_accounts
+    where is_known
     union all
     select * from unassigned_accounts
 

@@ -72,7 +72,8 @@ first_starts as (
 
 next_ends as (
 
-    {#- the subscription with ARR at D that ends first -#}
+    {#- the subscription in force at D that ends first (SPEC §7.1's next subscription end: any
+        subscription of the account, as every subscription is up for renewal, SPEC §4) -#}
     select
         account_weeks.week_start,
         account_weeks.account_id,

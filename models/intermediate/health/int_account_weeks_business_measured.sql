@@ -1,6 +1,8 @@
 {#- Outside-in facts at each scored week's as-of date D (SPEC §6-§7): the latest employee count
-    and open job postings (snapshots on or before D, at most 400 days old), employee growth vs the
-    snapshot closest to 365 days earlier, and business events in their trailing windows. -#}
+    and the latest open job postings, each from the latest snapshot on or before D (at most 400 days
+    old) in which it is known (decision 156: a snapshot without an employee count still has its
+    postings), employee growth vs the snapshot closest to 365 days earlier, and business events in
+    their trailing windows. -#}
 {%- set event_windows = [
     ('funding_round', 365), ('revenue_growth_announcement', 365),
     ('merger_acquisition', 180), ('reorganization', 180), ('compliance_mandate', 180),
@@ -35,11 +37,23 @@ snapshots_known as (
         account_id,
         snapshot_date,
         employee_count,
-        open_job_postings,
         lag(snapshot_date) over (partition by account_id order by snapshot_date) as previous_snapshot_date,
         lead(snapshot_date) over (partition by account_id order by snapshot_date) as next_snapshot_date
     from firmographics
     where employee_count is not null
+
+),
+
+postings_known as (
+
+    {#- the snapshots with open job postings, each with the next one in date order -#}
+    select
+        account_id,
+        snapshot_date,
+        open_job_postings,
+        lead(snapshot_date) over (partition by account_id order by snapshot_date) as next_snapshot_date
+    from firmographics
+    where open_job_postings is not null
 
 ),
 
@@ -52,14 +66,29 @@ latest as (
         active.week_start,
         active.account_id,
         snapshots_known.snapshot_date,
-        snapshots_known.employee_count,
-        snapshots_known.open_job_postings
+        snapshots_known.employee_count
     from active
     inner join snapshots_known
         on active.account_id = snapshots_known.account_id
         and snapshots_known.snapshot_date <= active.as_of_date
         and (snapshots_known.next_snapshot_date is null or snapshots_known.next_snapshot_date > active.as_of_date)
         and snapshots_known.snapshot_date >= cast({{ dbt.dateadd('day', -400, 'active.as_of_date') }} as date)
+
+),
+
+latest_postings as (
+
+    {#- the latest snapshot with open job postings on or before D, the same way -#}
+    select
+        active.week_start,
+        active.account_id,
+        postings_known.open_job_postings
+    from active
+    inner join postings_known
+        on active.account_id = postings_known.account_id
+        and postings_known.snapshot_date <= active.as_of_date
+        and (postings_known.next_snapshot_date is null or postings_known.next_snapshot_date > active.as_of_date)
+        and postings_known.snapshot_date >= cast({{ dbt.dateadd('day', -400, 'active.as_of_date') }} as date)
 
 ),
 
@@ -173,7 +202,7 @@ final as (
         active.week_start,
         active.account_id,
         latest.employee_count,
-        latest.open_job_postings,
+        latest_postings.open_job_postings,
         year_ago.employee_count as employee_count_year_ago,
         {#- growth needs a snapshot from a different day than the latest one #}
         case
@@ -186,6 +215,8 @@ final as (
     from active
     left join latest
         on active.week_start = latest.week_start and active.account_id = latest.account_id
+    left join latest_postings
+        on active.week_start = latest_postings.week_start and active.account_id = latest_postings.account_id
     left join year_ago
         on active.week_start = year_ago.week_start and active.account_id = year_ago.account_id
     left join event_flags

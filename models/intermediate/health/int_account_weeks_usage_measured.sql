@@ -91,7 +91,8 @@ capacity_usage as (
 
 capacity_products as (
 
-    {#- the usage-priced products held by an account with a capacity definition -#}
+    {#- the usage-priced products held by an account that have a capacity definition: only their
+        usage consumes the capacity (SPEC §5 "where the product has it", decision 156) -#}
     select
         capacity_usage.week_start,
         capacity_usage.account_id,
@@ -102,6 +103,8 @@ capacity_products as (
         on capacity_usage.week_start = held.week_start
         and capacity_usage.account_id = held.account_id
         and held.pricing_model = 'usage'
+    inner join capacity
+        on held.product_line = capacity.product_line
 
 ),
 

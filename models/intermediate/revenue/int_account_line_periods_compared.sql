@@ -1,6 +1,8 @@
 {#- Retention cohorts by product line: for every period (complete month, quarter, calendar year),
     every account with ARR > 0 at the end of the month before it, and each of its product lines at
-    the start and at the end of the period, in constant currency (the start month's rates). -#}
+    the start and at the end of the period, in constant currency (the start month's rates; a currency
+    with no rate yet at the start month, such as one the account moved to during the period, at the
+    period's last month's rate, the one its ARR at the end is published at: decision 156). -#}
 with
 
 line_months as (
@@ -143,6 +145,8 @@ lines as (
 
 valued_lines as (
 
+    {%- set rate = 'coalesce(start_rates.usd_per_unit, end_rates.usd_per_unit)' %}
+
     select
         lines.period_type,
         lines.period_start,
@@ -150,12 +154,18 @@ valued_lines as (
         lines.account_id,
         lines.product_line,
         lines.start_local,
-        cast(round(lines.start_local * start_rates.usd_per_unit, 6) as decimal(38, 6)) as start_usd,
-        cast(round(lines.end_local * start_rates.usd_per_unit, 6) as decimal(38, 6)) as end_usd
+        cast(round(lines.start_local * {{ rate }}, 6) as decimal(38, 6)) as start_usd,
+        cast(round(lines.end_local * {{ rate }}, 6) as decimal(38, 6)) as end_usd
     from lines
+    inner join periods
+        on lines.period_type = periods.period_type
+        and lines.period_start = periods.period_start
     left join fx_rates as start_rates
         on lines.start_month = start_rates.month_start
         and lines.currency = start_rates.currency
+    left join fx_rates as end_rates
+        on periods.last_month = end_rates.month_start
+        and lines.currency = end_rates.currency
 
 ),
 

@@ -185,7 +185,6 @@ final as (
         coalesce(previous_category <> health_category, false) as is_tier_movement,
         points_4_weeks_ago,
         case
-            when points_4_weeks_ago is null then 'new'
             when health_points - points_4_weeks_ago >= trend_change_points then 'improving'
             when health_points - points_4_weeks_ago <= -trend_change_points then 'declining'
             else 'stable'

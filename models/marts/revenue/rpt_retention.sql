@@ -1,11 +1,10 @@
-{#- Retention per period (month, quarter, calendar year) and dimension (SPEC §4): the cohort
-    metrics of int_retention_cohorts_aggregated (the cohort of a period = accounts with ARR > 0 at
-    the end of the month before it, in constant currency at that month's rates; partner
-    dimensions by the partner of record on the period's first day; the partner dimension has
-    partner-attached accounts only, a partner id may be any text, 'direct' included: direct
-    accounts are the attachment = 'direct' rows), with the renewals resolved in the period and
-    multi-product adoption at its end. Every row satisfies
-    start + expansion - contraction - churn = end (tested). -#}
+{#- Retention per period (month, quarter, year) and dimension (SPEC §4): the cohort metrics of
+    int_retention_cohorts_aggregated (accounts with ARR > 0 at the end of the month before the
+    period, at that month's rates), the renewals resolved in the period and multi-product adoption
+    at its end, all by the partner of record on the period's first day; the partner dimension has
+    partner-attached accounts only (any text is a partner id: direct accounts are the attachment =
+    'direct' rows). A value without a cohort but with renewals or active accounts has 0 in the
+    cohort columns (decision 156). start + expansion - contraction - churn = end (tested). -#}
 with
 
 retained as (
@@ -20,27 +19,15 @@ cohort_metrics as (
 
 ),
 
-accounts as (
+renewal_metrics as (
 
-    select * from {{ ref('stg_crm__accounts') }}
-
-),
-
-partners as (
-
-    select * from {{ ref('stg_crm__partners') }}
+    select * from {{ ref('int_retention_renewals_aggregated') }}
 
 ),
 
-renewals as (
+period_groups as (
 
-    select * from {{ ref('int_subscriptions_renewal_resolved') }}
-
-),
-
-month_groups as (
-
-    select * from {{ ref('int_active_account_months_grouped') }}
+    select * from {{ ref('int_active_account_periods_grouped') }}
 
 ),
 
@@ -55,65 +42,22 @@ periods as (
 
 ),
 
-resolved_renewals as (
-
-    select
-        periods.period_type,
-        periods.period_start,
-        renewals.partner_id,
-        partners.partner_tier,
-        partners.partner_type,
-        accounts.segment,
-        accounts.region,
-        renewals.renewal_status,
-        renewals.arr_usd
-    from renewals
-    inner join periods
-        on renewals.resolved_on between periods.period_start and periods.period_end
-    inner join accounts
-        on renewals.account_id = accounts.account_id
-    left join partners
-        on renewals.partner_id = partners.partner_id
-    where renewals.renewal_status in ('renewed', 'churned')
-
-),
-
-renewal_rows as (
-
-    {{ retention_dimension_rows('resolved_renewals', ['period_type', 'period_start', 'renewal_status', 'arr_usd']) }}
-
-),
-
-renewal_metrics as (
-
-    select
-        period_type,
-        period_start,
-        dimension,
-        dimension_value,
-        sum(arr_usd) as renewal_arr_usd,
-        sum(case when renewal_status = 'renewed' then arr_usd else 0 end) as renewed_arr_usd,
-        count(*) as renewals_resolved
-    from renewal_rows
-    group by period_type, period_start, dimension, dimension_value
-
-),
-
 active_grouped as (
 
     select
         periods.period_type,
         periods.period_start,
-        month_groups.partner_id,
-        month_groups.partner_tier,
-        month_groups.partner_type,
-        month_groups.segment,
-        month_groups.region,
-        month_groups.active_accounts,
-        month_groups.multi_product_accounts
+        period_groups.partner_id,
+        period_groups.partner_tier,
+        period_groups.partner_type,
+        period_groups.segment,
+        period_groups.region,
+        period_groups.active_accounts,
+        period_groups.multi_product_accounts
     from periods
-    inner join month_groups
-        on periods.last_month = month_groups.month_start
+    inner join period_groups
+        on periods.period_type = period_groups.period_type
+        and periods.period_start = period_groups.period_start
 
 ),
 
@@ -139,11 +83,30 @@ active_metrics as (
 
 ),
 
+dimension_values as (
+
+    {%- for metrics in ['cohort_metrics', 'renewal_metrics', 'active_metrics'] %}
+    select
+        period_type,
+        period_start,
+        dimension,
+        dimension_value
+    from {{ metrics }}
+    {% if not loop.last %}union{% endif %}
+    {%- endfor %}
+
+),
+
 joined as (
 
     select
-        cohort_metrics.*,
+        dimension_values.*,
         periods.period_end,
+        {%- for column in ['accounts_start', 'accounts_churned', 'starting_arr_usd', 'expansion_arr_usd',
+                           'upsell_arr_usd', 'cross_sell_arr_usd', 'contraction_arr_usd', 'churn_arr_usd',
+                           'ending_arr_usd', 'retained_arr_usd'] %}
+        coalesce(cohort_metrics.{{ column }}, 0) as {{ column }},
+        {%- endfor %}
         coalesce(renewal_metrics.renewal_arr_usd, 0) as renewal_arr_usd,
         coalesce(renewal_metrics.renewed_arr_usd, 0) as renewed_arr_usd,
         coalesce(renewal_metrics.renewals_resolved, 0) as renewals_resolved,
@@ -151,23 +114,20 @@ joined as (
         coalesce(active_metrics.multi_product_accounts_end, 0) as multi_product_accounts_end,
         program_renewals.renewal_arr_usd as program_renewal_arr_usd,
         program_renewals.renewed_arr_usd as program_renewed_arr_usd
-    from cohort_metrics
+    from dimension_values
     inner join periods
-        on cohort_metrics.period_type = periods.period_type
-        and cohort_metrics.period_start = periods.period_start
-    left join renewal_metrics
-        on cohort_metrics.period_type = renewal_metrics.period_type
-        and cohort_metrics.period_start = renewal_metrics.period_start
-        and cohort_metrics.dimension = renewal_metrics.dimension
-        and cohort_metrics.dimension_value = renewal_metrics.dimension_value
-    left join active_metrics
-        on cohort_metrics.period_type = active_metrics.period_type
-        and cohort_metrics.period_start = active_metrics.period_start
-        and cohort_metrics.dimension = active_metrics.dimension
-        and cohort_metrics.dimension_value = active_metrics.dimension_value
+        on dimension_values.period_type = periods.period_type
+        and dimension_values.period_start = periods.period_start
+    {%- for metrics in ['cohort_metrics', 'renewal_metrics', 'active_metrics'] %}
+    left join {{ metrics }}
+        on dimension_values.period_type = {{ metrics }}.period_type
+        and dimension_values.period_start = {{ metrics }}.period_start
+        and dimension_values.dimension = {{ metrics }}.dimension
+        and dimension_values.dimension_value = {{ metrics }}.dimension_value
+    {%- endfor %}
     left join renewal_metrics as program_renewals
-        on cohort_metrics.period_type = program_renewals.period_type
-        and cohort_metrics.period_start = program_renewals.period_start
+        on dimension_values.period_type = program_renewals.period_type
+        and dimension_values.period_start = program_renewals.period_start
         and program_renewals.dimension = 'overall'
 
 ),

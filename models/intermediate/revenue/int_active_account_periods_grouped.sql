@@ -1,0 +1,111 @@
+{#- The accounts with ARR > 0 at the end of each period (SPEC §4: month, quarter, calendar year; a
+    period ends with a complete month), grouped by the attributes the retention dimensions read (the
+    partner of record on the period's first day, as for the cohort and the renewals, its tier and
+    type, the account's segment and region), with how many of them have two or more product lines.
+    Product lines are counted once per account and month (decision 155); a month ends its own month
+    period, the quarter whose last month it is and, in December, the year (decision 156). One row per
+    period and combination: rpt_retention adds the groups into its seven dimensions. -#}
+with
+
+line_months as (
+
+    select * from {{ ref('int_account_arr_line_months_aggregated') }}
+    where is_complete
+
+),
+
+months as (
+
+    select * from {{ ref('int_months_completed') }}
+
+),
+
+partnered as (
+
+    select * from {{ ref('int_account_months_partnered') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_crm__accounts') }}
+
+),
+
+partners as (
+
+    select * from {{ ref('stg_crm__partners') }}
+
+),
+
+account_lines as (
+
+    select
+        account_id,
+        month_start,
+        count(distinct product_line) as product_lines
+    from line_months
+    group by account_id, month_start
+
+),
+
+period_ends as (
+
+    {#- the periods each complete month ends: its month, the quarter it closes, the year it closes -#}
+    {%- for period_type, period_start, months_before in [
+        ('month', 'month_start', 0), ('quarter', 'quarter_start', 2), ('year', 'year_start', 11)] %}
+    select
+        '{{ period_type }}' as period_type,
+        {{ period_start }} as period_start,
+        month_start as last_month
+    from months
+    where month_start = cast({{ dbt.dateadd('month', months_before, period_start) }} as date)
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+account_periods_dimensioned as (
+
+    select
+        period_ends.period_type,
+        period_ends.period_start,
+        account_lines.product_lines,
+        partnered.partner_id_at_start as partner_id,
+        partners.partner_tier,
+        partners.partner_type,
+        accounts.segment,
+        accounts.region
+    from account_lines
+    inner join period_ends
+        on account_lines.month_start = period_ends.last_month
+    inner join partnered
+        on account_lines.account_id = partnered.account_id
+        and period_ends.period_start = partnered.month_start
+    inner join accounts
+        on account_lines.account_id = accounts.account_id
+    left join partners
+        on partnered.partner_id_at_start = partners.partner_id
+
+),
+
+final as (
+
+    select
+        period_type,
+        period_start,
+        partner_id,
+        partner_tier,
+        partner_type,
+        segment,
+        region,
+        count(*) as active_accounts,
+        sum(case when product_lines >= 2 then 1 else 0 end) as multi_product_accounts
+    from account_periods_dimensioned
+    group by period_type, period_start, partner_id, partner_tier, partner_type, segment, region
+
+)
+
+select * from final

@@ -1,0 +1,94 @@
+{#- The renewals resolved (renewed or churned) in each retention period (SPEC §4: month, quarter,
+    calendar year) per dimension (dimensions.sql), by the partner of record on the period's first day
+    like every column of rpt_retention (decision 156; fct_renewals keeps the partner on the day the
+    outcome was measured): ARR up for renewal, of it renewed, and their count. -#}
+with
+
+retained as (
+
+    select * from {{ ref('int_account_periods_retained') }}
+
+),
+
+renewals as (
+
+    select * from {{ ref('int_subscriptions_renewal_resolved') }}
+
+),
+
+partnered as (
+
+    select * from {{ ref('int_account_months_partnered') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_crm__accounts') }}
+
+),
+
+partners as (
+
+    select * from {{ ref('stg_crm__partners') }}
+
+),
+
+periods as (
+
+    select distinct
+        period_type,
+        period_start,
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'last_month')) }} as date) as period_end
+    from retained
+
+),
+
+resolved_renewals as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        partnered.partner_id_at_start as partner_id,
+        partners.partner_tier,
+        partners.partner_type,
+        accounts.segment,
+        accounts.region,
+        renewals.renewal_status,
+        renewals.arr_usd
+    from renewals
+    inner join periods
+        on renewals.resolved_on between periods.period_start and periods.period_end
+    inner join partnered
+        on renewals.account_id = partnered.account_id
+        and periods.period_start = partnered.month_start
+    inner join accounts
+        on renewals.account_id = accounts.account_id
+    left join partners
+        on partnered.partner_id_at_start = partners.partner_id
+    where renewals.renewal_status in ('renewed', 'churned')
+
+),
+
+renewal_rows as (
+
+    {{ retention_dimension_rows('resolved_renewals', ['period_type', 'period_start', 'renewal_status', 'arr_usd']) }}
+
+),
+
+final as (
+
+    select
+        period_type,
+        period_start,
+        dimension,
+        dimension_value,
+        sum(arr_usd) as renewal_arr_usd,
+        sum(case when renewal_status = 'renewed' then arr_usd else 0 end) as renewed_arr_usd,
+        count(*) as renewals_resolved
+    from renewal_rows
+    group by period_type, period_start, dimension, dimension_value
+
+)
+
+select * from final
