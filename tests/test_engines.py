@@ -41,6 +41,8 @@ TYPING_ROWS = {
         ("T4", "A1", "2024-02-30T10:00:00", "", "low", "3"),  # no 30 February
         ("T5", "A1", "2024-05-02T25:00:00", "", "low", "3"),  # no hour 25
         ("T6", "A1", "2024-05-02T09:00:00", "", "urgent", "1.5"),  # csat is an integer
+        ("T7", "A2", "2024-05-02T09:00:00.1234567Z", "", "low", ""),  # 7 digits: cut to microseconds
+        ("T8", "A2", "2024-05-02T09:00:00.123456789+02:00", "2024-05-02T09:00:00.9999999Z", "low", ""),
     ],
     "invoices": [
         ("INV1", "S21", "A21", "2024-05-01", "2024-05-31", "1200.005", "USD", "2024-05-20", "paid"),
@@ -186,7 +188,8 @@ def _assert_covered(settings: Settings) -> None:
     assert quarantined >= EXPECTED_QUARANTINE
     duplicate = "select reason_code from dq_quarantine where table_name = 'usage_daily' and record_key = ?"
     assert query(published, duplicate, ["A40|PR-CORE|2024-03-07"]) == [("duplicate_key",)]
-    assert not {key for key in quarantined if key[0] in {"nps_responses"} or key[1] in {"T1", "T2", "T3", "INV1"}}
+    staged = {"T1", "T2", "T3", "T7", "T8", "INV1"}
+    assert not {key for key in quarantined if key[0] in {"nps_responses"} or key[1] in staged}
     closed = query(published, "select count(*) from fct_incentive_payouts where period_status = 'closed'")
     assert closed[0][0] > 0
 

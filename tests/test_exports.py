@@ -95,6 +95,31 @@ def test_every_partner_feed_holds_only_its_own_accounts(published):
     assert totals["usage"] > totals["health"]
 
 
+def test_the_usage_feed_carries_the_active_user_trend(published):
+    """SPEC §7.6: usage holds utilization, the active user trend and feature adoption: each week's monthly
+    active users of the account's most used product (fct_expansion_readiness_weekly), 13 weeks of them."""
+    root = published.exports_dir / "partners"
+    readiness = {
+        (week, account): users
+        for week, account, users in query(
+            published.published_duckdb,
+            "select week_start, account_id, max_product_monthly_active_users from fct_expansion_readiness_weekly",
+        )
+    }
+    rows = [
+        row
+        for folder in _feed_index(root).values()
+        for row in pq.read_table(root / folder / "usage.parquet").to_pylist()
+    ]
+    assert rows and all(
+        row["monthly_active_users"] == readiness[(row["week_start"], row["account_id"])] for row in rows
+    )
+    assert max(row["monthly_active_users"] for row in rows) > 0
+    assert len({row["week_start"] for row in rows}) == 13
+    header = next(csv.reader((root / next(iter(_feed_index(root).values())) / "usage.csv").open(encoding="utf-8")))
+    assert header.index("monthly_active_users") == header.index("license_utilization_level") + 1
+
+
 def test_renewal_milestones_are_dates_before_the_end_date(published):
     root = published.exports_dir / "partners"
     renewals = [

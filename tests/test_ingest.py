@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dagster_project.defs.landing import isolated
+from dagster_project.defs.landing import isolated, loader
 from dagster_project.defs.landing.contract import landing_tables
 from dagster_project.defs.landing.files import IngestError
 from dagster_project.defs.landing.isolated import landing_bytes, load_in_subprocess, load_warehouse_raw
@@ -75,6 +75,24 @@ def test_missing_required_table_names_the_expected_files(pp_env: Settings):
         f"subscriptions: required landing table is missing; expected subscriptions.csv, "
         f"subscriptions.parquet or a folder subscriptions/ of such files in {pp_env.landing_dir}"
     ]
+
+
+def test_a_required_table_s_folder_without_a_data_file_is_a_missing_table(pp_env: Settings):
+    """SPEC §10: a missing file for a required table stops the refresh; an export that wrote no file (an empty
+    folder, or only a compressed file the contract does not read) is one. An optional table's empty folder is
+    an empty table (decision 156)."""
+    write_minimal_landing(pp_env.landing_dir, skip=["usage_daily", "partner_assignments"])
+    (pp_env.landing_dir / "usage_daily").mkdir()
+    (pp_env.landing_dir / "usage_daily" / "usage_daily.csv.gz").write_bytes(b"\x1f\x8b")
+    (pp_env.landing_dir / "partner_assignments").mkdir()  # optional (SPEC §2)
+    assert _problems(pp_env) == [
+        "usage_daily/: the folder of a required landing table has no .csv or .parquet file (it holds "
+        "usage_daily.csv.gz); expected usage_daily.csv, usage_daily.parquet or a folder usage_daily/ of such files"
+    ]
+    (pp_env.landing_dir / "usage_daily" / "usage_daily.csv.gz").unlink()
+    assert _problems(pp_env)[0].startswith(
+        "usage_daily/: the folder of a required landing table has no .csv or .parquet file (it is empty)"
+    )
 
 
 def test_missing_required_column_names_file_and_column(pp_env: Settings):
@@ -221,6 +239,24 @@ def test_malformed_csv_rows_are_kept_for_quarantine_with_their_row_numbers_not_t
         ("contacts", "contacts.csv", 2, 5, 6, "malformed CSV row: expected 5 fields, found 6"),
     ]
     assert rows == [("C1", 1), ("C2", 3), ("C3", 4)]
+
+
+def test_quoted_values_with_line_breaks_load_across_parse_blocks(pp_env: Settings, monkeypatch: pytest.MonkeyPatch):
+    """RFC 4180 values may hold line breaks. A file larger than one parse block (16 MiB; 1,000 bytes here) whose
+    value's line break falls on a block cut is read again with values spanning lines: every row, once
+    (decision 156), after the rows of the table's earlier files."""
+    landing = write_minimal_landing(pp_env.landing_dir, skip=["business_events"])
+    events = [(f"E{i:03d}", "A1", "funding_round", "2024-01-05", f"line one\nline two {i}") for i in range(200)]
+    columns = ["event_id", "account_id", "event_type", "event_date", "description"]
+    write_table(landing / "business_events", "a_part", events[:3], columns=columns)
+    write_table(landing / "business_events", "b_part", events[3:], columns=columns)
+    monkeypatch.setattr(loader, "CSV_BLOCK_SIZE", 1000)
+    loads = _ingest(pp_env)
+    assert loads["business_events"].rows_read == 200
+    with duckdb.connect(str(pp_env.duckdb_path), read_only=True) as con:
+        rows = con.execute("select event_id, description, _ingest_seq from raw.business_events order by 3").fetchall()
+    assert [(event, description) for event, description, _ in rows] == [(e[0], e[4]) for e in events]
+    assert [seq for *_, seq in rows] == list(range(1, 201))
 
 
 def test_failed_ingest_leaves_previous_raw_data(pp_env: Settings):

@@ -78,6 +78,9 @@ BAD = {
     + [
         ("T9", "A1", "2024-01-05T09:00:00Z", "2024-01-04T09:00:00Z", "low", None),  # end_before_start
         ("T10", "A1", "2024-01-05T09:00:00Z", None, "urgent", "7"),  # out_of_range
+        # ISO 8601 fractions beyond microseconds (.NET's 7 digits, Java's 9): staged, cut to microseconds
+        ("T11", "A1", "2024-01-03T09:00:00.1234567Z", None, "low", None),
+        ("T12", "A1", "2024-01-03T09:00:00.123456789+01:00", "2024-01-03T09:30:00.9999999Z", "low", None),
     ],
     "nps_responses": MINIMAL["nps_responses"] + [("N9", "A1", None, "2024-01-10", "11")],
     "fx_rates": MINIMAL["fx_rates"] + [("GBP", "2024-01-01", "0")],
@@ -345,6 +348,21 @@ def test_landed_equals_staged_plus_quarantined(refreshed):
     assert by_table["partner_assignments"] == (2, 2, 0)
     assert by_table["business_events"] == (4, 2, 2)
     assert by_table["features"] == (3, 2, 1)
+
+
+def test_fractions_of_a_second_beyond_microseconds_are_cut_not_rounded(refreshed):
+    """SPEC §2: timestamps ISO 8601, which puts no limit on the fraction's digits; staging keeps microseconds
+    and drops the rest (decision 156): .1234567 -> .123456, .123456789 -> .123456 (rounding would give
+    .123457), .9999999 -> .999999 (rounding would carry into the next second); offsets to UTC (SPEC §3)."""
+    rows = query(
+        refreshed.duckdb_path,
+        "select ticket_id, opened_at, closed_at from staging.stg_support__support_tickets "
+        "where ticket_id in ('T11', 'T12') order by 1",
+    )
+    assert rows == [
+        ("T11", dt.datetime(2024, 1, 3, 9, 0, 0, 123456), None),
+        ("T12", dt.datetime(2024, 1, 3, 8, 0, 0, 123456), dt.datetime(2024, 1, 3, 9, 30, 0, 999999)),
+    ]
 
 
 def test_enums_are_normalized_in_staging(refreshed):

@@ -20,14 +20,18 @@
         case when {{ pp_regex_match(value, '^[A-Za-z]{3}$') }} then upper({{ value }}) end
     {%- else -%}
         {%- set shape = pp_value_shape(type_name) -%}
-        case when {{ pp_regex_match(value, shape) }} then {{ pp_cast_shaped(value, type_name) }} end
+        {#- ISO 8601 puts no limit on a fraction of a second: microseconds are kept, the rest cut off
+            (never rounded, so every engine stages the same value; decision 156) -#}
+        {%- set shaped = pp_regex_first_group_kept(value, '([.][0-9]{6})[0-9]+')
+            if type_name == 'timestamp' else value -%}
+        case when {{ pp_regex_match(value, shape) }} then {{ pp_cast_shaped(shaped, type_name) }} end
     {%- endif -%}
 {%- endmacro %}
 
 {#- The contract's shape of a typed value (a regular expression every engine reads the same way:
     no backslashes, no classes beyond brackets). Integers fit a bigint (at most 18 digits); a
-    timestamp's time is optional and its offset comes only after a time; fractions of a second at
-    most microseconds; years 0001 to 9999. -#}
+    timestamp's time is optional and its offset comes only after a time; fractions of a second of
+    any length (kept to microseconds, pp_try_cast); years 0001 to 9999. -#}
 {% macro pp_value_shape(type_name) -%}
     {%- set year = '(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})' -%}
     {%- set date = year ~ '-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])' -%}
@@ -40,7 +44,7 @@
     {%- elif type_name == 'date' -%}
         {{ return('^' ~ date ~ '$') }}
     {%- elif type_name == 'timestamp' -%}
-        {{ return('^' ~ date ~ '([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?'
+        {{ return('^' ~ date ~ '([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?'
                   ~ '(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)?$') }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("pp_try_cast: no contract shape for type '" ~ type_name ~ "'") }}
@@ -65,6 +69,20 @@
 {% macro spark__pp_regex_match(expr, pattern) -%}
     {%- set java_pattern = pattern[:-1] ~ '\\\\z' if pattern.endswith('$') else pattern -%}
     ({{ expr }} rlike '{{ java_pattern }}')
+{%- endmacro %}
+
+{#- The text with the first match of the pattern replaced by the pattern's first group. -#}
+{% macro pp_regex_first_group_kept(expr, pattern) -%}
+    {{ return(adapter.dispatch('pp_regex_first_group_kept', 'partnerpulse')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro default__pp_regex_first_group_kept(expr, pattern) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '\1')
+{%- endmacro %}
+
+{#- Java's replacement syntax names a group $1. -#}
+{% macro spark__pp_regex_first_group_kept(expr, pattern) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '$1')
 {%- endmacro %}
 
 {#- Cast text already of the contract's shape; null where the shape is right but the value is not

@@ -132,9 +132,16 @@ def plan_table(spec: TableSpec, landing_dir: Path) -> tuple[TablePlan, list[str]
         return plan, problems
     if not paths:
         folder = landing_dir / spec.name
-        if folder.is_dir():
+        if folder.is_dir() and spec.optional:
             plan.warnings.append(f"{spec.name}/: folder has no .csv or .parquet files; loaded as empty")
             return plan, []
+        if folder.is_dir():  # a required table's export that produced no file is a missing file (SPEC §10)
+            found = sorted(entry.name for entry in folder.iterdir())
+            held = f"it holds {', '.join(found[:5])}{' …' if len(found) > 5 else ''}" if found else "it is empty"
+            return plan, [
+                f"{spec.name}/: the folder of a required landing table has no .csv or .parquet file ({held}); "
+                f"expected {spec.file_hint}"
+            ]
         if spec.optional:
             plan.missing_optional = True
             plan.warnings.append(f"{spec.name}: optional table not found ({spec.file_hint}); loaded as empty")

@@ -145,17 +145,51 @@ def _load_csv(
     seq_offset: int,
     log: Log,
 ) -> tuple[int, list[MalformedLine]]:
-    """Stream one CSV into the raw table. Returns rows loaded and the malformed lines."""
+    """Stream one CSV into the raw table. Returns rows loaded and the malformed lines.
+
+    Quoted values may hold line breaks (RFC 4180). Blocks are cut at line breaks for speed; when a value's
+    line break falls on a cut, Arrow cannot resynchronise and says so, and the file is read again from the
+    start, its rows loaded so far removed, with values that may span lines (decision 156)."""
+    try:
+        return _stream_csv(con, target, spec, landing_file, seq_offset, log, newlines_in_values=False)
+    except _BlockCutInValue:
+        con.execute(f"delete from {target} where _ingest_seq > ?", [seq_offset])
+        log(f"{landing_file.relative}: a quoted value spans lines across a parse block; read again as such")
+        return _stream_csv(con, target, spec, landing_file, seq_offset, log, newlines_in_values=True)
+
+
+class _BlockCutInValue(Exception):
+    """Arrow's CSV reader lost the row boundaries at a block cut inside a quoted multi-line value."""
+
+
+def _stream_csv(
+    con: duckdb.DuckDBPyConnection,
+    target: str,
+    spec: TableSpec,
+    landing_file: LandingFile,
+    seq_offset: int,
+    log: Log,
+    *,
+    newlines_in_values: bool,
+) -> tuple[int, list[MalformedLine]]:
     tracker = _CsvLineTracker()
     names = landing_file.header
     wanted = [c for c in spec.column_names if c in names]
+
+    def unreadable(exc: pa.ArrowInvalid) -> Exception:
+        if not newlines_in_values and "newlines_in_values" in str(exc):
+            return _BlockCutInValue()
+        return _unreadable(landing_file, exc)
+
     try:
         reader = pacsv.open_csv(
             landing_file.path,
             read_options=pacsv.ReadOptions(
                 use_threads=False, column_names=names, skip_rows=1, block_size=CSV_BLOCK_SIZE
             ),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=tracker.handler),
+            parse_options=pacsv.ParseOptions(
+                invalid_row_handler=tracker.handler, newlines_in_values=newlines_in_values
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in names},
                 include_columns=wanted,
@@ -165,7 +199,7 @@ def _load_csv(
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise _unreadable(landing_file, exc) from exc
+        raise unreadable(exc) from exc
     loaded = 0
     while True:
         try:
@@ -173,7 +207,7 @@ def _load_csv(
         except StopIteration:
             break
         except pa.ArrowInvalid as exc:
-            raise _unreadable(landing_file, exc) from exc
+            raise unreadable(exc) from exc
         n = batch.num_rows
         lines = tracker.lines_for(n)
         arrays = {c: batch.column(c) for c in wanted}

@@ -3,8 +3,10 @@
 Each partner gets only the accounts whose partner of record on D is that partner (dim_accounts):
 never another partner's account, never a direct one. Feeds:
 
-usage              utilization, feature adoption and API use of the last 13 weeks (the trend), only
-                   the weeks in which the account's partner of record was this partner
+usage              utilization, monthly active users (of the account's most used product, as the
+                   readiness adoption rate counts them), feature adoption and API use of the last 13
+                   weeks (the trend), only the weeks in which the account's partner of record was this
+                   partner
 expansion_alerts   expansion signals that fired this week and not the week before
 renewal_timelines  open renewals with their 180/90/60-day milestone dates and plan status
 health             this week's health score, category, trend and reasons
@@ -52,10 +54,13 @@ FEED_QUERIES: dict[str, str] = {
     "usage": """
         select accounts.partner_id, health.week_start, health.account_id, accounts.account_name,
                health.license_utilization_value, health.license_utilization_level,
+               readiness.max_product_monthly_active_users as monthly_active_users,
                health.feature_adoption_value, health.feature_adoption_level, health.advanced_features_used_28d,
                health.api_usage_value, health.api_usage_level
         from fct_account_health_weekly as health
         inner join dim_accounts as accounts on health.account_id = accounts.account_id
+        left join fct_expansion_readiness_weekly as readiness
+          on health.week_start = readiness.week_start and health.account_id = readiness.account_id
         where accounts.partner_id is not null
           and health.partner_id = accounts.partner_id
           and health.week_start > (select week_start from publish_info) - interval 13 week

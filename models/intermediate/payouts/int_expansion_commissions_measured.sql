@@ -1,7 +1,8 @@
 {#- Every expansion commission (int_payout_lines_earned) measured for its clawback (SPEC §8): the
     account's ARR on the deal's product line, every item currency valued at the close month's
     rate (exchange-rate moves are never a loss, and a deal in another currency than its
-    subscription is measured like any other),
+    subscription is measured like any other; a currency with no rate yet in the close month, such
+    as one the subscription is renewed into, at its first month's rate: decision 156),
       before_usd  on the day before the close, and
       line_usd    on every measuring day: every month end inside the window (clawback_days after
                   the close) and the window's last day, up to D (monthly figures are measured at
@@ -49,6 +50,27 @@ months as (
 
 ),
 
+rated_months as (
+
+    select
+        currency,
+        usd_per_unit,
+        row_number() over (partition by currency order by month_start) as month_order
+    from fx_rates
+
+),
+
+first_rates as (
+
+    {#- each currency's rate in the first month that has one -#}
+    select
+        currency,
+        usd_per_unit
+    from rated_months
+    where month_order = 1
+
+),
+
 commissions as (
 
     select
@@ -82,14 +104,19 @@ line_items as (
         commissions.partner_id,
         items.active_from,
         items.active_to,
-        cast(round(items.arr_local * fx_rates.usd_per_unit, 6) as decimal(38, 6)) as arr_usd
+        cast(
+            round(items.arr_local * coalesce(close_rates.usd_per_unit, first_rates.usd_per_unit), 6)
+            as decimal(38, 6)
+        ) as arr_usd
     from commissions
     inner join items
         on commissions.account_id = items.account_id
         and commissions.product_line = items.product_line
-    inner join fx_rates
-        on items.currency = fx_rates.currency
-        and commissions.close_month = fx_rates.month_start
+    left join fx_rates as close_rates
+        on items.currency = close_rates.currency
+        and commissions.close_month = close_rates.month_start
+    inner join first_rates
+        on items.currency = first_rates.currency
 
 ),
 

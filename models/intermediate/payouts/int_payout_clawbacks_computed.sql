@@ -9,8 +9,11 @@
       lost share (realized - line) / (realized - before), between 0 and 1; the clawed share is
                  the highest lost share so far, so a recovery refunds nothing and a further loss
                  claws back only the rest, once
-      amount     commission x clawed share, rounded to 1e-6; each measuring day books the
-                 increase over the previous one (never more than the commission in total) -#}
+      amount     the commission as paid (in cents, as the finance files pay it) x clawed share,
+                 in cents; each measuring day books the increase over the previous one, so the
+                 steps add up to exactly what was paid once the whole expansion is lost, never
+                 more (decision 156: 210.00525 is paid as 210.01; half, then the rest, claws back
+                 105.01 and 105.00) -#}
 with
 
 measured as (
@@ -69,7 +72,7 @@ clawed_amounts as (
     select
         *,
         cast(round(expansion_usd * clawed_share, 6) as decimal(38, 6)) as clawed_basis_usd,
-        cast(round(commission_usd * clawed_share, 6) as decimal(38, 6)) as clawed_usd
+        {{ pp_cents(pp_cents('commission_usd') ~ ' * clawed_share') }} as clawed_usd
     from clawed_shares
 
 ),

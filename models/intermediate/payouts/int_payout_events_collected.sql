@@ -87,7 +87,7 @@ renewal_deals as (
     from opportunities
     inner join renewals
         on opportunities.renewal_subscription_id = renewals.subscription_id
-    where opportunities.opportunity_type = 'Renewal' and opportunities.is_won
+    where opportunities.opportunity_type = 'Renewal' and opportunities.is_renewal_of_record
 
 ),
 

@@ -54,6 +54,20 @@ validated as (
 
 ),
 
+renewals_of_record as (
+
+    {#- per renewed subscription, the won Renewal deal its renewal is dated by (fct_renewals: the latest
+        close; on a tie the larger id), the one deal that earns the renewal bonus (decision 156) -#}
+    select
+        opportunity_id,
+        row_number() over (
+            partition by renewal_subscription_id order by close_date desc, opportunity_id desc
+        ) as recency
+    from known
+    where opportunity_type = 'Renewal' and is_won and renewal_subscription_id is not null
+
+),
+
 first_subscriptions as (
 
     select
@@ -94,6 +108,7 @@ final as (
         {#- closed deals at their close month's rate, open ones at the rate of D's month #}
         cast(round(known.amount_arr * fx_rates.usd_per_unit, 6) as decimal(38, 6)) as amount_arr_usd,
         validated.opportunity_id is not null as had_validation_step,
+        renewals_of_record.opportunity_id is not null as is_renewal_of_record,
         first_subscriptions.first_subscription_start
     from known
     left join fx_rates
@@ -105,6 +120,9 @@ final as (
         )
     left join validated
         on known.opportunity_id = validated.opportunity_id
+    left join renewals_of_record
+        on known.opportunity_id = renewals_of_record.opportunity_id
+        and renewals_of_record.recency = 1
     left join first_subscriptions
         on known.account_id = first_subscriptions.account_id
 
