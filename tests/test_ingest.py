@@ -259,6 +259,26 @@ def test_quoted_values_with_line_breaks_load_across_parse_blocks(pp_env: Setting
     assert [seq for *_, seq in rows] == list(range(1, 201))
 
 
+def test_a_csv_that_ends_inside_a_quote_is_unreadable(pp_env: Settings):
+    """A truncated export whose last value opens a quote never closed: Arrow would read the rest of the file,
+    E31's row included, into E30's description, and E31 would be neither staged nor quarantined. The file is
+    unreadable instead (SPEC §10: nothing is lost; decision 156); the same value closed loads."""
+    landing = write_minimal_landing(pp_env.landing_dir)
+    events = landing / "business_events.csv"
+    complete = events.read_text(encoding="utf-8")
+    events.write_text(
+        complete + 'E30,A1,funding_round,2024-01-20,"a 12"" screen\nE31,A1,product_launch,2024-01-22,ok\n',
+        encoding="utf-8",
+    )
+    rows = len(MINIMAL["business_events"])
+    assert _problems(pp_env) == [
+        f"business_events.csv: unreadable, the value of description on data row {rows + 1} opens a quote that is "
+        "never closed, so the rest of the file would be read into it; close the quote or export the file again"
+    ]
+    events.write_text(complete + 'E30,A1,funding_round,2024-01-20,"a 12"" screen\nsecond line"\n', encoding="utf-8")
+    assert _ingest(pp_env)["business_events"].rows_read == rows + 1
+
+
 def test_failed_ingest_leaves_previous_raw_data(pp_env: Settings):
     write_minimal_landing(pp_env.landing_dir)
     _ingest(pp_env)

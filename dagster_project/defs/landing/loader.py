@@ -201,6 +201,8 @@ def _stream_csv(
     except pa.ArrowInvalid as exc:
         raise unreadable(exc) from exc
     loaded = 0
+    last_column = names[-1] if names and names[-1] in wanted else None
+    last_value, last_line = None, 0
     while True:
         try:
             batch = reader.read_next_batch()
@@ -210,6 +212,8 @@ def _stream_csv(
             raise unreadable(exc) from exc
         n = batch.num_rows
         lines = tracker.lines_for(n)
+        if n and last_column is not None:
+            last_value, last_line = batch.column(last_column)[n - 1].as_py(), int(lines[-1])
         arrays = {c: batch.column(c) for c in wanted}
         chunk = pa.table(
             {
@@ -225,7 +229,32 @@ def _stream_csv(
         before, loaded = loaded, loaded + n
         if loaded // PROGRESS_EVERY_ROWS > before // PROGRESS_EVERY_ROWS:
             log(f"{landing_file.relative}: {loaded:,} rows loaded")
+    if _ends_inside_a_quote(landing_file, last_value, last_line, tracker):
+        raise IngestError(
+            [
+                f"{landing_file.relative}: unreadable, the value of {last_column} on data row {last_line - 1} opens a "
+                "quote that is never closed, so the rest of the file would be read into it; close the quote or "
+                "export the file again"
+            ]
+        )
     return loaded, [tracker.malformed[line] for line in sorted(tracker.malformed)]
+
+
+def _ends_inside_a_quote(
+    landing_file: LandingFile, last_value: object, last_line: int, tracker: _CsvLineTracker
+) -> bool:
+    """Whether the file ends inside a quoted value: Arrow reads the end of the file as the end of an open quote, so
+    a truncated export's last rows would land, unseen, in the last value (SPEC §10: nothing is lost). Only a
+    quoted value holds a line break; when the file's last row holds one in its last column, the file must end
+    with the closing quote (decision 156)."""
+    if not isinstance(last_value, str) or ("\n" not in last_value and "\r" not in last_value):
+        return False
+    if any(line > last_line for line in tracker.malformed):  # a malformed row comes after: not the last row
+        return False
+    with landing_file.path.open("rb") as handle:
+        handle.seek(max(0, landing_file.path.stat().st_size - 64))
+        tail = handle.read()
+    return not tail.rstrip(b"\r\n \t").endswith(b'"')
 
 
 def _load_parquet(
