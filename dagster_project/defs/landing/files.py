@@ -132,10 +132,11 @@ def plan_table(spec: TableSpec, landing_dir: Path) -> tuple[TablePlan, list[str]
         return plan, problems
     if not paths:
         folder = landing_dir / spec.name
-        if folder.is_dir() and spec.optional:
-            plan.warnings.append(f"{spec.name}/: folder has no .csv or .parquet files; loaded as empty")
-            return plan, []
-        if folder.is_dir():  # a required table's export that produced no file is a missing file (SPEC §10)
+        if folder.is_dir():
+            if spec.optional:
+                plan.warnings.append(f"{spec.name}/: folder has no .csv or .parquet files; loaded as empty")
+                return plan, []
+            # a required table's export that produced no file is a missing file (SPEC §10)
             found = sorted(entry.name for entry in folder.iterdir())
             held = f"it holds {', '.join(found[:5])}{' …' if len(found) > 5 else ''}" if found else "it is empty"
             return plan, [

@@ -151,6 +151,7 @@ valued_lines as (
         lines.period_type,
         lines.period_start,
         lines.start_month,
+        periods.last_month,
         lines.account_id,
         lines.product_line,
         lines.start_local,
@@ -172,26 +173,17 @@ valued_lines as (
 final as (
 
     select
-        valued_lines.period_type,
-        valued_lines.period_start,
-        periods.start_month,
-        periods.last_month,
-        valued_lines.account_id,
-        valued_lines.product_line,
-        sum(valued_lines.start_local) as start_local,
-        sum(valued_lines.start_usd) as start_usd,
-        sum(valued_lines.end_usd) as end_usd
+        period_type,
+        period_start,
+        start_month,
+        last_month,
+        account_id,
+        product_line,
+        sum(start_local) as start_local,
+        sum(start_usd) as start_usd,
+        sum(end_usd) as end_usd
     from valued_lines
-    inner join periods
-        on valued_lines.period_type = periods.period_type
-        and valued_lines.period_start = periods.period_start
-    group by
-        valued_lines.period_type,
-        valued_lines.period_start,
-        periods.start_month,
-        periods.last_month,
-        valued_lines.account_id,
-        valued_lines.product_line
+    group by period_type, period_start, start_month, last_month, account_id, product_line
 
 )
 
