@@ -26,6 +26,7 @@ from dagster_project.settings import (
     Settings,
     last_complete_week,
     load_settings,
+    parse_day,
     parse_monday,
 )
 
@@ -49,12 +50,7 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
             f"ending {existing.get('end')}); delete it or run without --if-missing to regenerate."
         )
         return 0
-    end = None
-    if args.end:
-        try:
-            end = dt.date.fromisoformat(args.end)
-        except ValueError as exc:
-            raise CommandError(f"--end: '{args.end}' is not a date in the form YYYY-MM-DD") from exc
+    end = parse_day(args.end, "--end") if args.end is not None else None
     started = dt.datetime.now()
     _say(f"Generating demo landing data: {args.accounts:,} accounts, seed {args.seed} → {out}")
     try:
@@ -120,6 +116,9 @@ def _refresh(settings: Settings, window: WeekWindow, command: str, verbose: bool
     import duckdb
 
     from dagster_project.defs.operations.summary import output_lines, read_headline
+    from dagster_project.defs.quality.config import load_quality_config
+
+    load_quality_config()  # the checks' thresholds: a wrong one is answered now, not by a failed run
 
     done = refresh(settings, window, command, say=_say, verbose=verbose, force=force)
     if done.up_to_date:
@@ -149,7 +148,15 @@ def _refresh(settings: Settings, window: WeekWindow, command: str, verbose: bool
 
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
-    week = _parse_week(args.week, settings) if args.week else _default_week(settings)
+    if args.week is not None:
+        week = _parse_week(args.week, settings)
+    else:
+        week = _default_week(settings)
+        if week < settings.first_week:
+            raise CommandError(
+                f"the latest complete week {week} is before the first weekly partition {settings.first_week} "
+                f"(PARTNERPULSE_FIRST_WEEK, from {settings.first_week_source}): nothing to refresh yet"
+            )
     return _refresh(settings, WeekWindow(first=week, last=week), "refresh", args.verbose, force=args.force)
 
 
@@ -424,6 +431,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CommandError, ConfigError) as exc:
         print(f"partnerpulse {args.command}: {exc}", file=sys.stderr, flush=True)
         return 2 if isinstance(exc, ConfigError) else 1
+    except OSError as exc:  # e.g. a folder that cannot be created or written: as the system says it, no traceback
+        reason = f"cannot use {exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc)
+        hint = " (PARTNERPULSE_WAREHOUSE_DIR and --out must be folders this user can create and write)"
+        print(f"partnerpulse {args.command}: {reason}{hint if exc.filename else ''}", file=sys.stderr, flush=True)
+        return 1
 
 
 def run() -> NoReturn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -142,12 +143,20 @@ def last_complete_week(today: dt.date | None = None) -> dt.date:
     return this_monday - dt.timedelta(days=7)
 
 
-def parse_monday(value: str, what: str) -> dt.date:
-    """Parse YYYY-MM-DD and insist on a Monday (weeks are named by their Monday)."""
+def parse_day(value: str, what: str) -> dt.date:
+    """A date written YYYY-MM-DD, and only so (Python also reads 20240304 and 2024-W10-1)."""
+    text = value.strip()
     try:
-        day = dt.date.fromisoformat(value.strip())
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise ConfigError(f"{what}: '{value}' is not a date in the form YYYY-MM-DD") from exc
+
+
+def parse_monday(value: str, what: str) -> dt.date:
+    """Parse YYYY-MM-DD and insist on a Monday (weeks are named by their Monday)."""
+    day = parse_day(value, what)
     if day.weekday() != 0:
         monday = day - dt.timedelta(days=day.weekday())
         raise ConfigError(
@@ -177,13 +186,14 @@ class Settings:
 
     @property
     def spark_dir(self) -> Path:
-        """Spark (PARTNERPULSE_TARGET=spark): its metastore, warehouse and exchange folders live here."""
+        """Spark (PARTNERPULSE_TARGET=spark): its metastore, scratch and exchange folders live here (its tables
+        in ``<warehouse>/spark-warehouse``, SPEC §12)."""
         return self.warehouse_dir / "spark"
 
     def spark_env(self) -> dict[str, str]:
         """Spark's folders for dbt: each PARTNERPULSE_SPARK_* variable if set, else under ``spark_dir``."""
         defaults = {
-            "PARTNERPULSE_SPARK_WAREHOUSE": self.spark_dir / "warehouse",
+            "PARTNERPULSE_SPARK_WAREHOUSE": self.warehouse_dir / "spark-warehouse",
             "PARTNERPULSE_SPARK_METASTORE": self.spark_dir,
             "PARTNERPULSE_SPARK_EXCHANGE_DIR": self.spark_dir / "exchange",
         }
@@ -229,7 +239,8 @@ class Settings:
             "PARTNERPULSE_DUCKDB_TEMP_DIR": str(self.duckdb_temp_dir),
             "PARTNERPULSE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "DAGSTER_HOME": str(self.dagster_home),
-            **(self.spark_env() if self.target == "spark" else {}),
+            # dbt-spark matches its method case-sensitively: the checked, lower-cased value
+            **({**self.spark_env(), "PARTNERPULSE_SPARK_METHOD": self.spark_method} if self.target == "spark" else {}),
         }
 
     def export_env(self) -> None:
@@ -267,6 +278,8 @@ def load_settings() -> Settings:
         source = f"default: {DEFAULT_HISTORY_WEEKS} weeks before the latest complete week"
 
     serving = serve_postgres_enabled()  # wrong values are answered before any run
+    # dbt's profile reads it with `| int` (a typo would be 0 threads, dbt's traceback half-way through a run)
+    whole_number_setting("PARTNERPULSE_DBT_THREADS", 2, maximum=64, meaning="how many models dbt builds at once")
     serve_postgres_jobs()
     target = os.environ.get("PARTNERPULSE_TARGET", "duckdb").strip().lower() or "duckdb"
     if target not in {"duckdb", "postgres", "spark"}:
@@ -276,6 +289,10 @@ def load_settings() -> Settings:
         raise ConfigError(f"PARTNERPULSE_SPARK_METHOD: '{method}' is not supported; use session or thrift")
     if target == "spark":
         check_spark_session_settings()
+        if method == "thrift":  # dbt's profile reads it with `| int`: a typo would be port 0
+            whole_number_setting("PARTNERPULSE_SPARK_PORT", 10000, maximum=65535, meaning="the Thrift server's port")
+    if target == "postgres":  # the same for dbt's PostgreSQL profile
+        whole_number_setting("PGPORT", 5432, maximum=65535, meaning="the PostgreSQL server's port")
     if target == "postgres" and serving:
         raise ConfigError(
             "PARTNERPULSE_TARGET=postgres and PARTNERPULSE_SERVE_POSTGRES=1 name the same database (the PG* "

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from dagster_project.cli import build_parser, main
@@ -31,10 +32,11 @@ from dagster_project.defs.operations.instance import get_instance
 from dagster_project.defs.operations.jobs import REFRESH_JOB
 from dagster_project.defs.operations.summary import read_headline
 from dagster_project.defs.operations.up_to_date import Verdict, up_to_date
+from dagster_project.defs.publish.gate import check_summary
 from dagster_project.defs.warehouse import threads as dbt_threads
 from dagster_project.lib.weeks import WeekWindow
 from dagster_project.settings import Settings
-from tests.helpers import isolated_env
+from tests.helpers import isolated_env, query
 from tests.landing import write_minimal_landing, write_table
 
 WEEK = "2024-03-04"
@@ -108,6 +110,64 @@ def test_a_mistake_is_answered_before_any_run_without_a_stack_trace(pp_env: Sett
     assert "Stack Trace" not in output and "Traceback" not in output
     assert "dagster not imported" in done.stdout  # answered before Dagster (seconds) is even loaded
     assert _no_runs(pp_env)  # no Dagster run was started to find the mistake
+
+
+def _warehouse_is_a_file(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_minimal_landing(settings.landing_dir)
+    settings.warehouse_dir.parent.joinpath("a-file").write_text("not a folder")
+    monkeypatch.setenv("PARTNERPULSE_WAREHOUSE_DIR", str(settings.warehouse_dir.parent / "a-file"))
+
+
+@pytest.mark.parametrize(
+    ("command", "setting", "code", "expected"),
+    [
+        (["refresh", "--week", ""], {}, 2, "--week: '' is not a date in the form YYYY-MM-DD"),
+        (["refresh", "--week", "20240304"], {}, 2, "--week: '20240304' is not a date in the form YYYY-MM-DD"),
+        (
+            ["refresh"],
+            {"PARTNERPULSE_FIRST_WEEK": "2099-01-05"},
+            1,
+            "is before the first weekly partition 2099-01-05 (PARTNERPULSE_FIRST_WEEK",
+        ),
+        (
+            ["refresh", "--week", WEEK],
+            {"PARTNERPULSE_QUARANTINE_ERROR_SHARE": "nan"},
+            2,
+            "PARTNERPULSE_QUARANTINE_ERROR_SHARE: 'nan' is not a finite number",
+        ),
+        (
+            ["refresh", "--week", WEEK],
+            {"PARTNERPULSE_DBT_THREADS": "abc"},
+            2,
+            "PARTNERPULSE_DBT_THREADS: 'abc' is not a whole number from 1 to 64",
+        ),
+        (["refresh", "--week", WEEK], _warehouse_is_a_file, 1, "a-file: File exists (PARTNERPULSE_WAREHOUSE_DIR"),
+        (["demo-data", "--end", "2024-3-3"], {}, 2, "--end: '2024-3-3' is not a date in the form YYYY-MM-DD"),
+    ],
+    ids=[
+        "empty-week",
+        "week-without-dashes",
+        "default-week-before-first",
+        "nan-share",
+        "threads",
+        "warehouse-file",
+        "end",
+    ],
+)
+def test_a_wrong_argument_or_setting_is_one_paragraph_and_no_run(
+    pp_env: Settings, monkeypatch: pytest.MonkeyPatch, command, setting, code, expected
+):
+    """SPEC §1: non-zero with a one-paragraph, human-readable reason — each caught before a run starts."""
+    if callable(setting):
+        setting(pp_env, monkeypatch)
+    else:
+        for name, value in setting.items():
+            monkeypatch.setenv(name, value)
+    done = _cli_process(*command)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert done.stderr.startswith(f"partnerpulse {command[0]}: ") and expected in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert _no_runs(pp_env)
 
 
 def test_an_error_inside_a_run_prints_its_message_and_keeps_the_stack_trace_in_the_run_log(
@@ -338,6 +398,43 @@ def test_a_refresh_prints_a_line_per_step_then_the_numbers_and_every_output(refr
         log,
     ):
         assert re.search(rf"^  [A-Z][^:]+: +{re.escape(str(path))}( |$)", printed.out, re.MULTILINE), path
+
+
+@pytest.mark.slow
+def test_every_check_of_the_refresh_is_published_beside_the_refresh_log(refreshed: Refreshes):
+    """SPEC §9: the refresh log's check results — dq_check_results, one row per check of the week's latest
+    refresh (the same week again replaced the first refresh's rows), joined to dq_refresh_log on
+    refresh_week and table_name; a failed check says why, a passed one says nothing (decision 157)."""
+    settings = refreshed.settings
+    instance = get_instance(settings)
+    latest = max(
+        instance.get_runs(filters=dg.RunsFilter(job_name=REFRESH_JOB, statuses=[dg.DagsterRunStatus.SUCCESS])),
+        key=lambda run: instance.get_run_record_by_id(run.run_id).create_timestamp,
+    )
+    rows = query(
+        settings.published_duckdb,
+        "select refresh_week, run_id, asset_key, table_name, check_name, severity, passed, failure "
+        "from dq_check_results order by asset_key, check_name",
+    )
+    assert {(row[0], row[1]) for row in rows} == {(dt.date.fromisoformat(WEEK), latest.run_id)}
+    # every check the run evaluated: the dbt tests of the models it rebuilt, the suites, freshness, shares, counts
+    assert len(rows) == check_summary(instance, latest.run_id).evaluated > 250
+    assert len({(row[2], row[4]) for row in rows}) == len(rows)
+    by_check = {(row[2], row[4]): row[5:] for row in rows}
+    assert by_check[("landing/accounts", "gx_suite")] == (None, True, None)
+    assert by_check[("marts/fct_arr_movements", "assert_arr_bridge_reconciles")] == (None, True, None)
+    failed = {key: value for key, value in by_check.items() if not value[1]}
+    assert failed and all(severity == "warn" and failure for severity, _, failure in failed.values()), failed
+    unmatched = query(
+        settings.published_duckdb,
+        "select table_name from dq_refresh_log as log where not exists (select 1 from dq_check_results as checks "
+        "where checks.refresh_week = log.refresh_week and checks.table_name = log.table_name "
+        "and checks.asset_key = 'landing/' || log.table_name)",
+    )
+    assert unmatched == []
+    parquet = settings.published_parquet_dir / "dq_check_results.parquet"
+    with duckdb.connect() as con:
+        assert con.execute("select count(*) from read_parquet(?)", [str(parquet)]).fetchone() == (len(rows),)
 
 
 @pytest.mark.slow

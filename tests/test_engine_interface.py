@@ -103,10 +103,18 @@ def test_targets_a_user_cannot_combine_are_refused(monkeypatch):
     monkeypatch.setenv("PARTNERPULSE_SPARK_METHOD", "odbc")
     with pytest.raises(ConfigError, match="PARTNERPULSE_SPARK_METHOD: 'odbc' is not supported; use session or thrift"):
         load_settings()
-    monkeypatch.delenv("PARTNERPULSE_SPARK_METHOD")
-    settings = load_settings()  # Spark's folders for dbt, under the warehouse unless set
+    monkeypatch.setenv("PARTNERPULSE_SPARK_METHOD", " THRIFT")
+    monkeypatch.setenv("PARTNERPULSE_SPARK_PORT", "10OOO")  # dbt's profile would read port 0
+    with pytest.raises(ConfigError, match="PARTNERPULSE_SPARK_PORT: '10OOO' is not a whole number from 1 to 65535"):
+        load_settings()
+    monkeypatch.setenv("PARTNERPULSE_SPARK_PORT", "10001")
+    # dbt-spark matches the method case-sensitively: dbt is handed the checked value
+    assert load_settings().env()["PARTNERPULSE_SPARK_METHOD"] == "thrift"
+    monkeypatch.setenv("PARTNERPULSE_SPARK_METHOD", "")
+    assert load_settings().env()["PARTNERPULSE_SPARK_METHOD"] == "session"
+    settings = load_settings()  # Spark's folders for dbt, under the warehouse unless set (SPEC §12)
     assert settings.env()["PARTNERPULSE_SPARK_EXCHANGE_DIR"] == str(settings.warehouse_dir / "spark" / "exchange")
-    assert settings.env()["PARTNERPULSE_SPARK_WAREHOUSE"] == str(settings.warehouse_dir / "spark" / "warehouse")
+    assert settings.env()["PARTNERPULSE_SPARK_WAREHOUSE"] == str(settings.warehouse_dir / "spark-warehouse")
     java = "PARTNERPULSE_SPARK_JAVA_OPTIONS"
     for name, wrong, right, refusal in (  # passed to Spark as written: checked first, each refused, then set right
         ("PARTNERPULSE_SPARK_ADAPTIVE", "flase", "False", "'flase' is not true or false"),
@@ -127,6 +135,10 @@ def test_targets_a_user_cannot_combine_are_refused(monkeypatch):
     with pytest.raises(ConfigError, match="'snowflake' is not supported; use duckdb, postgres or spark"):
         load_settings()
     monkeypatch.setenv("PARTNERPULSE_TARGET", "postgres")
+    monkeypatch.setenv("PGPORT", "abc")
+    with pytest.raises(ConfigError, match="PGPORT: 'abc' is not a whole number from 1 to 65535"):
+        load_settings()
+    monkeypatch.delenv("PGPORT")
     monkeypatch.setenv("PARTNERPULSE_SERVE_POSTGRES", "1")
     with pytest.raises(ConfigError, match="same database"):
         load_settings()

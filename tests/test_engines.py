@@ -14,6 +14,7 @@ metastore and tables under the test's folder. DuckDB's run is shared by both com
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.util
 import sys
 from collections.abc import Iterator
@@ -130,10 +131,62 @@ def _expansion_ready_and_returning() -> dict[str, list]:
     }
 
 
+# Ids are opaque text (SPEC §2) and may hold '|': partner P6's deal 'D8|P5' and partner 'P5|P6''s deal 'D8'
+# joined plainly name one line ('…|D8|P5|P6|…'), so they had one payout_line_id (macros/ids.sql pp_id_key)
+PIPES_IN_IDS = {
+    "partners": [
+        ("P6", "Partner Six", "MSP", "Gold", "NA", "2020-01-01"),
+        ("P5|P6", "Partner Five-Six", "MSP", "Gold", "NA", "2020-01-01"),
+    ],
+    "accounts": [
+        ("A30", "Account 30", "P6", "SMB", "Software", "NA", "US", "2020-01-01"),
+        ("A31", "Account 31", "P5|P6", "SMB", "Software", "NA", "US", "2020-01-01"),
+    ],
+    "opportunities": [
+        (
+            "D8|P5",
+            "A30",
+            "P6",
+            "sourced",
+            "Upsell",
+            "PR-CORE",
+            "Closed Won",
+            "1000",
+            "USD",
+            None,
+            "2024-06-01",
+            "2024-06-10",
+            None,
+        ),
+        (
+            "D8",
+            "A31",
+            "P5|P6",
+            "sourced",
+            "Upsell",
+            "PR-CORE",
+            "Closed Won",
+            "1000",
+            "USD",
+            None,
+            "2024-06-01",
+            "2024-06-10",
+            None,
+        ),
+    ],
+}
+PIPED_LINE_IDS = {  # md5 of pp_id_key's text: '|' in a value written '~p'
+    ("D8|P5", "P6"): hashlib.md5(b"expansion_commission|opportunity|D8~pP5|P6|2024-06-10").hexdigest(),
+    ("D8", "P5|P6"): hashlib.md5(b"expansion_commission|opportunity|D8|P5~pP6|2024-06-10").hexdigest(),
+    # an id without '|' or '~' keeps the id a plain join gave it before
+    ("D4", "P1"): hashlib.md5(b"expansion_commission|opportunity|D4|P1|2023-10-01").hexdigest(),
+}
+
+
 def _landing() -> dict[str, list]:
     data = _with_a_partner_named_direct(_build())
     data = {**data, **{table: [] for table in EMPTY}}
-    for extra in (_expansion_ready_and_returning(), TYPING_ROWS):
+    for extra in (_expansion_ready_and_returning(), TYPING_ROWS, PIPES_IN_IDS):
         data = {table: data.get(table, []) + extra.get(table, []) for table in data.keys() | extra.keys()}
     return data
 
@@ -192,6 +245,12 @@ def _assert_covered(settings: Settings) -> None:
     assert not {key for key in quarantined if key[0] in {"nps_responses"} or key[1] in staged}
     closed = query(published, "select count(*) from fct_incentive_payouts where period_status = 'closed'")
     assert closed[0][0] > 0
+    commissions = query(
+        published,
+        "select source_id, partner_id, payout_line_id from fct_incentive_payouts "
+        "where incentive_type = 'expansion_commission' and source_id in ('D8|P5', 'D8', 'D4')",
+    )
+    assert {(source, partner): line for source, partner, line in commissions} == PIPED_LINE_IDS
 
 
 def _assert_same(a: Settings, b: Settings, capsys) -> None:

@@ -159,6 +159,8 @@ def test_a_two_week_backfill_equals_two_single_week_refreshes(sequential: Built,
     one_by_one, at_once = sequential.settings.published_duckdb, backfilled.settings.published_duckdb
     tables = [t for (t,) in query(one_by_one, "select table_name from information_schema.tables order by 1")]
     assert tables == [t for (t,) in query(at_once, "select table_name from information_schema.tables order by 1")]
+    # the record of each run's checks, not data: a second refresh tests only the models it rebuilt, the backfill all
+    tables.remove("dq_check_results")
     assert {"fct_account_health_weekly", "dim_accounts", "rpt_retention", "fct_incentive_payouts"} <= set(tables)
     last_week = f"where refresh_week = '{WEEKS[-1]}'"
     for table in tables:
@@ -171,6 +173,8 @@ def test_a_two_week_backfill_equals_two_single_week_refreshes(sequential: Built,
     appended = {}
     for parquet in sorted(sequential.settings.published_parquet_dir.glob("*.parquet")):
         table = parquet.stem
+        if table not in tables:
+            continue
         week_filter = last_week if table in REFRESH_LOGS else ""
         assert _parquet_rows(parquet, week_filter) == _published_rows(at_once, table, week_filter), f"{parquet.name}"
         appended[table] = row_group_count(parquet)

@@ -48,6 +48,7 @@ PLAIN_MODULES = (
     "dagster_project.defs.warehouse.parse_state",
     "dagster_project.defs.warehouse.staging_rebuild",
     "dagster_project.defs.warehouse.threads",
+    "dagster_project.defs.publish.check_results",
     "dagster_project.defs.publish.publisher",
     "dagster_project.defs.publish.staging",
     "dagster_project.defs.payouts.contract",

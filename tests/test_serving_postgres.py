@@ -10,6 +10,8 @@ import io
 import re
 import shutil
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +23,8 @@ from psycopg2 import errors as pgerrors
 
 from dagster_project.cli import main
 from dagster_project.defs.partner_feeds.feeds import FEED_QUERIES
-from dagster_project.defs.serving.postgres import ServingError, serve
+from dagster_project.defs.serving import postgres as postgres_serving
+from dagster_project.defs.serving.postgres import PartnerAccessError, ServingError, grant_partner_access, serve
 from dagster_project.settings import REPO_ROOT, serve_postgres_jobs
 from tests.conftest import FIRST_WEEK
 from tests.helpers import isolated_env, refresh
@@ -592,3 +595,58 @@ def test_a_loading_role_that_is_no_superuser_serves_and_rewrites_the_protected_f
                 cur.copy_expert("copy partner_feeds.health (partner_id) from stdin with (format csv)", io.StringIO(""))
         finally:
             conn.close()
+    # its policy lets it read every partner's rows: it (or a member of it) is no partner's role
+    admin = _connect(pg_env)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("drop role if exists pp_loader_member")
+        cur.execute("create role pp_loader_member in role pp_loader")
+    admin.close()
+    for role in ("pp_loader", "pp_loader_member"):
+        with pytest.raises(PartnerAccessError, match=f"role '{role}' is the role partnerpulse loads PostgreSQL with"):
+            grant_partner_access("P1", role, published)
+
+
+def test_a_second_serve_waits_for_the_running_one_instead_of_dropping_its_load(served, pg_env, tmp_path, monkeypatch):
+    """A hand-run `serve-postgres` while a refresh's serve is loading: the second waits for the first (which
+    would otherwise lose its load schemas to the second's cleanup of leftovers), then both succeed."""
+    settings, _ = served
+    published = tmp_path / "marts.duckdb"
+    shutil.copy(settings.published_duckdb, published)
+    real_load = postgres_serving._load
+    loading, release = threading.Event(), threading.Event()
+
+    def paused_load(*args, **kwargs):
+        if threading.current_thread().name == "first":
+            loading.set()
+            release.wait(120)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(postgres_serving, "_load", paused_load)
+    modes: dict[str, str] = {}
+    said: list[str] = []
+    first = threading.Thread(
+        target=lambda: modes.update(first=serve(published, log=lambda _: None, full=True).mode), name="first"
+    )
+    second = threading.Thread(
+        target=lambda: modes.update(second=serve(published, log=said.append, full=True).mode), name="second"
+    )
+    first.start()
+    try:
+        assert loading.wait(120)
+        second.start()
+        waiting = "PostgreSQL: another serve of this database is running; waiting for it to finish"
+        for _ in range(600):
+            if waiting in said:
+                break
+            time.sleep(0.05)
+        assert said[:1] == [waiting]
+        loads = "select count(*) from pg_namespace where nspname like 'marts\\_\\_load\\_%%'"
+        assert _pg(pg_env, loads) == [(1,)]  # the first serve's, kept
+    finally:
+        release.set()
+        first.join(120)
+        second.join(120)
+    assert modes == {"first": "rename", "second": "rename"}
+    assert _pg(pg_env, loads) == [(0,)]
+    assert _differing_tables(pg_env, published) == []

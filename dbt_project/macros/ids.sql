@@ -70,3 +70,15 @@
 {% macro spark__pp_control_characters_replaced(expr) -%}
     regexp_replace({{ expr }}, '[\\x00-\\x1f\\x7f-\\x9f]', '?')
 {%- endmacro %}
+
+{#- One text that names a tuple of values without ambiguity, for a deterministic id: the values joined
+    by '|', each with '~' written '~~' and '|' written '~p' first. Ids may hold '|' (SPEC §2), and a
+    plain join would give ('X1|A', 'B') and ('X1', 'A|B') one text, so one id. A value without '~'
+    or '|' is written as it is: the ids of such values are what a plain join gave them. -#}
+{% macro pp_id_key(expressions) -%}
+    {%- set parts = [] -%}
+    {%- for e in expressions -%}
+        {%- do parts.append("replace(replace(cast(" ~ e ~ " as " ~ dbt.type_string() ~ "), '~', '~~'), '|', '~p')") -%}
+    {%- endfor -%}
+    {{ parts | join(" || '|' || ") }}
+{%- endmacro %}

@@ -10,7 +10,8 @@ from dagster_dbt import DbtCliResource
 
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.partitions import window_from_context
-from dagster_project.defs.publish.gate import publish_blockers
+from dagster_project.defs.publish.check_results import CHECK_RESULTS_TABLE, record_check_results
+from dagster_project.defs.publish.gate import check_results, publish_blockers
 from dagster_project.defs.publish.publisher import (
     copy_marts_from_engine,
     docs_are_current,
@@ -21,6 +22,7 @@ from dagster_project.defs.publish.staging import clear_staging
 from dagster_project.defs.warehouse.parse_state import start_parse_state
 from dagster_project.defs.warehouse.project import get_dbt_project, project_fingerprint
 from dagster_project.defs.warehouse.refresh_window import dbt_environment
+from dagster_project.lib.warehouse import connect
 
 PUBLISH_KEY = dg.AssetKey(["published", "marts_duckdb"])
 
@@ -59,7 +61,13 @@ def build_publish_asset(
         settings = partnerpulse.settings()
         window = window_from_context(context)
         copy_marts_from_engine(settings, mart_tables, log=context.log.info)  # postgres: the engine's marts
-        result = publish_marts(settings, mart_tables, window.last, context.run_id, log=context.log.info)
+        with connect(settings) as con:  # this refresh's checks, published beside dq_refresh_log
+            recorded = record_check_results(
+                con, window.last, context.run_id, check_results(context.instance, context.run_id)
+            )
+        context.log.info(f"{CHECK_RESULTS_TABLE}: {recorded} check result(s) of week {window.last}")
+        tables = sorted([*mart_tables, CHECK_RESULTS_TABLE])
+        result = publish_marts(settings, tables, window.last, context.run_id, log=context.log.info)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(result.duckdb_path)),

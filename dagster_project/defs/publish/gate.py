@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from dagster_project.defs.publish.check_results import CheckResult
+
 _DESCRIPTION_CHARS = 240
 
 
@@ -46,15 +48,11 @@ def run_lineage(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     return lineage
 
 
-def check_summary(instance: dg.DagsterInstance, run_id: str, follow_parents: bool = False) -> CheckSummary:
-    """Asset-check results recorded so far in this run: passed count, failed errors and warnings.
-
-    With ``follow_parents``, a re-execution also counts the results of the runs it re-executes, the
-    newest result of each check winning: re-executing only the publish step of a run whose checks
-    failed must not publish.
-    """
+def _latest_evaluations(instance: dg.DagsterInstance, run_id: str, follow_parents: bool) -> list:
+    """The newest evaluation of each asset check recorded in the run (with ``follow_parents``: in it and the
+    runs it re-executes)."""
     seen: set[tuple[str, str]] = set()
-    passed, errors, warnings = 0, [], []
+    latest = []
     for lineage_run_id in run_lineage(instance, run_id) if follow_parents else [run_id]:
         records = instance.get_records_for_run(
             run_id=lineage_run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
@@ -62,16 +60,42 @@ def check_summary(instance: dg.DagsterInstance, run_id: str, follow_parents: boo
         for record in reversed(records):  # newest first
             evaluation = record.event_log_entry.dagster_event.event_specific_data
             key = (evaluation.asset_key.to_user_string(), evaluation.check_name)
-            if key in seen:
-                continue
-            seen.add(key)
-            if evaluation.passed:
-                passed += 1
-            elif evaluation.severity == dg.AssetCheckSeverity.ERROR:
-                errors.append(_line(evaluation))
-            else:
-                warnings.append(_line(evaluation))
+            if key not in seen:
+                seen.add(key)
+                latest.append(evaluation)
+    return latest
+
+
+def check_summary(instance: dg.DagsterInstance, run_id: str, follow_parents: bool = False) -> CheckSummary:
+    """Asset-check results recorded so far in this run: passed count, failed errors and warnings.
+
+    With ``follow_parents``, a re-execution also counts the results of the runs it re-executes, the
+    newest result of each check winning: re-executing only the publish step of a run whose checks
+    failed must not publish.
+    """
+    passed, errors, warnings = 0, [], []
+    for evaluation in _latest_evaluations(instance, run_id, follow_parents):
+        if evaluation.passed:
+            passed += 1
+        elif evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            errors.append(_line(evaluation))
+        else:
+            warnings.append(_line(evaluation))
     return CheckSummary(passed=passed, errors=sorted(errors), warnings=sorted(warnings))
+
+
+def check_results(instance: dg.DagsterInstance, run_id: str) -> list[CheckResult]:
+    """Every check's newest result in this run and the runs it re-executes, for ``dq_check_results``."""
+    return [
+        CheckResult(
+            asset_key=evaluation.asset_key.to_user_string(),
+            check_name=evaluation.check_name,
+            severity="error" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warn",
+            passed=bool(evaluation.passed),
+            description=" ".join((evaluation.description or "").split()),
+        )
+        for evaluation in _latest_evaluations(instance, run_id, follow_parents=True)
+    ]
 
 
 def failed_checks(instance: dg.DagsterInstance, run_id: str) -> tuple[list[str], list[str]]:

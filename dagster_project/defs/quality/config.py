@@ -6,6 +6,7 @@ these defaults in the table's suite file under ``meta.partnerpulse`` (see suites
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ def _number(name: str, default: float, low: float, high: float | None = None, *,
         value = int(raw) if whole else float(raw)
     except ValueError as exc:
         raise ConfigError(f"{name}: '{raw}' is not a {'whole number' if whole else 'number'}") from exc
+    if not math.isfinite(value):  # float() reads nan and inf, which no bound check would stop
+        raise ConfigError(f"{name}: '{raw}' is not a finite number")
     if value < low or (high is not None and value > high):
         bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise ConfigError(f"{name}: {value} must be {bounds}")

@@ -109,6 +109,9 @@ DROP_LOCK_TIMEOUT = "2s"  # a retired schema a reader still uses is dropped at t
 WORK_SCHEMA = re.compile(r"(marts|partner_feeds)__(load|retired)_[0-9a-f]{32}")
 INDEXED_COLUMNS = ("week_start", "partner_id", "account_id", "payout_period")
 SERVE_LOCK = "partnerpulse_serve"  # advisory lock: one serve publishes at a time
+# a session's advisory lock, held by a serve from before it clears leftover load schemas to its end: a second
+# serve (a refresh's and a hand-run `serve-postgres`) waits instead of dropping the first one's load schemas
+SERVE_SESSION_LOCK = "partnerpulse_serve_session"
 
 FEED_DESCRIPTIONS = {
     "usage": "Utilization, feature adoption and API use of the partner's accounts, last 13 weeks (SPEC 7.6).",
@@ -878,6 +881,7 @@ def serve(
         with conn.cursor() as cur:
             ensure_admin_objects(cur)
             conn.commit()
+            _wait_for_other_serves(cur, log)
             stale = _leftover_schemas(cur)
         for schema in stale:  # a failed refresh's load, or a retired schema a reader held last time
             _drop_schema(conn, schema, log)
@@ -942,6 +946,14 @@ def serve(
     )
 
 
+def _wait_for_other_serves(cur, log: Callable[[str], None]) -> None:
+    """Hold SERVE_SESSION_LOCK until the connection closes, waiting (and saying so) while another serve holds it."""
+    cur.execute("select pg_try_advisory_lock(hashtext(%s))", [SERVE_SESSION_LOCK])
+    if not cur.fetchone()[0]:
+        log("PostgreSQL: another serve of this database is running; waiting for it to finish")
+        cur.execute("select pg_advisory_lock(hashtext(%s))", [SERVE_SESSION_LOCK])
+
+
 # ---------------------------------------------------------------------------------- partner access
 
 
@@ -974,6 +986,13 @@ def _check_role(cur, role: str) -> None:
     if found[0]:
         raise PartnerAccessError(
             f"role {role!r} is a superuser or bypasses row-level security: it reads every row anyway"
+        )
+    # the loading role's own policy lets it (and its members) read every row of every feed
+    cur.execute("select pg_has_role(%s, current_user, 'MEMBER')", [role])
+    if cur.fetchone()[0]:
+        raise PartnerAccessError(
+            f"role {role!r} is the role partnerpulse loads PostgreSQL with, or a member of it: it reads every "
+            "partner's rows anyway; grant a partner's own role"
         )
 
 

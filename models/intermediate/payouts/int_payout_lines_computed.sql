@@ -3,8 +3,7 @@
     each with its deterministic line id and payout period, in a payout line's columns (declared
     once, in the contract of fct_incentive_payouts; macros/ledger.sql). A computed line adjusts
     nothing: only the ledger (fct_incentive_payouts) decides what is frozen and what adjusts. -#}
-{%- set line_key = "incentive_type || '|' || source_type || '|' || source_id || '|' || partner_id"
-    ~ " || '|' || cast(earned_on as " ~ dbt.type_string() ~ ")" -%}
+{%- set line_key = pp_id_key(['incentive_type', 'source_type', 'source_id', 'partner_id', 'earned_on']) -%}
 {%- set assigned_here = {
     'payout_line_id': dbt.hash(line_key),
     'payout_period': 'cast(' ~ dbt.date_trunc('month', 'earned_on') ~ ' as date)',
