@@ -30,7 +30,7 @@ from dagster_project.settings import REPO_ROOT, Settings
 from tests.helpers import isolated_env, newest_refresh_log, query, refresh
 from tests.landing import write_minimal_landing
 from tests.postgres_server import postgres_server
-from tests.test_payouts import EMPTY, FIRST, WEEK, _build, _weekdays, _with_a_partner_named_direct
+from tests.test_payouts import EMPTY, FIRST, WEEK, _build, _weekdays, _with_a_partner_named_direct, upsell_row
 
 pytestmark = pytest.mark.slow
 
@@ -143,36 +143,8 @@ PIPES_IN_IDS = {
         ("A31", "Account 31", "P5|P6", "SMB", "Software", "NA", "US", "2020-01-01"),
     ],
     "opportunities": [
-        (
-            "D8|P5",
-            "A30",
-            "P6",
-            "sourced",
-            "Upsell",
-            "PR-CORE",
-            "Closed Won",
-            "1000",
-            "USD",
-            None,
-            "2024-06-01",
-            "2024-06-10",
-            None,
-        ),
-        (
-            "D8",
-            "A31",
-            "P5|P6",
-            "sourced",
-            "Upsell",
-            "PR-CORE",
-            "Closed Won",
-            "1000",
-            "USD",
-            None,
-            "2024-06-01",
-            "2024-06-10",
-            None,
-        ),
+        tuple(upsell_row("D8|P5", "A30", "P6", "1000", "2024-06-01", "2024-06-10")),
+        tuple(upsell_row("D8", "A31", "P5|P6", "1000", "2024-06-01", "2024-06-10")),
     ],
 }
 PIPED_LINE_IDS = {  # md5 of pp_id_key's text: '|' in a value written '~p'
