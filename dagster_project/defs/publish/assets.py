@@ -18,7 +18,7 @@ from dagster_project.defs.publish.publisher import (
     publish_docs,
     publish_marts,
 )
-from dagster_project.defs.publish.staging import clear_staging
+from dagster_project.defs.publish.staging import clear_staging, publish_step_write
 from dagster_project.defs.warehouse.parse_state import start_parse_state
 from dagster_project.defs.warehouse.project import get_dbt_project, project_fingerprint
 from dagster_project.defs.warehouse.refresh_window import dbt_environment
@@ -61,7 +61,8 @@ def build_publish_asset(
         settings = partnerpulse.settings()
         window = window_from_context(context)
         copy_marts_from_engine(settings, mart_tables, log=context.log.info)  # postgres: the engine's marts
-        with connect(settings) as con:  # this refresh's checks, published beside dq_refresh_log
+        # this refresh's checks, published beside dq_refresh_log; the checks step's chunks of the marts still serve
+        with publish_step_write(settings, context.run_id), connect(settings) as con:
             recorded = record_check_results(
                 con, window.last, context.run_id, check_results(context.instance, context.run_id)
             )

@@ -262,6 +262,29 @@ class ParquetStaging:
         os.replace(tmp, folder / STAGED_MANIFEST)
 
 
+@contextmanager
+def publish_step_write(settings: Settings, run_id: str) -> Iterator[None]:
+    """Around the publish step's own write into the working file before it publishes (``dq_check_results``,
+    a table the checks step did not hash): the staged manifest's file identity moves with that write, so the
+    marts' chunks the checks step computed still serve the publish (``read_staged_chunks``). Only if the
+    manifest named the file as it was just before the write; else it is left to fail its identity check."""
+    path = staging_dir(settings) / STAGED_MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        current = manifest["run_id"] == run_id and manifest["chunks"]["file"] == duckdb_file_identity(
+            settings.duckdb_path
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        current = False
+    yield
+    if current:
+        manifest["chunks"]["file"] = duckdb_file_identity(settings.duckdb_path)
+        tmp = path.with_name(f".{STAGED_MANIFEST}.tmp")
+        with contextlib.suppress(OSError):  # else the old identity stays: the publish step hashes the marts itself
+            tmp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+            os.replace(tmp, path)
+
+
 def start_staging(
     settings: Settings,
     con: duckdb.DuckDBPyConnection,
