@@ -11,7 +11,7 @@ from dagster_dbt import DbtCliResource
 from dagster_project.defs.operations.resources import PartnerPulseConfig, WarehouseLock
 from dagster_project.defs.partitions import window_from_context
 from dagster_project.defs.publish.check_results import CHECK_RESULTS_TABLE, record_check_results
-from dagster_project.defs.publish.gate import check_results, publish_blockers
+from dagster_project.defs.publish.gate import publish_blockers
 from dagster_project.defs.publish.publisher import (
     copy_marts_from_engine,
     docs_are_current,
@@ -46,7 +46,7 @@ def build_publish_asset(
     def published_marts(
         context: AssetExecutionContext, partnerpulse: PartnerPulseConfig, warehouse_lock: WarehouseLock
     ):  # warehouse_lock: held for the whole run (one writer at a time)
-        errors, warnings = publish_blockers(context.instance, context.run_id)
+        errors, warnings, results = publish_blockers(context.instance, context.run_id)
         for warning in warnings:
             context.log.warning(f"check warning (does not block): {warning}")
         if errors:
@@ -63,9 +63,7 @@ def build_publish_asset(
         copy_marts_from_engine(settings, mart_tables, log=context.log.info)  # postgres: the engine's marts
         # this refresh's checks, published beside dq_refresh_log; the checks step's chunks of the marts still serve
         with publish_step_write(settings, context.run_id), connect(settings) as con:
-            recorded = record_check_results(
-                con, window.last, context.run_id, check_results(context.instance, context.run_id)
-            )
+            recorded = record_check_results(con, window.last, context.run_id, results)
         context.log.info(f"{CHECK_RESULTS_TABLE}: {recorded} check result(s) of week {window.last}")
         tables = sorted([*mart_tables, CHECK_RESULTS_TABLE])
         result = publish_marts(settings, tables, window.last, context.run_id, log=context.log.info)

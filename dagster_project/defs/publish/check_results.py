@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from dagster_project.lib.warehouse import transaction
+
 CHECK_RESULTS_TABLE = "dq_check_results"
 
 COLUMNS = (
@@ -67,15 +69,10 @@ def record_check_results(
         for r in results
     )
     columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
-    con.execute("begin")
-    try:
+    with transaction(con):
         con.execute("create schema if not exists marts")
         con.execute(f"create table if not exists marts.{CHECK_RESULTS_TABLE} ({columns})")
         con.execute(f"delete from marts.{CHECK_RESULTS_TABLE} where refresh_week = ?", [week])
         if rows:
             con.executemany(f"insert into marts.{CHECK_RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return len(rows)

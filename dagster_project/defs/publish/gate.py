@@ -21,6 +21,7 @@ class CheckSummary:
     passed: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    results: list[CheckResult] = field(default_factory=list)  # every check's newest result, for dq_check_results
 
     @property
     def evaluated(self) -> int:
@@ -73,29 +74,25 @@ def check_summary(instance: dg.DagsterInstance, run_id: str, follow_parents: boo
     newest result of each check winning: re-executing only the publish step of a run whose checks
     failed must not publish.
     """
-    passed, errors, warnings = 0, [], []
+    passed, errors, warnings, results = 0, [], [], []
     for evaluation in _latest_evaluations(instance, run_id, follow_parents):
+        is_error = evaluation.severity == dg.AssetCheckSeverity.ERROR
         if evaluation.passed:
             passed += 1
-        elif evaluation.severity == dg.AssetCheckSeverity.ERROR:
+        elif is_error:
             errors.append(_line(evaluation))
         else:
             warnings.append(_line(evaluation))
-    return CheckSummary(passed=passed, errors=sorted(errors), warnings=sorted(warnings))
-
-
-def check_results(instance: dg.DagsterInstance, run_id: str) -> list[CheckResult]:
-    """Every check's newest result in this run and the runs it re-executes, for ``dq_check_results``."""
-    return [
-        CheckResult(
-            asset_key=evaluation.asset_key.to_user_string(),
-            check_name=evaluation.check_name,
-            severity="error" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warn",
-            passed=bool(evaluation.passed),
-            description=" ".join((evaluation.description or "").split()),
+        results.append(
+            CheckResult(
+                asset_key=evaluation.asset_key.to_user_string(),
+                check_name=evaluation.check_name,
+                severity="error" if is_error else "warn",
+                passed=bool(evaluation.passed),
+                description=" ".join((evaluation.description or "").split()),
+            )
         )
-        for evaluation in _latest_evaluations(instance, run_id, follow_parents=True)
-    ]
+    return CheckSummary(passed=passed, errors=sorted(errors), warnings=sorted(warnings), results=results)
 
 
 def failed_checks(instance: dg.DagsterInstance, run_id: str) -> tuple[list[str], list[str]]:
@@ -104,16 +101,20 @@ def failed_checks(instance: dg.DagsterInstance, run_id: str) -> tuple[list[str],
     return summary.errors, summary.warnings
 
 
-def publish_blockers(instance: dg.DagsterInstance, run_id: str) -> tuple[list[str], list[str]]:
-    """(reasons not to publish, warnings) for the publish step of ``run_id``.
+def publish_blockers(instance: dg.DagsterInstance, run_id: str) -> tuple[list[str], list[str], list[CheckResult]]:
+    """(reasons not to publish, warnings, every check's result) for the publish step of ``run_id``.
 
     Counts the checks of the runs this one re-executes too, and refuses when no check result exists
     at all (the publish step launched on its own, without the checks it is gated on).
     """
     summary = check_summary(instance, run_id, follow_parents=True)
     if summary.evaluated == 0:
-        return [
-            "no data-quality check ran in this run (or in the run it re-executes): publishing is only "
-            "allowed after the checks; run the whole refresh (`partnerpulse refresh --week …`)"
-        ], []
-    return summary.errors, summary.warnings
+        return (
+            [
+                "no data-quality check ran in this run (or in the run it re-executes): publishing is only "
+                "allowed after the checks; run the whole refresh (`partnerpulse refresh --week …`)"
+            ],
+            [],
+            [],
+        )
+    return summary.errors, summary.warnings, summary.results
