@@ -1,0 +1,41 @@
+"""dbt's profile and the Python steps open DuckDB alike: the allocator's flush threshold (decision 158).
+
+A refresh's DuckDB work runs in three kinds of process — dbt's build, the landing child, the checks and
+publish in the refresh itself; each returns freed memory to the system after a bulk free of the same size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from dagster_project.lib.warehouse import ALLOCATOR_FLUSH_THRESHOLD, connect
+from dagster_project.settings import load_settings
+
+PROFILES = Path(__file__).resolve().parents[1] / "dbt_project" / "profiles.yml"
+SETTING = "allocator_bulk_deallocation_flush_threshold"
+
+
+def _as_duckdb_reads_it(value: str) -> str:
+    with duckdb.connect() as con:
+        con.execute(f"set {SETTING} = '{value}'")
+        return con.execute(f"select current_setting('{SETTING}')").fetchone()[0]
+
+
+def test_the_profile_and_the_python_connections_flush_duckdb_s_allocator_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    profile = yaml.safe_load(PROFILES.read_text(encoding="utf-8"))
+    options = profile["partnerpulse"]["outputs"]["duckdb"]["config_options"]
+    assert options[SETTING] == ALLOCATOR_FLUSH_THRESHOLD
+
+    monkeypatch.setenv("PARTNERPULSE_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    monkeypatch.setenv("PARTNERPULSE_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("PARTNERPULSE_FIRST_WEEK", "2026-11-02")
+    with connect(load_settings()) as con:
+        applied = con.execute(f"select current_setting('{SETTING}')").fetchone()[0]
+    default = duckdb.connect().execute(f"select current_setting('{SETTING}')").fetchone()[0]
+    assert applied == _as_duckdb_reads_it("64MB") != default
