@@ -27,6 +27,8 @@ _VENV_DBTS = [Path(sys.executable).with_name(name) for name in ("partnerpulse-db
 _VENV_DBT = next((path for path in _VENV_DBTS if path.exists()), None)
 DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT else (shutil.which("dbt") or "dbt")
 DEFAULT_HISTORY_WEEKS = 104
+THREADS_ENV = "PARTNERPULSE_DBT_THREADS"  # dbt's threads (the profile's, default 2; defs/warehouse/threads.py)
+DEFAULT_DBT_THREADS = 2
 
 
 LOG_LEVEL_ENV = "PARTNERPULSE_LOG_LEVEL"
@@ -279,7 +281,7 @@ def load_settings() -> Settings:
 
     serving = serve_postgres_enabled()  # wrong values are answered before any run
     # dbt's profile reads it with `| int` (a typo would be 0 threads, dbt's traceback half-way through a run)
-    whole_number_setting("PARTNERPULSE_DBT_THREADS", 2, maximum=64, meaning="how many models dbt builds at once")
+    whole_number_setting(THREADS_ENV, DEFAULT_DBT_THREADS, maximum=64, meaning="how many models dbt builds at once")
     serve_postgres_jobs()
     target = os.environ.get("PARTNERPULSE_TARGET", "duckdb").strip().lower() or "duckdb"
     if target not in {"duckdb", "postgres", "spark"}:

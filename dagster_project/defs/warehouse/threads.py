@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-THREADS_ENV = "PARTNERPULSE_DBT_THREADS"
+from dagster_project.settings import THREADS_ENV
 
 # Above this many landed rows a DuckDB build runs one model at a time. The 200,000-account demo lands
 # 155M rows, the 20,000-account one 15.5M.
