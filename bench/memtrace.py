@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from proctree import process_memory, process_tree
+
 SAMPLE_SECONDS = 0.2
 GIB_IN_KIB = 2**20
 
@@ -39,30 +41,16 @@ class Sample:
         return sum(self.rss_kib.values())
 
 
-def _tree(root: int) -> list[int]:
-    pids, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        pids.append(pid)
-        try:
-            for task in os.listdir(f"/proc/{pid}/task"):
-                todo += [int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
-        except OSError:
-            continue
-    return pids
-
-
 def _sample(root: int) -> Sample:
     rss, hwm, command = {}, {}, {}
-    for pid in _tree(root):
+    for pid in process_tree(root):
         try:
-            status = Path(f"/proc/{pid}/status").read_text().splitlines()
-            command[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80].strip()
+            name = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80].strip()
         except OSError:
             continue
-        fields = {line.split(":")[0]: line.split()[1] for line in status if line.startswith(("VmRSS", "VmHWM"))}
-        if "VmRSS" in fields:
-            rss[pid], hwm[pid] = int(fields["VmRSS"]), int(fields.get("VmHWM", fields["VmRSS"]))
+        if (memory := process_memory(pid)) is not None:
+            rss[pid], hwm[pid] = memory[0] // 1024, memory[1] // 1024
+            command[pid] = name
     return Sample(time.time(), rss, hwm, command)
 
 

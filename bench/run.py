@@ -52,6 +52,7 @@ from changed_history import correct_month, link_landing
 from compiled_bound import CORE
 from disk import describe, disk_plan, refusal
 from engines import engines_from_env, fresh_database, postgres_server
+from proctree import process_memory, process_tree
 from weeks import MID_MONTH, MONTH_END, bench_weeks, kind_of_week
 
 from dagster_project.demo.generator import MIN_ACCOUNTS
@@ -134,29 +135,11 @@ def _tree_memory(root: int) -> tuple[int, int]:
     """(resident bytes now, summed; the largest peak so far of one process) over a process and all its
     descendants, from /proc. VmHWM, not rusage: a child's ru_maxrss starts at its parent's peak (Linux
     keeps the peak of the address space it replaces at exec), so it would count the bench's own memory."""
-    parent: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/stat", "rb") as handle:
-                    stat = handle.read()
-            except OSError:  # the process ended meanwhile
-                continue
-            parent[int(entry.name)] = int(stat[stat.rfind(b")") + 2 :].split()[1])  # after "pid (comm) state"
-    tree, grown = {root}, True
-    while grown:
-        children = {pid for pid, ppid in parent.items() if ppid in tree} - tree
-        tree |= children
-        grown = bool(children)
     total = largest = 0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/status", "rb") as handle:
-                status = dict(line.split(b":", 1) for line in handle.read().splitlines() if b":" in line)
-            total += int(status[b"VmRSS"].split()[0]) * 1024
-            largest = max(largest, int(status[b"VmHWM"].split()[0]) * 1024)
-        except (OSError, KeyError, ValueError):  # ended, or a zombie without memory
-            continue
+    for pid in process_tree(root):
+        if (memory := process_memory(pid)) is not None:
+            total += memory[0]
+            largest = max(largest, memory[1])
     return total, largest
 
 

@@ -15,6 +15,8 @@ def load_bench_module(name: str) -> ModuleType:
     module_name = f"bench_{name}"
     if module_name in sys.modules:
         return sys.modules[module_name]
+    if str(BENCH_DIR) not in sys.path:  # the scripts import each other by name, as when one runs (bench/ first)
+        sys.path.append(str(BENCH_DIR))
     spec = importlib.util.spec_from_file_location(module_name, BENCH_DIR / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
