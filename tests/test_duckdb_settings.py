@@ -37,5 +37,6 @@ def test_the_profile_and_the_python_connections_flush_duckdb_s_allocator_alike(
     monkeypatch.setenv("PARTNERPULSE_FIRST_WEEK", "2026-11-02")
     with connect(load_settings()) as con:
         applied = con.execute(f"select current_setting('{SETTING}')").fetchone()[0]
-    default = duckdb.connect().execute(f"select current_setting('{SETTING}')").fetchone()[0]
+    with duckdb.connect() as fresh:
+        default = fresh.execute(f"select current_setting('{SETTING}')").fetchone()[0]
     assert applied == _as_duckdb_reads_it("64MB") != default
