@@ -219,3 +219,21 @@ def test_only_where_the_data_is_may_differ():
     assert postgres(PGDATABASE="other").parsed_alike() != base.parsed_alike()
     duckdb = connection_profile(DBT_PROJECT_DIR, DBT_PROJECT_DIR, _duckdb(Path("/a")))
     assert duckdb is not None and duckdb.parsed_alike() != base.parsed_alike()
+
+
+def test_an_edited_profile_makes_the_project_parse_again(tmp_path, monkeypatch):
+    """The project's manifest is parsed again when profiles.yml is newer than it, as when a model is: the
+    state it leaves holds the profile's hash, which a new warehouse's first build adapts (decision 120)."""
+    from dagster_project.defs.warehouse import project as project_module
+
+    for name in ("dbt_project.yml", "profiles.yml", "models/a.sql"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    os.utime(tmp_path / "dbt_project.yml", (1_000, 1_000))
+    os.utime(tmp_path / "models" / "a.sql", (2_000, 2_000))
+    os.utime(tmp_path / "profiles.yml", (3_000, 3_000))
+    monkeypatch.setattr(project_module, "DBT_PROJECT_DIR", tmp_path)
+    monkeypatch.setattr(project_module, "_PROJECT_INPUTS", (tmp_path / "models",))
+    assert project_module._newest_input_mtime() == 3_000
+    os.utime(tmp_path / "profiles.yml", (500, 500))
+    assert project_module._newest_input_mtime() == 2_000

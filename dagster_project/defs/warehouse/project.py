@@ -19,7 +19,9 @@ _PROJECT_INPUTS = (MODELS_DIR, REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros", 
 
 
 def _newest_input_mtime() -> float:
-    newest = (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime
+    # profiles.yml too: dbt keeps the profile's hash in its parse state, and a new warehouse's first build
+    # reuses the project's state only when it was parsed with the profile as it is now (parse_state.py)
+    newest = max((DBT_PROJECT_DIR / name).stat().st_mtime for name in ("dbt_project.yml", "profiles.yml"))
     for folder in _PROJECT_INPUTS:
         if folder.is_dir():
             for path in folder.rglob("*"):
@@ -29,7 +31,7 @@ def _newest_input_mtime() -> float:
 
 
 def prepare_manifest(project: DbtProject, force: bool = False) -> Path:
-    """Run ``dbt parse`` when the manifest is missing or older than any model, macro or seed.
+    """Run ``dbt parse`` when the manifest is missing or older than any model, macro, seed or the profile.
 
     This replaces dagster-dbt's ``prepare_if_dev`` (which only acts under ``dagster dev`` and looks
     for ``dbt`` on PATH): the CLI, the tests, ``dagster dev`` and the schedule's code server all
