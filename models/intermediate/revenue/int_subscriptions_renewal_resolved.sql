@@ -32,7 +32,7 @@ fx_rates as (
 
 opportunities as (
 
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_enriched') }}
 
 ),
 
@@ -78,15 +78,13 @@ subscription_arr as (
 
 renewal_deals as (
 
+    {#- the renewal deal of record (int_opportunities_enriched, one per renewed subscription: the latest
+        won Renewal deal closed by D), which also earns the renewal bonus -#}
     select
         renewal_subscription_id as subscription_id,
-        max(close_date) as renewal_close_date
+        close_date as renewal_close_date
     from opportunities
-    where opportunity_type = 'Renewal'
-        and stage = 'Closed Won'
-        and close_date <= {{ refresh_as_of_date() }}
-        and renewal_subscription_id is not null
-    group by renewal_subscription_id
+    where is_renewal_of_record
 
 ),
 
