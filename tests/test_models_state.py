@@ -190,6 +190,7 @@ ARR_CHAIN = {
     "int_fx_rates_resolved_month_ends",
     "int_account_arr_line_months_aggregated",
     "int_account_months_partnered",
+    "int_account_months_dimensioned",
     "int_account_line_periods_compared",
     "int_arr_movements_classified",
     "int_account_periods_retained",

@@ -20,21 +20,9 @@ months as (
 
 ),
 
-partnered as (
+dimensioned as (
 
-    select * from {{ ref('int_account_months_partnered') }}
-
-),
-
-accounts as (
-
-    select * from {{ ref('stg_crm__accounts') }}
-
-),
-
-partners as (
-
-    select * from {{ ref('stg_crm__partners') }}
+    select * from {{ ref('int_account_months_dimensioned') }}
 
 ),
 
@@ -73,21 +61,17 @@ account_periods_dimensioned as (
         period_ends.period_type,
         period_ends.period_start,
         account_lines.product_lines,
-        partnered.partner_id_at_start as partner_id,
-        partners.partner_tier,
-        partners.partner_type,
-        accounts.segment,
-        accounts.region
+        dimensioned.partner_id,
+        dimensioned.partner_tier,
+        dimensioned.partner_type,
+        dimensioned.segment,
+        dimensioned.region
     from account_lines
     inner join period_ends
         on account_lines.month_start = period_ends.last_month
-    inner join partnered
-        on account_lines.account_id = partnered.account_id
-        and period_ends.period_start = partnered.month_start
-    inner join accounts
-        on account_lines.account_id = accounts.account_id
-    left join partners
-        on partnered.partner_id_at_start = partners.partner_id
+    inner join dimensioned
+        on account_lines.account_id = dimensioned.account_id
+        and period_ends.period_start = dimensioned.month_start
 
 ),
 

@@ -14,21 +14,9 @@ retained as (
 
 ),
 
-partnered as (
+dimensioned as (
 
-    select * from {{ ref('int_account_months_partnered') }}
-
-),
-
-accounts as (
-
-    select * from {{ ref('stg_crm__accounts') }}
-
-),
-
-partners as (
-
-    select * from {{ ref('stg_crm__partners') }}
+    select * from {{ ref('int_account_months_dimensioned') }}
 
 ),
 
@@ -36,19 +24,15 @@ cohort as (
 
     select
         retained.*,
-        partnered.partner_id_at_start as partner_id,
-        partners.partner_tier,
-        partners.partner_type,
-        accounts.segment,
-        accounts.region
+        dimensioned.partner_id,
+        dimensioned.partner_tier,
+        dimensioned.partner_type,
+        dimensioned.segment,
+        dimensioned.region
     from retained
-    inner join partnered
-        on retained.account_id = partnered.account_id
-        and retained.period_start = partnered.month_start
-    inner join accounts
-        on retained.account_id = accounts.account_id
-    left join partners
-        on partnered.partner_id_at_start = partners.partner_id
+    inner join dimensioned
+        on retained.account_id = dimensioned.account_id
+        and retained.period_start = dimensioned.month_start
 
 ),
 

@@ -16,21 +16,9 @@ renewals as (
 
 ),
 
-partnered as (
+dimensioned as (
 
-    select * from {{ ref('int_account_months_partnered') }}
-
-),
-
-accounts as (
-
-    select * from {{ ref('stg_crm__accounts') }}
-
-),
-
-partners as (
-
-    select * from {{ ref('stg_crm__partners') }}
+    select * from {{ ref('int_account_months_dimensioned') }}
 
 ),
 
@@ -49,23 +37,19 @@ resolved_renewals as (
     select
         periods.period_type,
         periods.period_start,
-        partnered.partner_id_at_start as partner_id,
-        partners.partner_tier,
-        partners.partner_type,
-        accounts.segment,
-        accounts.region,
+        dimensioned.partner_id,
+        dimensioned.partner_tier,
+        dimensioned.partner_type,
+        dimensioned.segment,
+        dimensioned.region,
         renewals.renewal_status,
         renewals.arr_usd
     from renewals
     inner join periods
         on renewals.resolved_on between periods.period_start and periods.period_end
-    inner join partnered
-        on renewals.account_id = partnered.account_id
-        and periods.period_start = partnered.month_start
-    inner join accounts
-        on renewals.account_id = accounts.account_id
-    left join partners
-        on partnered.partner_id_at_start = partners.partner_id
+    inner join dimensioned
+        on renewals.account_id = dimensioned.account_id
+        and periods.period_start = dimensioned.month_start
     where renewals.renewal_status in ('renewed', 'churned')
 
 ),
