@@ -187,6 +187,7 @@ def test_left_out_only_with_the_same_key_on_record_and_the_relation_present(tmp_
 
 ARR_CHAIN = {
     "int_months_completed",
+    "int_periods_completed",
     "int_fx_rates_resolved_month_ends",
     "int_account_arr_line_months_aggregated",
     "int_account_months_partnered",

@@ -12,66 +12,15 @@ line_months as (
 
 ),
 
-months as (
+periods as (
 
-    select * from {{ ref('int_months_completed') }}
+    select * from {{ ref('int_periods_completed') }}
 
 ),
 
 fx_rates as (
 
     select * from {{ ref('int_fx_rates_resolved_month_ends') }}
-
-),
-
-month_periods as (
-
-    select
-        'month' as period_type,
-        month_start as period_start,
-        month_start as last_month
-    from months
-
-),
-
-quarter_periods as (
-
-    select
-        'quarter' as period_type,
-        quarter_start as period_start,
-        max(month_start) as last_month
-    from months
-    group by quarter_start
-    having count(*) = 3
-
-),
-
-year_periods as (
-
-    select
-        'year' as period_type,
-        year_start as period_start,
-        max(month_start) as last_month
-    from months
-    group by year_start
-    having count(*) = 12
-
-),
-
-periods as (
-
-    select
-        period_type,
-        period_start,
-        last_month,
-        cast({{ dbt.dateadd('month', -1, 'period_start') }} as date) as start_month
-    from (
-        select * from month_periods
-        union all
-        select * from quarter_periods
-        union all
-        select * from year_periods
-    ) as unioned
 
 ),
 

@@ -2,9 +2,9 @@
     period ends with a complete month), grouped by the attributes the retention dimensions read (the
     partner of record on the period's first day, as for the cohort and the renewals, its tier and
     type, the account's segment and region), with how many of them have two or more product lines.
-    Product lines are counted once per account and month (decision 155); a month ends its own month
-    period, the quarter whose last month it is and, in December, the year (decision 156). One row per
-    period and combination: rpt_retention adds the groups into its seven dimensions. -#}
+    Product lines are counted once per account and month (decision 155), at the last month of each period
+    int_periods_completed lists (decision 156). One row per period and combination: rpt_retention adds the
+    groups into its seven dimensions. -#}
 with
 
 line_months as (
@@ -14,9 +14,9 @@ line_months as (
 
 ),
 
-months as (
+periods as (
 
-    select * from {{ ref('int_months_completed') }}
+    select * from {{ ref('int_periods_completed') }}
 
 ),
 
@@ -37,29 +37,11 @@ account_lines as (
 
 ),
 
-period_ends as (
-
-    {#- the periods each complete month ends: its month, the quarter it closes, the year it closes -#}
-    {%- for period_type, period_start, months_before in [
-        ('month', 'month_start', 0), ('quarter', 'quarter_start', 2), ('year', 'year_start', 11)] %}
-    select
-        '{{ period_type }}' as period_type,
-        {{ period_start }} as period_start,
-        month_start as last_month
-    from months
-    where month_start = cast({{ dbt.dateadd('month', months_before, period_start) }} as date)
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-
-),
-
 account_periods_dimensioned as (
 
     select
-        period_ends.period_type,
-        period_ends.period_start,
+        periods.period_type,
+        periods.period_start,
         account_lines.product_lines,
         dimensioned.partner_id,
         dimensioned.partner_tier,
@@ -67,11 +49,11 @@ account_periods_dimensioned as (
         dimensioned.segment,
         dimensioned.region
     from account_lines
-    inner join period_ends
-        on account_lines.month_start = period_ends.last_month
+    inner join periods
+        on account_lines.month_start = periods.last_month
     inner join dimensioned
         on account_lines.account_id = dimensioned.account_id
-        and period_ends.period_start = dimensioned.month_start
+        and periods.period_start = dimensioned.month_start
 
 ),
 
