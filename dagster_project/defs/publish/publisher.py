@@ -62,7 +62,7 @@ from dagster_project.lib.chunks import (
     table_shape,
 )
 from dagster_project.lib.engine import connect_engine, pull_tables
-from dagster_project.lib.warehouse import configure, connect, quote_ident, quote_literal
+from dagster_project.lib.warehouse import PUBLISH_MEMORY_SHARE, configure, connect, quote_ident, quote_literal
 from dagster_project.settings import Settings
 
 PUBLISH_INFO_TABLE = "publish_info"
@@ -324,7 +324,7 @@ def _build(
     written = published.written
     con = duckdb.connect(str(tmp_db))
     try:
-        configure(con, settings)
+        configure(con, settings, memory_share=PUBLISH_MEMORY_SHARE)  # in the refresh's process (decision 160)
         con.execute(f"attach {quote_literal(str(settings.duckdb_path))} as warehouse (read_only)")
         database = con.execute("select current_database()").fetchone()[0]  # the new file's catalog
         kept = {
