@@ -10,6 +10,12 @@ retained as (
 
 ),
 
+completed as (
+
+    select * from {{ ref('int_periods_completed') }}
+
+),
+
 renewals as (
 
     select * from {{ ref('int_subscriptions_renewal_resolved') }}
@@ -24,11 +30,18 @@ dimensioned as (
 
 periods as (
 
-    select distinct
-        period_type,
-        period_start,
-        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'last_month')) }} as date) as period_end
-    from retained
+    {#- the periods with a cohort -#}
+    select
+        completed.period_type,
+        completed.period_start,
+        completed.period_end
+    from completed
+    where exists (
+            select 1
+            from retained
+            where retained.period_type = completed.period_type
+                and retained.period_start = completed.period_start
+        )
 
 ),
 

@@ -13,6 +13,12 @@ retained as (
 
 ),
 
+completed as (
+
+    select * from {{ ref('int_periods_completed') }}
+
+),
+
 cohort_metrics as (
 
     select * from {{ ref('int_retention_cohorts_aggregated') }}
@@ -33,12 +39,19 @@ period_groups as (
 
 periods as (
 
-    select distinct
-        period_type,
-        period_start,
-        last_month,
-        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'last_month')) }} as date) as period_end
-    from retained
+    {#- the periods with a cohort -#}
+    select
+        completed.period_type,
+        completed.period_start,
+        completed.last_month,
+        completed.period_end
+    from completed
+    where exists (
+            select 1
+            from retained
+            where retained.period_type = completed.period_type
+                and retained.period_start = completed.period_start
+        )
 
 ),
 
