@@ -1,16 +1,11 @@
-{#- The renewals resolved (renewed or churned) in each retention period (SPEC §4: month, quarter,
-    calendar year) per dimension (dimensions.sql), by the partner of record on the period's first day
-    like every column of rpt_retention (decision 156; fct_renewals keeps the partner on the day the
-    outcome was measured): ARR up for renewal, of it renewed, and their count. -#}
+{#- The renewals resolved (renewed or churned) in each completed retention period (SPEC §4: month,
+    quarter, calendar year) per dimension (dimensions.sql), by the partner of record on the period's
+    first day like every column of rpt_retention (decision 156; fct_renewals keeps the partner on the
+    day the outcome was measured): ARR up for renewal, of it renewed, and their count. rpt_retention
+    keeps the periods with a cohort. -#}
 with
 
-retained as (
-
-    select * from {{ ref('int_account_periods_retained') }}
-
-),
-
-completed as (
+periods as (
 
     select * from {{ ref('int_periods_completed') }}
 
@@ -25,23 +20,6 @@ renewals as (
 dimensioned as (
 
     select * from {{ ref('int_account_months_dimensioned') }}
-
-),
-
-periods as (
-
-    {#- the periods with a cohort -#}
-    select
-        completed.period_type,
-        completed.period_start,
-        completed.period_end
-    from completed
-    where exists (
-            select 1
-            from retained
-            where retained.period_type = completed.period_type
-                and retained.period_start = completed.period_start
-        )
 
 ),
 
