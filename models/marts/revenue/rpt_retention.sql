@@ -43,7 +43,6 @@ periods as (
     select
         completed.period_type,
         completed.period_start,
-        completed.last_month,
         completed.period_end
     from completed
     where exists (
